@@ -1,0 +1,174 @@
+//! Flat geometry storage shared by the dataset and the tile pipeline.
+//!
+//! Coordinates live in one array per store (Web Mercator in [0, 1]), with a parallel array of
+//! per-vertex importance (squared Douglas–Peucker distance), so a tile cut walks contiguous
+//! memory and a zoom's simplification is a comparison, not a recomputation.
+
+use std::ops::Range;
+
+/// What a feature is drawn as; matches the MVT geometry types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GeomKind {
+    Point,
+    Line,
+    Polygon,
+}
+
+impl GeomKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            GeomKind::Point => "point",
+            GeomKind::Line => "line",
+            GeomKind::Polygon => "polygon",
+        }
+    }
+}
+
+/// An axis-aligned box in projected coordinates: `[min_x, min_y, max_x, max_y]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BBox {
+    pub min_x: f64,
+    pub min_y: f64,
+    pub max_x: f64,
+    pub max_y: f64,
+}
+
+impl BBox {
+    pub const EMPTY: BBox = BBox {
+        min_x: f64::INFINITY,
+        min_y: f64::INFINITY,
+        max_x: f64::NEG_INFINITY,
+        max_y: f64::NEG_INFINITY,
+    };
+
+    pub fn extend(&mut self, [x, y]: [f64; 2]) {
+        self.min_x = self.min_x.min(x);
+        self.min_y = self.min_y.min(y);
+        self.max_x = self.max_x.max(x);
+        self.max_y = self.max_y.max(y);
+    }
+
+    pub fn union(&mut self, other: &BBox) {
+        self.min_x = self.min_x.min(other.min_x);
+        self.min_y = self.min_y.min(other.min_y);
+        self.max_x = self.max_x.max(other.max_x);
+        self.max_y = self.max_y.max(other.max_y);
+    }
+
+    pub fn of_points(xy: &[[f64; 2]]) -> BBox {
+        let mut b = BBox::EMPTY;
+        for &p in xy {
+            b.extend(p);
+        }
+        b
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.min_x > self.max_x
+    }
+
+    pub fn intersects(&self, other: &BBox) -> bool {
+        self.min_x <= other.max_x
+            && self.max_x >= other.min_x
+            && self.min_y <= other.max_y
+            && self.max_y >= other.min_y
+    }
+
+    pub fn within(&self, other: &BBox) -> bool {
+        self.min_x >= other.min_x
+            && self.max_x <= other.max_x
+            && self.min_y >= other.min_y
+            && self.max_y <= other.max_y
+    }
+}
+
+/// One run of vertices: a polygon ring (exterior or hole), a line, or a set of points.
+/// Polygon rings are stored closed (last vertex equals the first).
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub start: u32,
+    pub end: u32,
+    /// For polygons: true for an exterior ring; holes follow their exterior.
+    pub outer: bool,
+    /// Absolute projected area for rings (used to drop rings too small for a zoom).
+    pub area: f64,
+    pub bbox: BBox,
+}
+
+impl Part {
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// The geometry of one feature inside a [`Shapes`] store.
+#[derive(Clone, Debug)]
+pub struct Piece {
+    /// Index of the feature in its layer.
+    pub feature: u32,
+    pub parts: Range<u32>,
+    pub bbox: BBox,
+}
+
+/// A store of geometry pieces: the layer's full-resolution geometry, or the clipped and
+/// simplified geometry of one node of the tile pyramid.
+#[derive(Clone, Debug, Default)]
+pub struct Shapes {
+    pub pieces: Vec<Piece>,
+    pub parts: Vec<Part>,
+    pub xy: Vec<[f64; 2]>,
+    pub importance: Vec<f64>,
+}
+
+impl Shapes {
+    pub fn vertex_count(&self) -> usize {
+        self.xy.len()
+    }
+
+    pub fn parts_of(&self, piece: &Piece) -> &[Part] {
+        &self.parts[piece.parts.start as usize..piece.parts.end as usize]
+    }
+
+    /// Append a part from vertices and their importance.
+    pub fn push_part(&mut self, xy: &[[f64; 2]], importance: &[f64], outer: bool) {
+        let start = self.xy.len() as u32;
+        self.xy.extend_from_slice(xy);
+        self.importance.extend_from_slice(importance);
+        let end = self.xy.len() as u32;
+        self.parts.push(Part {
+            start,
+            end,
+            outer,
+            area: ring_area(xy).abs(),
+            bbox: BBox::of_points(xy),
+        });
+    }
+
+    /// Close the parts pushed since `first_part` into a piece of `feature`.
+    pub fn finish_piece(&mut self, feature: u32, first_part: usize) {
+        if first_part == self.parts.len() {
+            return;
+        }
+        let mut bbox = BBox::EMPTY;
+        for p in &self.parts[first_part..] {
+            bbox.union(&p.bbox);
+        }
+        self.pieces.push(Piece {
+            feature,
+            parts: first_part as u32..self.parts.len() as u32,
+            bbox,
+        });
+    }
+}
+
+/// Signed area of a closed ring (shoelace); positive when counter-clockwise with y up.
+pub fn ring_area(xy: &[[f64; 2]]) -> f64 {
+    if xy.len() < 3 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    for w in xy.windows(2) {
+        sum += w[0][0] * w[1][1] - w[1][0] * w[0][1];
+    }
+    sum / 2.0
+}

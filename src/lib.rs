@@ -1,0 +1,13 @@
+//! borderland: GeoJSON layers joined to attribute tables, served as Mapbox Vector Tiles,
+//! TileJSON and catalogs. The library has no HTTP types outside `server`.
+//!
+//! Data flows one way: `config` (catalog) → `source` (readers) → `dataset` (typed, indexed,
+//! immutable snapshot) → `tile` (cut and encode) → `server` (HTTP).
+
+pub mod config;
+pub mod dataset;
+pub mod error;
+pub mod geometry;
+pub mod server;
+pub mod source;
+pub mod tile;

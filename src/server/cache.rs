@@ -1,0 +1,111 @@
+//! The tile cache: the only shared mutable structure on the hot path. Bounded by bytes;
+//! concurrent requests for the same missing tile wait for one computation (single flight).
+//! Keys carry the data version, so a reload never serves a stale tile.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+/// A cut tile, kept both plain and gzipped (most clients accept gzip; load tools often do not).
+#[derive(Debug)]
+pub struct CachedTile {
+    pub raw: Bytes,
+    pub gzip: Bytes,
+}
+
+impl CachedTile {
+    pub fn new(raw: Vec<u8>) -> CachedTile {
+        let gzip = if raw.is_empty() {
+            Vec::new()
+        } else {
+            gzip(&raw)
+        };
+        CachedTile {
+            raw: raw.into(),
+            gzip: gzip.into(),
+        }
+    }
+}
+
+/// Gzip with the default level: tiles are written once and read many times.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 2 + 64),
+        flate2::Compression::new(6),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(data);
+    enc.finish().unwrap_or_default()
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<String, Arc<CachedTile>> for ByBytes {
+    fn weight(&self, key: &String, val: &Arc<CachedTile>) -> u64 {
+        (key.len() + val.raw.len() + val.gzip.len() + 64) as u64
+    }
+}
+
+pub struct TileCache {
+    cache: Cache<String, Arc<CachedTile>, ByBytes>,
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
+}
+
+impl TileCache {
+    pub fn new(max_bytes: u64) -> TileCache {
+        let estimated = (max_bytes / 20_000).clamp(64, 1_000_000) as usize;
+        TileCache {
+            cache: Cache::with_weighter(estimated, max_bytes.max(1), ByBytes),
+            hits: Default::default(),
+            misses: Default::default(),
+        }
+    }
+
+    /// The cached tile for `key`, or the result of `compute` (run off the async executor),
+    /// computed once however many requests ask at the same time.
+    pub async fn get_or_compute<F>(
+        &self,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<CachedTile>, tokio::task::JoinError>
+    where
+        F: FnOnce() -> Vec<u8> + Send + 'static,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.cache.get_value_or_guard_async(&key).await {
+            Ok(tile) => {
+                self.hits.fetch_add(1, Relaxed);
+                Ok(tile)
+            }
+            Err(guard) => {
+                self.misses.fetch_add(1, Relaxed);
+                let tile =
+                    tokio::task::spawn_blocking(move || Arc::new(CachedTile::new(compute())))
+                        .await?;
+                let _ = guard.insert(Arc::clone(&tile));
+                Ok(tile)
+            }
+        }
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn misses(&self) -> u64 {
+        self.misses.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn weight(&self) -> u64 {
+        self.cache.weight()
+    }
+
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+}

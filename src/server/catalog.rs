@@ -1,0 +1,94 @@
+//! `GET /catalog` (every layer, its typed fields, counts, bounds and attribution),
+//! `GET /health`, and the landing page.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value as Json_, json};
+
+use super::AppState;
+use super::url::base_url;
+use crate::dataset::{Dataset, Layer};
+
+pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    json!({
+        "id": layer.id,
+        "title": layer.title,
+        "description": layer.description,
+        "geometry_type": layer.geometry_type(),
+        "fields": layer.fields,
+        "feature_count": layer.features.len(),
+        "bounds": layer.bounds().map(round),
+        "minzoom": layer.minzoom,
+        "maxzoom": layer.maxzoom,
+        "attribution": layer.attribution,
+        "license": layer.license,
+        "tilejson": format!("{base}/tiles/{}.json", layer.id),
+        "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", layer.id),
+    })
+}
+
+pub fn build(dataset: &Dataset, base: &str) -> Json_ {
+    json!({
+        "title": dataset.title,
+        "description": dataset.description,
+        "attribution": dataset.attribution,
+        "version": dataset.version,
+        "layers": dataset.layers.iter().map(|l| layer_entry(l, base)).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn catalog(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let dataset = state.dataset.load_full();
+    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let mut res = Json(build(&dataset, &base)).into_response();
+    res.headers_mut().insert(
+        axum::http::header::ETAG,
+        super::tiles::etag(&dataset.version),
+    );
+    res
+}
+
+pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
+    let dataset = state.dataset.load_full();
+    Json(json!({
+        "status": "ok",
+        "version": dataset.version,
+        "layers": dataset.layers.len(),
+        "features": dataset.layers.iter().map(|l| l.features.len()).sum::<usize>(),
+    }))
+}
+
+/// A plain landing page listing the layers and their endpoints.
+pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Html<String> {
+    let dataset = state.dataset.load_full();
+    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut rows = String::new();
+    for l in &dataset.layers {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{base}/tiles/{}.json\">TileJSON</a></td></tr>\n",
+            esc(&l.id),
+            esc(&l.title),
+            l.geometry_type(),
+            l.features.len(),
+            esc(&l.id)
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+         <h1>{title}</h1><p>{desc}</p><table><tr><th>id</th><th>title</th><th>geometry</th><th>features</th><th></th></tr>\n{rows}</table>\
+         <p><a href=\"{base}/catalog\">catalog</a> · <a href=\"{base}/health\">health</a></p></body></html>",
+        title = esc(&dataset.title),
+        desc = esc(&dataset.description),
+    ))
+}

@@ -1,0 +1,68 @@
+//! JSON errors with a hint: every bad request gets a 4xx that says what to do next.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+struct Body {
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+/// An error answer: status, message, optional hint.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: String,
+    pub hint: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error: error.into(),
+            hint: None,
+        }
+    }
+
+    pub fn bad_request(error: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, error)
+    }
+
+    pub fn not_found(error: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, error)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> ApiError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(Body {
+                error: self.error,
+                hint: self.hint,
+            }),
+        )
+            .into_response();
+        res.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            "no-store".parse().expect("static header"),
+        );
+        res
+    }
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no such page: {}", uri.path()))
+        .hint("see /catalog for layers, /tiles/{layer}.json for TileJSON, /tiles/{layer}/{z}/{x}/{y}.mvt for tiles")
+}

@@ -1,0 +1,116 @@
+//! `GET /tiles/{layers}.json`: TileJSON 3.0.0 for one layer or a comma list of layers.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value as Json_, json};
+
+use super::AppState;
+use super::errors::ApiError;
+use super::tiles::{etag, resolve_layers};
+use super::url::base_url;
+use crate::dataset::{Dataset, Layer};
+use crate::geometry::BBox;
+
+/// Attribution strings of the dataset and the layers, deduplicated, joined for display.
+pub fn attribution(dataset: &Dataset, layers: &[Arc<Layer>]) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for a in layers
+        .iter()
+        .filter_map(|l| l.attribution.as_deref())
+        .chain(dataset.attribution.as_deref())
+    {
+        if !a.is_empty() && !parts.contains(&a) {
+            parts.push(a);
+        }
+    }
+    parts.join(" | ")
+}
+
+/// The `vector_layers` entry of one layer.
+pub fn vector_layer(layer: &Layer) -> Json_ {
+    let fields: Map<String, Json_> = layer
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), Json_::from(f.kind.tilejson_name())))
+        .collect();
+    json!({
+        "id": layer.id,
+        "description": layer.description,
+        "minzoom": layer.minzoom,
+        "maxzoom": layer.maxzoom,
+        "fields": fields,
+    })
+}
+
+/// A zoom at which `bbox` fills roughly one 512-pixel view.
+pub fn fit_zoom(bbox: &BBox, minzoom: u8, maxzoom: u8) -> u8 {
+    let span = (bbox.max_x - bbox.min_x).max(bbox.max_y - bbox.min_y);
+    let z = if span > 0.0 {
+        (1.0 / span).log2().floor().max(0.0) as u8
+    } else {
+        maxzoom
+    };
+    z.clamp(minzoom, maxzoom)
+}
+
+pub fn build(dataset: &Dataset, layers: &[Arc<Layer>], ids: &str, base: &str) -> Json_ {
+    let mut bbox = BBox::EMPTY;
+    for l in layers {
+        bbox.union(&l.bbox);
+    }
+    let minzoom = layers.iter().map(|l| l.minzoom).min().unwrap_or(0);
+    let maxzoom = layers.iter().map(|l| l.maxzoom).max().unwrap_or(14);
+    let bounds = crate::dataset::lonlat_bounds(&bbox);
+    let center = crate::tile::projection::unproject([
+        (bbox.min_x + bbox.max_x) / 2.0,
+        (bbox.min_y + bbox.max_y) / 2.0,
+    ]);
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    let name: Vec<&str> = layers.iter().map(|l| l.title.as_str()).collect();
+    let description: Vec<&str> = layers
+        .iter()
+        .map(|l| l.description.as_str())
+        .filter(|d| !d.is_empty())
+        .collect();
+    json!({
+        "tilejson": "3.0.0",
+        "name": name.join(", "),
+        "description": description.join(" "),
+        "version": "1.0.0",
+        "attribution": attribution(dataset, layers),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{ids}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": bounds.map(round),
+        "center": [round(center[0]), round(center[1]), fit_zoom(&bbox, minzoom, maxzoom)],
+        "vector_layers": layers.iter().map(|l| vector_layer(l)).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn tilejson(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ids = name.strip_suffix(".json").ok_or_else(|| {
+        ApiError::not_found(format!("no such page: /tiles/{name}"))
+            .hint("TileJSON is at /tiles/{layer}.json; tiles at /tiles/{layer}/{z}/{x}/{y}.mvt")
+    })?;
+    let dataset = state.dataset.load_full();
+    let layers = resolve_layers(&dataset, ids)?;
+    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let body = build(&dataset, &layers, ids, &base);
+    let mut res = Json(body).into_response();
+    res.headers_mut()
+        .insert(header::ETAG, etag(&dataset.version));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-cache".parse().expect("static header"),
+    );
+    Ok(res)
+}

@@ -1,0 +1,136 @@
+//! `GET /tiles/{layers}/{z}/{x}/{y}.mvt`: one or several layers in one tile.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use super::AppState;
+use super::errors::ApiError;
+use crate::dataset::{Dataset, Layer};
+use crate::tile::{self, TileCoord};
+
+pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
+
+/// Resolve a comma list of layer ids against the dataset.
+pub fn resolve_layers(dataset: &Dataset, ids: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
+    let mut out: Vec<Arc<Layer>> = Vec::new();
+    for id in ids.split(',') {
+        match dataset.layer(id) {
+            Some(layer) if !out.iter().any(|l| l.id == layer.id) => out.push(Arc::clone(layer)),
+            Some(_) => {
+                return Err(ApiError::bad_request(format!(
+                    "layer '{id}' is listed twice"
+                )));
+            }
+            None => {
+                let known: Vec<&str> = dataset.layers.iter().map(|l| l.id.as_str()).collect();
+                return Err(ApiError::not_found(format!("unknown layer '{id}'"))
+                    .hint(format!("known layers: {}", known.join(", "))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
+    let num = |name: &str, v: &str| {
+        v.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!("{name} '{v}' is not a whole number"))
+                .hint("tile URLs look like /tiles/{layer}/{z}/{x}/{y}.mvt, e.g. /tiles/provinces/5/22/12.mvt")
+        })
+    };
+    let (z, x, y) = (num("z", z)?, num("x", x)?, num("y", y)?);
+    TileCoord::new(z, x, y).map_err(|e| {
+        ApiError::bad_request(e.to_string())
+            .hint("zoom goes from 0 to 30; at zoom z, x and y go from 0 to 2^z - 1")
+    })
+}
+
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|e| (e.trim().starts_with("gzip") && !e.contains("q=0")) || e.trim() == "*")
+        })
+}
+
+/// The ETag every response for a data version shares.
+pub fn etag(version: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("W/\"{version}\""))
+        .unwrap_or(HeaderValue::from_static("W/\"0\""))
+}
+
+pub fn not_modified(headers: &HeaderMap, version: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/").trim_matches('"') == version)
+        })
+}
+
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    Path((layers, z, x, y_ext)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let y = y_ext
+        .strip_suffix(".mvt")
+        .or_else(|| y_ext.strip_suffix(".pbf"))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("'{y_ext}' is not a tile name"))
+                .hint("tile names end in .mvt, e.g. /tiles/provinces/5/22/12.mvt")
+        })?;
+    let coord = parse_coord(&z, &x, y)?;
+    let dataset = state.dataset.load_full();
+    let resolved = resolve_layers(&dataset, &layers)?;
+    let version = dataset.version.clone();
+    if not_modified(&headers, &version) {
+        return Ok(Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag(&version))
+            .header(header::CACHE_CONTROL, CACHE_CONTROL)
+            .body(Body::empty())
+            .unwrap_or_default());
+    }
+    let key = format!("{version}/{layers}/{coord}");
+    let tile = state
+        .cache
+        .get_or_compute(key, move || {
+            let refs: Vec<&Layer> = resolved.iter().map(|l| l.as_ref()).collect();
+            tile::render(&refs, coord)
+        })
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("tile {coord} failed: {e}"),
+            )
+        })?;
+    let mut res = Response::builder()
+        .header(header::ETAG, etag(&version))
+        .header(header::CACHE_CONTROL, CACHE_CONTROL)
+        .header(header::VARY, "Accept-Encoding");
+    if tile.raw.is_empty() {
+        return Ok(res
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::empty())
+            .unwrap_or_default());
+    }
+    res = res.header(header::CONTENT_TYPE, MVT_CONTENT_TYPE);
+    let body = if accepts_gzip(&headers) {
+        res = res.header(header::CONTENT_ENCODING, "gzip");
+        tile.gzip.clone()
+    } else {
+        tile.raw.clone()
+    };
+    Ok(res.body(Body::from(body)).unwrap_or_default())
+}

@@ -1,0 +1,69 @@
+//! Readers that turn files into raw layers: features with untyped properties and projected
+//! geometry. One file per format; the dataset builder types, indexes and joins what they return.
+
+pub mod geojson;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::dataset::Value;
+use crate::error::LoadError;
+use crate::geometry::{GeomKind, Shapes};
+
+/// A feature id as written in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawId {
+    Int(u64),
+    Text(String),
+}
+
+#[derive(Debug)]
+pub struct RawFeature {
+    pub id: Option<RawId>,
+    /// Property key index (into [`RawLayer::keys`]) and value.
+    pub props: Vec<(u32, Value)>,
+    pub kind: GeomKind,
+    /// Position of the feature in the file, counting features without geometry.
+    pub index: usize,
+}
+
+/// What a reader produces: features, their property keys in order of first appearance, and
+/// their geometry (pieces refer to features by index).
+#[derive(Debug, Default)]
+pub struct RawLayer {
+    pub keys: Vec<String>,
+    key_index: HashMap<String, u32>,
+    pub features: Vec<RawFeature>,
+    pub shapes: Shapes,
+    /// Features whose geometry was null or empty; they are reported, not served.
+    pub skipped_empty: usize,
+    scratch_xy: Vec<[f64; 2]>,
+}
+
+impl RawLayer {
+    /// Intern a property key.
+    pub fn key(&mut self, key: &str) -> u32 {
+        if let Some(&k) = self.key_index.get(key) {
+            return k;
+        }
+        let k = self.keys.len() as u32;
+        self.keys.push(key.to_string());
+        self.key_index.insert(key.to_string(), k);
+        k
+    }
+}
+
+/// Read a GeoJSON file.
+pub fn read_geojson(path: &Path) -> Result<RawLayer, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    read_geojson_bytes(path, &bytes)
+}
+
+/// Parse GeoJSON bytes; `path` names the file in errors.
+pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<RawLayer, LoadError> {
+    let mut raw = RawLayer::default();
+    geojson::read(bytes, &mut raw)
+        .map_err(|e| LoadError::json(path, &e, raw.features.len() + raw.skipped_empty))?;
+    raw.scratch_xy = Vec::new();
+    Ok(raw)
+}

@@ -1,0 +1,177 @@
+//! Cut one layer's tile from its pyramid node: keep the vertices this zoom needs, clip to the
+//! buffered tile, round to the integer grid, clean, and hand each feature's commands on.
+
+use super::clean;
+use super::clip::{Run, clip_line, clip_ring};
+use super::encode::GeometryWriter;
+use super::simplify::sq_tolerance;
+use super::{BUFFER, EXTENT, TileCoord, tile_bbox};
+use crate::dataset::Layer;
+use crate::geometry::{GeomKind, Part, Shapes};
+
+/// Tolerance of simplification, in tile units (of 4096): half a pixel on a 512-pixel tile.
+pub const TOLERANCE: f64 = 4.0;
+
+/// Reusable buffers for cutting.
+#[derive(Default)]
+pub struct CutScratch {
+    a: Run,
+    b: Run,
+    c: Run,
+    line: Run,
+    ints: Vec<[i32; 2]>,
+    geometry: GeometryWriter,
+}
+
+/// Cut `layer` for `coord`, calling `emit(feature index, kind, geometry)` for each feature
+/// with something to draw.
+pub fn cut_layer(
+    layer: &Layer,
+    coord: TileCoord,
+    s: &mut CutScratch,
+    mut emit: impl FnMut(usize, GeomKind, &GeometryWriter),
+) {
+    let Some(node) = layer.index.source_for(coord) else {
+        return;
+    };
+    cut_shapes(&node.shapes, &layer.kinds, coord, s, |f, k, g| {
+        emit(f, k, g)
+    });
+}
+
+/// Cut from any store of pieces (a pyramid node).
+pub fn cut_shapes(
+    shapes: &Shapes,
+    kinds: &[GeomKind],
+    coord: TileCoord,
+    s: &mut CutScratch,
+    mut emit: impl FnMut(usize, GeomKind, &GeometryWriter),
+) {
+    let sq_tol = sq_tolerance(coord.z, TOLERANCE, EXTENT);
+    let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
+    let grid = Grid::new(coord);
+    for piece in &shapes.pieces {
+        if !piece.bbox.intersects(&bbox) {
+            continue;
+        }
+        let kind = kinds[piece.feature as usize];
+        s.geometry.clear();
+        let mut outer_kept = false;
+        for part in shapes.parts_of(piece) {
+            if kind == GeomKind::Polygon {
+                if !part.outer && !outer_kept {
+                    continue;
+                }
+                if part.outer {
+                    outer_kept = false;
+                }
+                if part.area < sq_tol || !part.bbox.intersects(&bbox) {
+                    continue;
+                }
+            } else if !part.bbox.intersects(&bbox) {
+                continue;
+            }
+            let inside = part.bbox.within(&bbox);
+            match kind {
+                GeomKind::Polygon => {
+                    keep_important(shapes, part, sq_tol, &mut s.a);
+                    if s.a.len() < 4 {
+                        continue;
+                    }
+                    let ring = if inside {
+                        &s.a
+                    } else {
+                        clip_ring(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b);
+                        clip_ring(&s.b, bbox.min_y, bbox.max_y, 1, &mut s.c);
+                        &s.c
+                    };
+                    grid.round(&ring.xy, &mut s.ints);
+                    if clean::ring(&mut s.ints, part.outer) {
+                        s.geometry.ring(&s.ints);
+                        if part.outer {
+                            outer_kept = true;
+                        }
+                    }
+                }
+                GeomKind::Line => {
+                    keep_important(shapes, part, sq_tol, &mut s.a);
+                    if s.a.len() < 2 {
+                        continue;
+                    }
+                    if inside {
+                        grid.round(&s.a.xy, &mut s.ints);
+                        if clean::line(&mut s.ints) {
+                            s.geometry.line(&s.ints);
+                        }
+                        continue;
+                    }
+                    let (geometry, ints, line) = (&mut s.geometry, &mut s.ints, &mut s.line);
+                    clip_line(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b, |run| {
+                        clip_line(run, bbox.min_y, bbox.max_y, 1, line, |piece| {
+                            grid.round(&piece.xy, ints);
+                            if clean::line(ints) {
+                                geometry.line(ints);
+                            }
+                        });
+                    });
+                }
+                GeomKind::Point => {
+                    s.a.clear();
+                    for &p in &shapes.xy[part.range()] {
+                        if p[0] >= bbox.min_x
+                            && p[0] <= bbox.max_x
+                            && p[1] >= bbox.min_y
+                            && p[1] <= bbox.max_y
+                        {
+                            s.a.push(p, 0.0);
+                        }
+                    }
+                    grid.round(&s.a.xy, &mut s.ints);
+                    s.geometry.points(&s.ints);
+                }
+            }
+        }
+        if !s.geometry.is_empty() {
+            emit(piece.feature as usize, kind, &s.geometry);
+        }
+    }
+}
+
+/// Copy the vertices of `part` that survive simplification at `sq_tol`.
+fn keep_important(shapes: &Shapes, part: &Part, sq_tol: f64, out: &mut Run) {
+    out.clear();
+    let r = part.range();
+    for (p, &imp) in shapes.xy[r.clone()].iter().zip(&shapes.importance[r]) {
+        if imp > sq_tol {
+            out.push(*p, imp);
+        }
+    }
+}
+
+/// Projected coordinates to a tile's integer grid.
+struct Grid {
+    scale: f64,
+    x0: f64,
+    y0: f64,
+}
+
+impl Grid {
+    fn new(c: TileCoord) -> Grid {
+        Grid {
+            scale: (1u64 << c.z) as f64,
+            x0: c.x as f64,
+            y0: c.y as f64,
+        }
+    }
+
+    fn round(&self, xy: &[[f64; 2]], out: &mut Vec<[i32; 2]>) {
+        out.clear();
+        let e = EXTENT as f64;
+        out.extend(xy.iter().map(|p| {
+            [
+                ((p[0] * self.scale - self.x0) * e).round() as i32,
+                ((p[1] * self.scale - self.y0) * e).round() as i32,
+            ]
+        }));
+    }
+}
