@@ -547,12 +547,14 @@ impl<'de> Visitor<'de> for Coords<'_> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 if !(-180.0..=180.0).contains(&lon) {
                     return Err(de::Error::custom(format!(
-                        "longitude {lon} is outside -180..180 (is the file in WGS 84 lon/lat order?)"
+                        "longitude {} is outside -180..180 (is the file in WGS 84 lon/lat order?)",
+                        short_number(lon)
                     )));
                 }
                 if !(-90.0..=90.0).contains(&lat) {
                     return Err(de::Error::custom(format!(
-                        "latitude {lat} is outside -90..90 (are longitude and latitude swapped?)"
+                        "latitude {} is outside -90..90 (are longitude and latitude swapped?)",
+                        short_number(lat)
                     )));
                 }
                 self.xy.push(project([lon, lat]));
@@ -593,5 +595,14 @@ impl<'de> Visitor<'de> for Coords<'_> {
                 Ok(Level::Depth(child + 1))
             }
         }
+    }
+}
+
+/// A number as a person would write it: 1e300 rather than three hundred digits.
+fn short_number(v: f64) -> String {
+    if v.abs() >= 1e7 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
     }
 }

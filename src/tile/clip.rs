@@ -32,6 +32,17 @@ impl Run {
     pub fn is_empty(&self) -> bool {
         self.xy.is_empty()
     }
+
+    /// Re-close a ring whose first vertex was simplified away: rings are cyclic, so the
+    /// closing edge runs to the first vertex that was kept.
+    pub fn close_ring(&mut self) {
+        if let (Some(&first), Some(&last)) = (self.xy.first(), self.xy.last()) {
+            if first != last {
+                let imp = self.imp[0];
+                self.push(first, imp);
+            }
+        }
+    }
 }
 
 /// The point where segment `a`–`b` meets the line `coord[axis] = k`, computed the same way
@@ -97,12 +108,7 @@ pub fn clip_ring(input: &Run, k1: f64, k2: f64, axis: usize, out: &mut Run) {
             out.push(p, KEEP);
         }
     }
-    if let (Some(&first), Some(&last)) = (out.xy.first(), out.xy.last()) {
-        if first != last {
-            let imp = out.imp[0];
-            out.push(first, imp);
-        }
-    }
+    out.close_ring();
 }
 
 /// Clip an open line to the slab, handing each piece that stays inside to `emit`.

@@ -75,6 +75,7 @@ pub fn cut_shapes(
             match kind {
                 GeomKind::Polygon => {
                     keep_important(shapes, part, sq_tol, &mut s.a);
+                    s.a.close_ring();
                     if s.a.len() < 4 {
                         continue;
                     }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::clip::{ClipScratch, clip_shapes};
+use super::clip::{ClipScratch, Run, clip_shapes};
 use super::{TileCoord, tile_bbox};
 use crate::geometry::{GeomKind, Shapes};
 
@@ -133,8 +133,7 @@ fn build_node(
 /// A copy of `src` keeping only the vertices a tile at this tolerance would keep.
 fn simplified(src: &Shapes, kinds: &[GeomKind], sq_tol: f64) -> Shapes {
     let mut out = Shapes::default();
-    let mut xy = Vec::new();
-    let mut imp = Vec::new();
+    let mut run = Run::default();
     for piece in &src.pieces {
         let first_part = out.parts.len();
         let polygon = kinds[piece.feature as usize] == GeomKind::Polygon;
@@ -151,21 +150,22 @@ fn simplified(src: &Shapes, kinds: &[GeomKind], sq_tol: f64) -> Shapes {
                     continue;
                 }
             }
-            xy.clear();
-            imp.clear();
+            run.clear();
             for i in part.range() {
                 if src.importance[i] > sq_tol {
-                    xy.push(src.xy[i]);
-                    imp.push(src.importance[i]);
+                    run.push(src.xy[i], src.importance[i]);
                 }
             }
+            if polygon {
+                run.close_ring();
+            }
             let enough = if polygon {
-                xy.len() >= 4
+                run.len() >= 4
             } else {
-                !xy.is_empty()
+                !run.is_empty()
             };
             if enough {
-                out.push_part(&xy, &imp, part.outer);
+                out.push_part(&run.xy, &run.imp, part.outer);
                 if part.outer {
                     outer_kept = true;
                 }

@@ -160,8 +160,8 @@ fn find_junctions(xy: &[[f64; 2]], parts: &[Part]) -> Vec<bool> {
         if end - start < 2 {
             continue;
         }
-        for i in start..end - 1 {
-            occurrences.push((xy[i][0].to_bits(), xy[i][1].to_bits(), i as u32));
+        for (i, p) in xy.iter().enumerate().take(end - 1).skip(start) {
+            occurrences.push((p[0].to_bits(), p[1].to_bits(), i as u32));
         }
     }
     occurrences.sort_unstable();

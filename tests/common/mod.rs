@@ -1,0 +1,118 @@
+//! Shared test helpers: the default dataset loaded once, requests through the real router.
+
+#![allow(dead_code)]
+
+pub mod mvt;
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Request, StatusCode};
+use borderland::dataset::Dataset;
+use borderland::server::{self, AppState, ServerOptions};
+use tower::ServiceExt;
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The default catalog, loaded once per test binary.
+pub fn default_state() -> Arc<AppState> {
+    static STATE: OnceLock<Arc<AppState>> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let dataset =
+                Dataset::from_catalog(&repo_path("data/layers.toml")).expect("default data loads");
+            AppState::new(dataset, ServerOptions::default())
+        })
+        .clone()
+}
+
+pub fn default_app() -> Router {
+    server::router(default_state())
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::builder().uri(uri).header("host", "tiles.test");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn get(app: &Router, uri: &str) -> Reply {
+    get_with(app, uri, &[]).await
+}
+
+/// The XYZ tile holding a lon/lat at zoom z.
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = (1u64 << z) as f64;
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat_r = lat.to_radians();
+    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
+        .floor() as u32;
+    (x, y)
+}
+
+/// Fetch and strictly decode a tile; `None` for 204.
+pub async fn tile(
+    app: &Router,
+    layers: &str,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Option<Vec<mvt::DecodedLayer>> {
+    let r = get_with(
+        app,
+        &format!("/tiles/{layers}/{z}/{x}/{y}.mvt"),
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
+    match r.status {
+        StatusCode::NO_CONTENT => None,
+        StatusCode::OK => {
+            assert!(
+                r.body.len() < 500 * 1024,
+                "tile {layers}/{z}/{x}/{y} is {} bytes compressed",
+                r.body.len()
+            );
+            Some(mvt::decode_strict(&r.body))
+        }
+        s => panic!(
+            "tile {layers}/{z}/{x}/{y}: status {s}: {:?}",
+            String::from_utf8_lossy(&r.body)
+        ),
+    }
+}
