@@ -256,7 +256,7 @@ impl Dataset {
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match build_layer(cfg, &file, &bytes) {
+                    match build_layer(cfg, &file, bytes) {
                         Ok(layer) => layers.push(Arc::new(layer)),
                         Err(e) => errors.push(e),
                     }
@@ -306,7 +306,7 @@ impl Dataset {
             match std::fs::read(file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match build_layer(&cfg, file, &bytes) {
+                    match build_layer(&cfg, file, bytes) {
                         Ok(layer) => layers.push(Arc::new(layer)),
                         Err(e) => errors.push(e),
                     }
@@ -328,15 +328,15 @@ impl Dataset {
     }
 }
 
-/// Build one layer from a file's bytes.
-pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: &[u8]) -> Result<Layer, LoadError> {
+/// Build one layer from a file's bytes (dropped once parsed, to keep peak memory low).
+pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Layer, LoadError> {
     let ext = file
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let raw = match ext.as_str() {
-        "geojson" | "json" => source::read_geojson_bytes(file, bytes)?,
+        "geojson" | "json" => source::read_geojson_bytes(file, &bytes)?,
         other => {
             return Err(LoadError::new(
                 file,
@@ -344,6 +344,7 @@ pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: &[u8]) -> Result<Layer
             ));
         }
     };
+    drop(bytes);
     layer_from_raw(cfg, file, raw)
 }
 

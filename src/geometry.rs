@@ -1,7 +1,7 @@
 //! Flat geometry storage shared by the dataset and the tile pipeline.
 //!
 //! Coordinates live in one array per store (Web Mercator in [0, 1]), with a parallel array of
-//! per-vertex importance (squared Douglas–Peucker distance), so a tile cut walks contiguous
+//! per-vertex importance (squared Douglas–Peucker distance, as f32: 20 bytes a vertex), so a tile cut walks contiguous
 //! memory and a zoom's simplification is a comparison, not a recomputation.
 
 use std::ops::Range;
@@ -117,7 +117,7 @@ pub struct Shapes {
     pub pieces: Vec<Piece>,
     pub parts: Vec<Part>,
     pub xy: Vec<[f64; 2]>,
-    pub importance: Vec<f64>,
+    pub importance: Vec<f32>,
 }
 
 impl Shapes {
@@ -129,8 +129,17 @@ impl Shapes {
         &self.parts[piece.parts.start as usize..piece.parts.end as usize]
     }
 
+    /// Number of vertices of a piece (its parts are contiguous).
+    pub fn piece_vertices(&self, piece: &Piece) -> usize {
+        let parts = self.parts_of(piece);
+        match (parts.first(), parts.last()) {
+            (Some(a), Some(b)) => (b.end - a.start) as usize,
+            _ => 0,
+        }
+    }
+
     /// Append a part from vertices and their importance.
-    pub fn push_part(&mut self, xy: &[[f64; 2]], importance: &[f64], outer: bool) {
+    pub fn push_part(&mut self, xy: &[[f64; 2]], importance: &[f32], outer: bool) {
         let start = self.xy.len() as u32;
         self.xy.extend_from_slice(xy);
         self.importance.extend_from_slice(importance);

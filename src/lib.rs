@@ -10,4 +10,5 @@ pub mod error;
 pub mod geometry;
 pub mod server;
 pub mod source;
+pub mod synthetic;
 pub mod tile;

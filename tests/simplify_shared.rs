@@ -13,7 +13,7 @@ fn shared_vertices_have_identical_importance() {
     let dataset = state.dataset.load_full();
     let layer = dataset.layer("provinces").unwrap();
     let shapes = &layer.shapes;
-    let mut seen: HashMap<(u64, u64), (f64, usize)> = HashMap::new();
+    let mut seen: HashMap<(u64, u64), (f32, usize)> = HashMap::new();
     let mut shared = 0;
     for piece in &shapes.pieces {
         for part in shapes.parts_of(piece) {

@@ -15,30 +15,13 @@ pub struct CachedTile {
     pub gzip: Bytes,
 }
 
-impl CachedTile {
-    pub fn new(raw: Vec<u8>) -> CachedTile {
-        let gzip = if raw.is_empty() {
-            Vec::new()
-        } else {
-            gzip(&raw)
-        };
+impl From<crate::tile::EncodedTile> for CachedTile {
+    fn from(t: crate::tile::EncodedTile) -> CachedTile {
         CachedTile {
-            raw: raw.into(),
-            gzip: gzip.into(),
+            raw: t.raw.into(),
+            gzip: t.gzip.into(),
         }
     }
-}
-
-/// Gzip with the default level: tiles are written once and read many times.
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 2 + 64),
-        flate2::Compression::new(6),
-    );
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(data);
-    enc.finish().unwrap_or_default()
 }
 
 #[derive(Clone)]
@@ -74,7 +57,7 @@ impl TileCache {
         compute: F,
     ) -> Result<Arc<CachedTile>, tokio::task::JoinError>
     where
-        F: FnOnce() -> Vec<u8> + Send + 'static,
+        F: FnOnce() -> crate::tile::EncodedTile + Send + 'static,
     {
         use std::sync::atomic::Ordering::Relaxed;
         match self.cache.get_value_or_guard_async(&key).await {
@@ -85,7 +68,7 @@ impl TileCache {
             Err(guard) => {
                 self.misses.fetch_add(1, Relaxed);
                 let tile =
-                    tokio::task::spawn_blocking(move || Arc::new(CachedTile::new(compute())))
+                    tokio::task::spawn_blocking(move || Arc::new(CachedTile::from(compute())))
                         .await?;
                 let _ = guard.insert(Arc::clone(&tile));
                 Ok(tile)

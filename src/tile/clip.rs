@@ -5,13 +5,13 @@
 //! get bit-identical new vertices; they are marked [`KEEP`] so no zoom simplifies them away.
 
 use super::simplify::KEEP;
-use crate::geometry::{BBox, GeomKind, Shapes};
+use crate::geometry::{BBox, GeomKind, Piece, Shapes};
 
 /// Scratch vertex list: coordinates with their importance.
 #[derive(Default, Clone, Debug)]
 pub struct Run {
     pub xy: Vec<[f64; 2]>,
-    pub imp: Vec<f64>,
+    pub imp: Vec<f32>,
 }
 
 impl Run {
@@ -20,7 +20,7 @@ impl Run {
         self.imp.clear();
     }
 
-    pub fn push(&mut self, p: [f64; 2], imp: f64) {
+    pub fn push(&mut self, p: [f64; 2], imp: f32) {
         self.xy.push(p);
         self.imp.push(imp);
     }
@@ -162,16 +162,17 @@ pub struct ClipScratch {
     pub c: Run,
 }
 
-/// Clip every piece of `src` to `bbox`, writing full-resolution results into a new store.
-/// Used to build the tile pyramid.
-pub fn clip_shapes(
+/// Clip `pieces` of `src` to `bbox` at full resolution, appending to `out`. Used to build the
+/// tile pyramid.
+pub fn clip_pieces(
     src: &Shapes,
+    pieces: &[Piece],
     kinds: &[GeomKind],
     bbox: &BBox,
+    out: &mut Shapes,
     scratch: &mut ClipScratch,
-) -> Shapes {
-    let mut out = Shapes::default();
-    for piece in &src.pieces {
+) {
+    for piece in pieces {
         if !piece.bbox.intersects(bbox) {
             continue;
         }
@@ -245,7 +246,6 @@ pub fn clip_shapes(
         }
         out.finish_piece(piece.feature, first_part);
     }
-    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::encode::GeometryWriter;
 use super::simplify::sq_tolerance;
 use super::{BUFFER, EXTENT, TileCoord, tile_bbox};
 use crate::dataset::Layer;
-use crate::geometry::{GeomKind, Part, Shapes};
+use crate::geometry::{GeomKind, Part, Piece, Shapes};
 
 /// Tolerance of simplification, in tile units (of 4096): half a pixel on a 512-pixel tile.
 pub const TOLERANCE: f64 = 4.0;
@@ -23,38 +23,101 @@ pub struct CutScratch {
     geometry: GeometryWriter,
 }
 
-/// Cut `layer` for `coord`, calling `emit(feature index, kind, geometry)` for each feature
-/// with something to draw.
+/// How much detail a tile keeps: normally [`Detail::default`]; coarser when a tile would
+/// exceed the size budget.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detail {
+    /// Simplification tolerance in tile units.
+    pub tolerance: f64,
+    /// Polygons smaller than this many square tile units, and lines shorter than its square
+    /// root, are left out.
+    pub min_area: f64,
+}
+
+impl Default for Detail {
+    fn default() -> Self {
+        Detail {
+            tolerance: TOLERANCE,
+            min_area: 0.0,
+        }
+    }
+}
+
+/// Cut `layer` for `coord`, calling `emit(feature index, kind, geometry, size)` for each
+/// feature with something to draw. `size` is what [`Detail::min_area`] compares: square tile
+/// units of area for polygons, the square of the longer side of the box for lines, infinite
+/// for points.
 pub fn cut_layer(
     layer: &Layer,
     coord: TileCoord,
+    detail: Detail,
     s: &mut CutScratch,
-    mut emit: impl FnMut(usize, GeomKind, &GeometryWriter),
+    mut emit: impl FnMut(usize, GeomKind, &GeometryWriter, f64),
 ) {
     let Some(node) = layer.index.source_for(coord) else {
         return;
     };
-    cut_shapes(&node.shapes, &layer.kinds, coord, s, |f, k, g| {
-        emit(f, k, g)
-    });
+    cut_pieces(
+        &layer.shapes,
+        &node.shared,
+        &layer.kinds,
+        coord,
+        detail,
+        s,
+        &mut emit,
+    );
+    cut_pieces(
+        &node.own,
+        &node.own.pieces,
+        &layer.kinds,
+        coord,
+        detail,
+        s,
+        &mut emit,
+    );
 }
 
-/// Cut from any store of pieces (a pyramid node).
-pub fn cut_shapes(
+/// Cut `pieces` of a store (the layer's geometry or a pyramid node's copy).
+pub fn cut_pieces(
     shapes: &Shapes,
+    pieces: &[Piece],
     kinds: &[GeomKind],
     coord: TileCoord,
+    detail: Detail,
     s: &mut CutScratch,
-    mut emit: impl FnMut(usize, GeomKind, &GeometryWriter),
+    emit: &mut impl FnMut(usize, GeomKind, &GeometryWriter, f64),
 ) {
-    let sq_tol = sq_tolerance(coord.z, TOLERANCE, EXTENT);
+    let sq_tol = sq_tolerance(coord.z, detail.tolerance, EXTENT);
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let grid = Grid::new(coord);
-    for piece in &shapes.pieces {
+    let units = (1u64 << coord.z) as f64 * EXTENT as f64;
+    for piece in pieces {
         if !piece.bbox.intersects(&bbox) {
             continue;
         }
         let kind = kinds[piece.feature as usize];
+        let size = match kind {
+            GeomKind::Polygon => {
+                shapes
+                    .parts_of(piece)
+                    .iter()
+                    .filter(|p| p.outer)
+                    .map(|p| p.area)
+                    .sum::<f64>()
+                    * units
+                    * units
+            }
+            GeomKind::Line => {
+                let side = (piece.bbox.max_x - piece.bbox.min_x)
+                    .max(piece.bbox.max_y - piece.bbox.min_y)
+                    * units;
+                side * side
+            }
+            GeomKind::Point => f64::INFINITY,
+        };
+        if size < detail.min_area {
+            continue;
+        }
         s.geometry.clear();
         let mut outer_kept = false;
         for part in shapes.parts_of(piece) {
@@ -65,7 +128,7 @@ pub fn cut_shapes(
                 if part.outer {
                     outer_kept = false;
                 }
-                if part.area < sq_tol || !part.bbox.intersects(&bbox) {
+                if part.area < sq_tol as f64 || !part.bbox.intersects(&bbox) {
                     continue;
                 }
             } else if !part.bbox.intersects(&bbox) {
@@ -133,13 +196,13 @@ pub fn cut_shapes(
             }
         }
         if !s.geometry.is_empty() {
-            emit(piece.feature as usize, kind, &s.geometry);
+            emit(piece.feature as usize, kind, &s.geometry, size);
         }
     }
 }
 
 /// Copy the vertices of `part` that survive simplification at `sq_tol`.
-fn keep_important(shapes: &Shapes, part: &Part, sq_tol: f64, out: &mut Run) {
+fn keep_important(shapes: &Shapes, part: &Part, sq_tol: f32, out: &mut Run) {
     out.clear();
     let r = part.range();
     for (p, &imp) in shapes.xy[r.clone()].iter().zip(&shapes.importance[r]) {

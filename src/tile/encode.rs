@@ -39,6 +39,18 @@ fn put_packed(buf: &mut Vec<u8>, field: u32, values: &[u32], scratch: &mut Vec<u
     put_bytes(buf, field, scratch);
 }
 
+/// Gzip a tile. Level 3: on tiles it is within 1% of level 6's size at two thirds of the time.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3 + 64),
+        flate2::Compression::new(3),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(data);
+    enc.finish().unwrap_or_default()
+}
+
 fn zigzag(v: i32) -> u32 {
     ((v << 1) ^ (v >> 31)) as u32
 }
@@ -95,23 +107,57 @@ impl GeometryWriter {
     }
 }
 
+/// A value as a dedup key, borrowing strings from the layer.
 #[derive(Hash, PartialEq, Eq)]
-enum ValueKey {
-    Str(std::sync::Arc<str>),
+enum ValueKey<'a> {
+    Str(&'a str),
     Int(i64),
     Float(u64),
     Bool(bool),
 }
 
-/// Accumulates one layer of a tile.
-pub struct LayerEncoder {
+/// FxHash (rustc's hasher): dedup keys are short and not attacker-chosen.
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(v as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// Accumulates one layer of a tile. Keys and values are deduplicated; strings are borrowed
+/// from the layer, not copied, until they are written.
+pub struct LayerEncoder<'a> {
     name: String,
     extent: u32,
-    keys: Vec<String>,
-    key_index: HashMap<String, u32>,
+    keys: Vec<&'a str>,
+    key_index: HashMap<&'a str, u32, FxBuild>,
     values: Vec<u8>,
     value_count: u32,
-    value_index: HashMap<ValueKey, u32>,
+    value_index: HashMap<ValueKey<'a>, u32, FxBuild>,
     features: Vec<u8>,
     feature_count: usize,
     feature: Vec<u8>,
@@ -119,16 +165,16 @@ pub struct LayerEncoder {
     scratch: Vec<u8>,
 }
 
-impl LayerEncoder {
-    pub fn new(name: &str, extent: u32) -> LayerEncoder {
+impl<'a> LayerEncoder<'a> {
+    pub fn new(name: &str, extent: u32) -> LayerEncoder<'a> {
         LayerEncoder {
             name: name.to_string(),
             extent,
             keys: Vec::new(),
-            key_index: HashMap::new(),
+            key_index: HashMap::default(),
             values: Vec::new(),
             value_count: 0,
-            value_index: HashMap::new(),
+            value_index: HashMap::default(),
             features: Vec::new(),
             feature_count: 0,
             feature: Vec::new(),
@@ -141,20 +187,20 @@ impl LayerEncoder {
         self.feature_count
     }
 
-    fn key(&mut self, key: &str) -> u32 {
+    fn key(&mut self, key: &'a str) -> u32 {
         if let Some(&i) = self.key_index.get(key) {
             return i;
         }
         let i = self.keys.len() as u32;
-        self.keys.push(key.to_string());
-        self.key_index.insert(key.to_string(), i);
+        self.keys.push(key);
+        self.key_index.insert(key, i);
         i
     }
 
-    fn value(&mut self, value: &Value) -> Option<u32> {
+    fn value(&mut self, value: &'a Value) -> Option<u32> {
         let key = match value {
             Value::Null => return None,
-            Value::String(s) => ValueKey::Str(s.clone()),
+            Value::String(s) => ValueKey::Str(s),
             Value::Int(i) => ValueKey::Int(*i),
             Value::Float(f) => ValueKey::Float(f.to_bits()),
             Value::Bool(b) => ValueKey::Bool(*b),
@@ -191,11 +237,11 @@ impl LayerEncoder {
     }
 
     /// Add one feature with its attributes (nulls are left out) and geometry commands.
-    pub fn add_feature<'v>(
+    pub fn add_feature(
         &mut self,
         id: u64,
         kind: GeomKind,
-        props: impl IntoIterator<Item = (&'v str, &'v Value)>,
+        props: impl IntoIterator<Item = (&'a str, &'a Value)>,
         geometry: &GeometryWriter,
     ) {
         self.tags.clear();

@@ -1,17 +1,18 @@
 //! The tile pyramid, built once per data version (geojson-vt's `index.js`).
 //!
-//! A node holds the layer's geometry clipped to its tile plus a buffer. A node with more than
-//! `max_points` vertices, above `max_zoom`, is split into four children and then keeps only
-//! its geometry simplified for its own zoom; a leaf keeps full resolution, and tiles below it
-//! are cut from it on demand. So a low-zoom tile never walks the full-resolution data, and a
-//! deep tile walks only its leaf's share of it.
+//! A node covers one tile plus a buffer. A node with more than `max_points` vertices, above
+//! `max_zoom`, is split into four children and then keeps only its geometry simplified for
+//! its own zoom, so a low-zoom tile never walks the full-resolution data. A leaf keeps full
+//! resolution, and tiles below it are cut from it on demand, so a deep tile walks only its
+//! leaf's share. Pieces that lie wholly inside a node are not copied: the node refers to the
+//! layer's own geometry, and only pieces crossing the node's edge are clipped into a copy.
+//! That keeps the pyramid's memory near the size of the data itself.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::clip::{ClipScratch, Run, clip_shapes};
+use super::clip::{ClipScratch, Run, clip_pieces};
 use super::{TileCoord, tile_bbox};
-use crate::geometry::{GeomKind, Shapes};
+use crate::geometry::{GeomKind, Piece, Shapes};
 
 /// How the pyramid is built; the defaults suit province-sized polygons.
 #[derive(Clone, Copy, Debug)]
@@ -31,19 +32,23 @@ pub struct IndexOptions {
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
-            max_zoom: 6,
+            max_zoom: 8,
             max_points: 50_000,
-            tolerance: 4.0,
+            tolerance: super::cut::TOLERANCE,
             extent: 4096,
             buffer: 64,
         }
     }
 }
 
-/// One node of the pyramid.
-#[derive(Debug)]
+/// One node of the pyramid: pieces of the layer's own geometry (`shared`) and clipped or
+/// simplified copies (`own`).
+#[derive(Debug, Default)]
 pub struct Node {
-    pub shapes: Arc<Shapes>,
+    /// Pieces that index into the layer's full-resolution [`Shapes`].
+    pub shared: Vec<Piece>,
+    /// Geometry owned by this node.
+    pub own: Shapes,
     /// A leaf holds full-resolution geometry; tiles below it are cut from it.
     pub leaf: bool,
 }
@@ -54,20 +59,30 @@ pub struct TileIndex {
     nodes: HashMap<TileCoord, Node>,
 }
 
+struct Builder<'a> {
+    layer: &'a Shapes,
+    kinds: &'a [GeomKind],
+    opts: IndexOptions,
+    nodes: HashMap<TileCoord, Node>,
+    scratch: ClipScratch,
+}
+
 impl TileIndex {
-    pub fn build(shapes: &Arc<Shapes>, kinds: &[GeomKind], opts: &IndexOptions) -> TileIndex {
-        let mut nodes = HashMap::new();
-        let mut scratch = ClipScratch::default();
-        let root = TileCoord { z: 0, x: 0, y: 0 };
-        build_node(
-            root,
-            Arc::clone(shapes),
+    pub fn build(shapes: &Shapes, kinds: &[GeomKind], opts: &IndexOptions) -> TileIndex {
+        let mut b = Builder {
+            layer: shapes,
             kinds,
-            opts,
-            &mut nodes,
-            &mut scratch,
-        );
-        TileIndex { nodes }
+            opts: *opts,
+            nodes: HashMap::new(),
+            scratch: ClipScratch::default(),
+        };
+        let root = Node {
+            shared: shapes.pieces.clone(),
+            own: Shapes::default(),
+            leaf: true,
+        };
+        b.build(TileCoord { z: 0, x: 0, y: 0 }, root);
+        TileIndex { nodes: b.nodes }
     }
 
     /// The node a tile is cut from: the tile's own node, or its nearest ancestor when that
@@ -92,49 +107,95 @@ impl TileIndex {
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
+
+    /// Vertices held in copies (clipped or simplified), beyond the layer's own geometry.
+    pub fn copied_vertices(&self) -> usize {
+        self.nodes.values().map(|n| n.own.vertex_count()).sum()
+    }
 }
 
-fn build_node(
-    coord: TileCoord,
-    shapes: Arc<Shapes>,
-    kinds: &[GeomKind],
-    opts: &IndexOptions,
-    nodes: &mut HashMap<TileCoord, Node>,
-    scratch: &mut ClipScratch,
-) {
-    if coord.z >= opts.max_zoom || shapes.vertex_count() <= opts.max_points {
-        nodes.insert(coord, Node { shapes, leaf: true });
-        return;
+impl Builder<'_> {
+    fn vertices(&self, node: &Node) -> usize {
+        node.shared
+            .iter()
+            .map(|p| self.layer.piece_vertices(p))
+            .sum::<usize>()
+            + node.own.vertex_count()
     }
-    for dy in 0..2 {
-        for dx in 0..2 {
-            let child = TileCoord {
-                z: coord.z + 1,
-                x: coord.x * 2 + dx,
-                y: coord.y * 2 + dy,
-            };
-            let bbox = tile_bbox(child, opts.buffer as f64 / opts.extent as f64);
-            let clipped = clip_shapes(&shapes, kinds, &bbox, scratch);
-            if !clipped.pieces.is_empty() {
-                build_node(child, Arc::new(clipped), kinds, opts, nodes, scratch);
+
+    fn build(&mut self, coord: TileCoord, mut node: Node) {
+        if coord.z >= self.opts.max_zoom || self.vertices(&node) <= self.opts.max_points {
+            node.leaf = true;
+            self.nodes.insert(coord, node);
+            return;
+        }
+        let buffer = self.opts.buffer as f64 / self.opts.extent as f64;
+        for dy in 0..2 {
+            for dx in 0..2 {
+                let c = TileCoord {
+                    z: coord.z + 1,
+                    x: coord.x * 2 + dx,
+                    y: coord.y * 2 + dy,
+                };
+                let bbox = tile_bbox(c, buffer);
+                let mut child = Node::default();
+                for piece in &node.shared {
+                    if piece.bbox.within(&bbox) {
+                        child.shared.push(piece.clone());
+                    }
+                }
+                let crossing: Vec<Piece> = node
+                    .shared
+                    .iter()
+                    .filter(|p| p.bbox.intersects(&bbox) && !p.bbox.within(&bbox))
+                    .cloned()
+                    .collect();
+                clip_pieces(
+                    self.layer,
+                    &crossing,
+                    self.kinds,
+                    &bbox,
+                    &mut child.own,
+                    &mut self.scratch,
+                );
+                clip_pieces(
+                    &node.own,
+                    &node.own.pieces,
+                    self.kinds,
+                    &bbox,
+                    &mut child.own,
+                    &mut self.scratch,
+                );
+                if !child.shared.is_empty() || !child.own.pieces.is_empty() {
+                    self.build(c, child);
+                }
             }
         }
+        let sq_tol = super::simplify::sq_tolerance(coord.z, self.opts.tolerance, self.opts.extent);
+        let mut own = Shapes::default();
+        simplify_into(self.layer, &node.shared, self.kinds, sq_tol, &mut own);
+        simplify_into(&node.own, &node.own.pieces, self.kinds, sq_tol, &mut own);
+        self.nodes.insert(
+            coord,
+            Node {
+                shared: Vec::new(),
+                own,
+                leaf: false,
+            },
+        );
     }
-    let sq_tol = super::simplify::sq_tolerance(coord.z, opts.tolerance, opts.extent);
-    nodes.insert(
-        coord,
-        Node {
-            shapes: Arc::new(simplified(&shapes, kinds, sq_tol)),
-            leaf: false,
-        },
-    );
 }
 
-/// A copy of `src` keeping only the vertices a tile at this tolerance would keep.
-fn simplified(src: &Shapes, kinds: &[GeomKind], sq_tol: f64) -> Shapes {
-    let mut out = Shapes::default();
+/// Append to `out` the vertices of `pieces` that a tile at this tolerance keeps.
+fn simplify_into(
+    src: &Shapes,
+    pieces: &[Piece],
+    kinds: &[GeomKind],
+    sq_tol: f32,
+    out: &mut Shapes,
+) {
     let mut run = Run::default();
-    for piece in &src.pieces {
+    for piece in pieces {
         let first_part = out.parts.len();
         let polygon = kinds[piece.feature as usize] == GeomKind::Polygon;
         let mut outer_kept = false;
@@ -143,7 +204,7 @@ fn simplified(src: &Shapes, kinds: &[GeomKind], sq_tol: f64) -> Shapes {
                 if !part.outer && !outer_kept {
                     continue;
                 }
-                if part.area < sq_tol {
+                if part.area < sq_tol as f64 {
                     if part.outer {
                         outer_kept = false;
                     }
@@ -175,5 +236,4 @@ fn simplified(src: &Shapes, kinds: &[GeomKind], sq_tol: f64) -> Shapes {
         }
         out.finish_piece(piece.feature, first_part);
     }
-    out
 }

@@ -90,21 +90,113 @@ pub fn tile_bbox(c: TileCoord, buffer: f64) -> BBox {
     }
 }
 
-/// Encode one tile holding `layers`, in order. Layers with nothing in the tile are left out;
-/// an empty result means an empty tile.
-pub fn render(layers: &[&Layer], coord: TileCoord) -> Vec<u8> {
-    let mut tile = Vec::new();
+/// Largest tile, gzipped, before detail is reduced (the limit MapLibre and tippecanoe use).
+pub const MAX_TILE_BYTES: usize = 500 * 1024;
+
+/// An encoded tile, plain and gzipped; both empty for an empty tile.
+pub struct EncodedTile {
+    pub raw: Vec<u8>,
+    pub gzip: Vec<u8>,
+    /// The detail the tile was cut at (coarser than the default when it had to shrink).
+    pub detail: cut::Detail,
+}
+
+/// Encode one tile holding `layers`, in order; layers with nothing in the tile are left out.
+/// A tile over [`MAX_TILE_BYTES`] gzipped is cut again with coarser simplification and
+/// without its smallest features, until it fits: polygons that cover the fewest pixels go
+/// first (tippecanoe's `--drop-smallest-as-needed`); points are never dropped here.
+pub fn render(layers: &[&Layer], coord: TileCoord) -> EncodedTile {
+    const ATTEMPTS: usize = 6;
+    let mut detail = cut::Detail::default();
     let mut scratch = cut::CutScratch::default();
+    let mut sizes = Vec::new();
+    for attempt in 0..ATTEMPTS {
+        sizes.clear();
+        let raw = encode_layers(layers, coord, detail, &mut scratch, &mut sizes);
+        if raw.is_empty() {
+            return EncodedTile {
+                raw,
+                gzip: Vec::new(),
+                detail,
+            };
+        }
+        let last = attempt + 1 == ATTEMPTS;
+        // A cheap estimate first, so a tile that is clearly too big is not gzipped in full.
+        if !last && raw.len() > MAX_TILE_BYTES {
+            let estimate = estimate_gzip(&raw);
+            if estimate > MAX_TILE_BYTES + MAX_TILE_BYTES / 10 {
+                detail = reduce(detail, &mut sizes, estimate);
+                continue;
+            }
+        }
+        let gzip = encode::gzip(&raw);
+        if gzip.len() <= MAX_TILE_BYTES || last {
+            if attempt > 0 {
+                tracing::debug!(%coord, ?detail, bytes = gzip.len(), "tile detail reduced to fit the size budget");
+            }
+            return EncodedTile { raw, gzip, detail };
+        }
+        detail = reduce(detail, &mut sizes, gzip.len());
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// Gzipped size of a large tile, estimated from a few compressed samples (an overestimate:
+/// samples compress without each other's context).
+fn estimate_gzip(raw: &[u8]) -> usize {
+    const SAMPLES: usize = 4;
+    const CHUNK: usize = 16 * 1024;
+    let step = (raw.len() - CHUNK) / (SAMPLES - 1);
+    let compressed: usize = (0..SAMPLES)
+        .map(|i| encode::gzip(&raw[i * step..i * step + CHUNK]).len())
+        .sum();
+    (raw.len() as f64 * compressed as f64 / (SAMPLES * CHUNK) as f64) as usize
+}
+
+/// Coarser detail for a tile of `bytes` gzipped: double the tolerance (up to 4×), and drop
+/// the smallest features in proportion to the overrun.
+fn reduce(detail: cut::Detail, sizes: &mut [f64], bytes: usize) -> cut::Detail {
+    let keep = (MAX_TILE_BYTES as f64 * 0.85 / bytes as f64).clamp(0.02, 0.95);
+    let droppable = sizes.iter().filter(|s| s.is_finite()).count();
+    sizes.sort_unstable_by(|a, b| a.total_cmp(b));
+    let cut_at = ((1.0 - keep) * droppable as f64) as usize;
+    let threshold = sizes
+        .get(cut_at.min(droppable.saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
+    // Strictly smaller features are dropped; nudge up so equal sizes cannot stall the loop.
+    let min_area = threshold.max(detail.min_area * 1.5).max(f64::MIN_POSITIVE);
+    cut::Detail {
+        tolerance: (detail.tolerance * 2.0).min(cut::TOLERANCE * 4.0),
+        min_area,
+    }
+}
+
+fn encode_layers(
+    layers: &[&Layer],
+    coord: TileCoord,
+    detail: cut::Detail,
+    scratch: &mut cut::CutScratch,
+    sizes: &mut Vec<f64>,
+) -> Vec<u8> {
+    let mut tile = Vec::new();
     for layer in layers {
         let mut enc = encode::LayerEncoder::new(&layer.id, EXTENT);
-        cut::cut_layer(layer, coord, &mut scratch, |feature, kind, geometry| {
-            enc.add_feature(
-                layer.features[feature].id,
-                kind,
-                layer.props(feature),
-                geometry,
-            );
-        });
+        cut::cut_layer(
+            layer,
+            coord,
+            detail,
+            scratch,
+            |feature, kind, geometry, size| {
+                enc.add_feature(
+                    layer.features[feature].id,
+                    kind,
+                    layer.props(feature),
+                    geometry,
+                );
+                sizes.push(size);
+            },
+        );
         if enc.feature_count() > 0 {
             enc.finish_into(&mut tile);
         }

@@ -9,12 +9,12 @@
 use crate::geometry::Part;
 
 /// Importance of a vertex that must survive every simplification (ends, junctions, clip points).
-pub const KEEP: f64 = f64::INFINITY;
+pub const KEEP: f32 = f32::INFINITY;
 
 /// Squared tolerance at zoom `z` in projected units, for `tolerance` tile units of `extent`.
-pub fn sq_tolerance(z: u8, tolerance: f64, extent: u32) -> f64 {
+pub fn sq_tolerance(z: u8, tolerance: f64, extent: u32) -> f32 {
     let t = tolerance / ((1u64 << z) as f64 * extent as f64);
-    t * t
+    (t * t) as f32
 }
 
 /// Douglas–Peucker importance of each vertex of an open sequence: the ends get [`KEEP`]; an
@@ -22,7 +22,7 @@ pub fn sq_tolerance(z: u8, tolerance: f64, extent: u32) -> f64 {
 /// that any tolerance keeps a proper Douglas–Peucker prefix.
 pub fn douglas_peucker(
     xy: &[[f64; 2]],
-    importance: &mut [f64],
+    importance: &mut [f32],
     stack: &mut Vec<(usize, usize, f64)>,
 ) {
     let n = xy.len();
@@ -33,7 +33,7 @@ pub fn douglas_peucker(
     importance[0] = KEEP;
     importance[n - 1] = KEEP;
     stack.clear();
-    stack.push((0, n - 1, KEEP));
+    stack.push((0, n - 1, f64::INFINITY));
     while let Some((first, last, cap)) = stack.pop() {
         if last <= first + 1 {
             continue;
@@ -52,7 +52,7 @@ pub fn douglas_peucker(
             continue;
         }
         let value = max.min(cap);
-        importance[index] = value;
+        importance[index] = value as f32;
         stack.push((first, index, value));
         stack.push((index, last, value));
     }
@@ -77,7 +77,7 @@ fn sq_seg_dist(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
 }
 
 /// Importance for lines: each part simplified on its own.
-pub fn line_importance(xy: &[[f64; 2]], parts: &[Part], importance: &mut [f64]) {
+pub fn line_importance(xy: &[[f64; 2]], parts: &[Part], importance: &mut [f32]) {
     let mut stack = Vec::new();
     for part in parts {
         let r = part.range();
@@ -86,11 +86,11 @@ pub fn line_importance(xy: &[[f64; 2]], parts: &[Part], importance: &mut [f64]) 
 }
 
 /// Importance for closed polygon rings, identical along arcs shared between rings.
-pub fn ring_importance(xy: &[[f64; 2]], parts: &[Part], importance: &mut [f64]) {
+pub fn ring_importance(xy: &[[f64; 2]], parts: &[Part], importance: &mut [f32]) {
     let junction = find_junctions(xy, parts);
     let mut stack = Vec::new();
     let mut arc_xy: Vec<[f64; 2]> = Vec::new();
-    let mut arc_imp: Vec<f64> = Vec::new();
+    let mut arc_imp: Vec<f32> = Vec::new();
     let mut arc_idx: Vec<usize> = Vec::new();
     let mut corners: Vec<usize> = Vec::new();
     for part in parts {
@@ -154,17 +154,19 @@ fn is_reversed(arc: &[[f64; 2]]) -> bool {
 /// different neighbours. Found by sorting, not hashing, to keep peak memory low.
 fn find_junctions(xy: &[[f64; 2]], parts: &[Part]) -> Vec<bool> {
     let mut junction = vec![false; xy.len()];
-    let mut occurrences: Vec<(u64, u64, u32)> = Vec::with_capacity(xy.len());
+    // (x bits, vertex index): 16 bytes a vertex; y is looked up only when x ties.
+    let mut occurrences: Vec<(u64, u32)> = Vec::with_capacity(xy.len());
     for part in parts {
         let (start, end) = (part.start as usize, part.end as usize);
         if end - start < 2 {
             continue;
         }
         for (i, p) in xy.iter().enumerate().take(end - 1).skip(start) {
-            occurrences.push((p[0].to_bits(), p[1].to_bits(), i as u32));
+            occurrences.push((p[0].to_bits(), i as u32));
         }
     }
-    occurrences.sort_unstable();
+    let y_bits = |i: u32| xy[i as usize][1].to_bits();
+    occurrences.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| y_bits(a.1).cmp(&y_bits(b.1))));
     let neighbours = |i: usize| -> ([u64; 2], [u64; 2]) {
         let part = &parts[part_of(parts, i)];
         let (start, end) = (part.start as usize, part.end as usize);
@@ -180,19 +182,20 @@ fn find_junctions(xy: &[[f64; 2]], parts: &[Part]) -> Vec<bool> {
     };
     let mut g = 0;
     while g < occurrences.len() {
-        let (x, y, _) = occurrences[g];
+        let (x, first) = occurrences[g];
+        let y = y_bits(first);
         let mut h = g + 1;
-        while h < occurrences.len() && occurrences[h].0 == x && occurrences[h].1 == y {
+        while h < occurrences.len() && occurrences[h].0 == x && y_bits(occurrences[h].1) == y {
             h += 1;
         }
         if h - g > 1 {
-            let first = neighbours(occurrences[g].2 as usize);
+            let first = neighbours(first as usize);
             let differ = occurrences[g + 1..h]
                 .iter()
-                .any(|o| neighbours(o.2 as usize) != first);
+                .any(|o| neighbours(o.1 as usize) != first);
             if differ {
                 for o in &occurrences[g..h] {
-                    junction[o.2 as usize] = true;
+                    junction[o.1 as usize] = true;
                 }
             }
         }
@@ -224,7 +227,7 @@ mod tests {
     #[test]
     fn ends_are_kept_and_a_straight_line_collapses() {
         let xy = [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]];
-        let mut imp = [0.0; 4];
+        let mut imp = [0.0f32; 4];
         douglas_peucker(&xy, &mut imp, &mut Vec::new());
         assert_eq!(imp, [KEEP, 0.0, 0.0, KEEP]);
     }
@@ -232,7 +235,7 @@ mod tests {
     #[test]
     fn a_child_is_never_more_important_than_its_parent() {
         let xy = [[0.0, 0.0], [1.0, 1.0], [1.1, 5.0], [1.2, 1.0], [3.0, 0.0]];
-        let mut imp = [0.0; 5];
+        let mut imp = [0.0f32; 5];
         douglas_peucker(&xy, &mut imp, &mut Vec::new());
         assert!(imp[2] > 0.0);
         assert!(imp[1] <= imp[2] && imp[3] <= imp[2]);
@@ -256,7 +259,7 @@ mod tests {
         let mut xy = left.clone();
         xy.extend_from_slice(&right_ring);
         let parts = [part(0, left.len()), part(left.len(), xy.len())];
-        let mut imp = vec![0.0; xy.len()];
+        let mut imp = vec![0.0f32; xy.len()];
         ring_importance(&xy, &parts, &mut imp);
         for (k, p) in edge.iter().enumerate() {
             let i = xy.iter().position(|q| q == p).unwrap();
