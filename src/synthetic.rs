@@ -8,7 +8,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// A float in [0, 1).
-    pub fn next(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -27,7 +27,7 @@ pub fn provinces(cols: usize, rows: usize, edge: usize) -> String {
     // Grid corners, jittered (not on the outer frame).
     let mut rng = Rng(42);
     let corner = |i: usize, j: usize, rng: &mut Rng| -> [f64; 2] {
-        let (jx, jy) = (rng.next() - 0.5, rng.next() - 0.5);
+        let (jx, jy) = (rng.unit() - 0.5, rng.unit() - 0.5);
         let x = if i == 0 || i == cols {
             0.0
         } else {
@@ -51,7 +51,7 @@ pub fn provinces(cols: usize, rows: usize, edge: usize) -> String {
         let mut offset: f64 = 0.0;
         for k in 1..edge {
             let t = k as f64 / edge as f64;
-            offset = (offset + (rng.next() - 0.5) * 0.08).clamp(-0.12, 0.12);
+            offset = (offset + (rng.unit() - 0.5) * 0.08).clamp(-0.12, 0.12);
             let o = if straight {
                 0.0
             } else {
@@ -109,8 +109,8 @@ pub fn provinces(cols: usize, rows: usize, edge: usize) -> String {
                 out,
                 "{{\"type\":\"Feature\",\"id\":{},\"properties\":{{\"code\":\"SYN-{n:05}\",\"name\":\"Synthetic province {n}\",\"synthetic\":true,\"population\":{},\"density\":{:.3}}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[",
                 n + 1,
-                (rng.next() * 5e6) as u64,
-                rng.next() * 500.0
+                (rng.unit() * 5e6) as u64,
+                rng.unit() * 500.0
             );
             // Counter-clockwise: bottom edge east, right edge north, top edge west, left edge south.
             push(&mut out, corners[i][j]);
