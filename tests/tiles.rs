@@ -236,3 +236,48 @@ async fn bad_tile_addresses_get_json_errors() {
         "404 lists the known layers"
     );
 }
+
+#[tokio::test]
+async fn concurrent_misses_cut_a_tile_once() {
+    let dataset =
+        borderland::dataset::Dataset::from_catalog(&common::repo_path("data/layers.toml")).unwrap();
+    let state = borderland::server::AppState::new(dataset, Default::default());
+    let app = borderland::server::router(state.clone());
+    let (x, y) = tile_of(KHOST.0, KHOST.1, 11);
+    let uri = format!("/tiles/provinces,border/11/{x}/{y}.mvt");
+    let requests: Vec<_> = (0..32)
+        .map(|_| {
+            let app = app.clone();
+            let uri = uri.clone();
+            tokio::spawn(async move { get(&app, &uri).await.status })
+        })
+        .collect();
+    for r in requests {
+        assert_eq!(r.await.unwrap(), 200);
+    }
+    assert_eq!(state.cache.misses(), 1, "the tile was cut more than once");
+    assert_eq!(state.cache.hits(), 31);
+}
+
+#[test]
+fn a_crowded_tile_is_shrunk_under_500_kb_keeping_its_largest_features() {
+    use borderland::tile::{self, MAX_TILE_BYTES, TileCoord};
+    let text = borderland::synthetic::provinces(180, 90, 6);
+    let path = std::path::Path::new("synthetic.geojson");
+    let layer = borderland::dataset::build_layer(
+        &borderland::config::LayerConfig::for_file(path),
+        path,
+        text.into_bytes(),
+    )
+    .unwrap();
+    let t = tile::render(&[&layer], TileCoord { z: 0, x: 0, y: 0 });
+    assert!(t.gzip.len() <= MAX_TILE_BYTES, "{} bytes", t.gzip.len());
+    let decoded = common::mvt::decode_strict(&t.gzip);
+    let n = decoded[0].features.len();
+    assert!(n > 5000 && n < 16200, "{n} of 16200 cells kept");
+    assert!(t.detail.min_area > 0.0);
+    // Kept cells are the larger ones: high latitudes (large in Web Mercator) survive.
+    let areas: Vec<f64> = decoded[0].features.iter().map(|f| f.area()).collect();
+    let smallest_kept = areas.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(smallest_kept > 0.0);
+}
