@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let layer = load(bytes);
-    let refs = [&layer];
+    let refs = [tile::LayerRef::from(&layer)];
     let mut g = c.benchmark_group("cut");
     g.sample_size(20);
     g.bench_function("z0_uncached", |b| {

@@ -23,6 +23,117 @@ pub struct Catalog {
     pub attribution: Option<String>,
     #[serde(default, rename = "layer")]
     pub layers: Vec<Spanned<LayerConfig>>,
+    #[serde(default, rename = "table")]
+    pub tables: Vec<Spanned<TableConfig>>,
+}
+
+/// What rows of a table claim, which decides how they join.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    /// Which groups a source reports present in an area: joined by key, many rows per area.
+    Presence,
+    /// Dated incidents: joined by point in polygon (or by key where a row has no point).
+    Events,
+}
+
+/// Column layouts of conflict-event exports, matched by column name.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// UCDP Georeferenced Event Dataset CSV.
+    Ucdp,
+    /// ACLED CSV export.
+    Acled,
+}
+
+/// One `[[table]]`: an attribute table of claims (CSV or JSON).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableConfig {
+    pub id: String,
+    pub file: Spanned<PathBuf>,
+    pub kind: TableKind,
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub attribution: Option<String>,
+    #[serde(default)]
+    pub license: Option<String>,
+    /// Declared column types; other columns are inferred.
+    #[serde(default)]
+    pub columns: std::collections::HashMap<String, crate::table::ColumnType>,
+    /// Column naming the area (ISO code or name) a row is about.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Column naming the armed group.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// Date (or start date) of the event.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// End date, for events that span days (a time filter tests overlap).
+    #[serde(default)]
+    pub date_end: Option<String>,
+    #[serde(default)]
+    pub latitude: Option<String>,
+    #[serde(default)]
+    pub longitude: Option<String>,
+    #[serde(default)]
+    pub fatalities: Option<String>,
+    /// The claim in the source's words.
+    #[serde(default)]
+    pub claim: Option<String>,
+    /// Provenance columns (defaults: source, citation, source_url, report_date).
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub citation: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+    #[serde(default)]
+    pub report_date: Option<String>,
+    /// Why rows may lack a report date (the source gives none). Without it, a missing report
+    /// date is an error.
+    #[serde(default)]
+    pub missing_report_date: Option<String>,
+    /// Column to use as the stable id of each row.
+    #[serde(default)]
+    pub id_column: Option<String>,
+    /// Constant values for provenance columns the file does not have (e.g. a data set's
+    /// name and release date for UCDP rows).
+    #[serde(default)]
+    pub defaults: std::collections::HashMap<String, String>,
+}
+
+/// A join of a table onto a layer's features.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinConfig {
+    pub table: String,
+    /// Prefix of the joined attributes (default: the table id).
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+/// The filters a layer accepts as query parameters.
+#[derive(
+    Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash, serde::Serialize, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterKind {
+    /// `from` and `to` (YYYY-MM-DD, YYYY-MM or YYYY): rows whose dates overlap the window.
+    Date,
+    /// `group`: one or a comma list of groups.
+    Group,
+    /// `event_type`: one or a comma list.
+    EventType,
 }
 
 fn default_title() -> String {
@@ -35,8 +146,30 @@ fn default_title() -> String {
 pub struct LayerConfig {
     /// URL-safe id: letters, digits, `_` and `-`.
     pub id: String,
-    /// Data file, relative to the catalog file.
-    pub file: Spanned<PathBuf>,
+    /// Data file, relative to the catalog file (GeoJSON).
+    #[serde(default)]
+    pub file: Option<Spanned<PathBuf>>,
+    /// Or: a point layer made of the rows of a table that have coordinates.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Properties that name a feature for joins (codes, names, aliases); text properties
+    /// may hold several names separated by `;` or `|`.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Extra aliases for joins: alias → a key value of the feature ("Ningarhar" = "Nangarhar").
+    #[serde(default)]
+    pub aliases: std::collections::BTreeMap<String, String>,
+    #[serde(default, rename = "join")]
+    pub joins: Vec<JoinConfig>,
+    /// Query-string filters this layer accepts.
+    #[serde(default)]
+    pub filters: Vec<FilterKind>,
+    /// Points are clustered below this zoom (point layers only).
+    #[serde(default)]
+    pub cluster_maxzoom: Option<u8>,
+    /// A note shown with the layer (catalog, TileJSON description, viewer).
+    #[serde(default)]
+    pub note: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
@@ -77,7 +210,14 @@ impl LayerConfig {
             .collect();
         LayerConfig {
             id,
-            file: Spanned::new(0..0, path.to_path_buf()),
+            file: Some(Spanned::new(0..0, path.to_path_buf())),
+            table: None,
+            keys: Vec::new(),
+            aliases: Default::default(),
+            joins: Vec::new(),
+            filters: Vec::new(),
+            cluster_maxzoom: None,
+            note: None,
             title: Some(stem),
             description: String::new(),
             id_property: None,
@@ -125,6 +265,40 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                     .at_offset(text, span.start),
             );
         }
+        if layer.file.is_some() == layer.table.is_some() {
+            return Err(LoadError::new(
+                path,
+                format!("layer '{}' needs exactly one of `file` (GeoJSON) or `table` (points from a table)", layer.id),
+            )
+            .with_field("file")
+            .at_offset(text, span.start));
+        }
+        for j in &layer.joins {
+            if !catalog.tables.iter().any(|t| t.get_ref().id == j.table) {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "layer '{}' joins table '{}', which no [[table]] defines",
+                        layer.id, j.table
+                    ),
+                )
+                .with_field("join.table")
+                .at_offset(text, span.start));
+            }
+        }
+        if let Some(t) = &layer.table {
+            if !catalog.tables.iter().any(|c| &c.get_ref().id == t) {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "layer '{}' uses table '{t}', which no [[table]] defines",
+                        layer.id
+                    ),
+                )
+                .with_field("table")
+                .at_offset(text, span.start));
+            }
+        }
         if let (Some(min), Some(max)) = (layer.minzoom, layer.maxzoom) {
             if min > max || max > 30 {
                 return Err(LoadError::new(
@@ -136,7 +310,29 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             }
         }
     }
+    let mut table_ids = std::collections::HashSet::new();
+    for t in &catalog.tables {
+        if !table_ids.insert(t.get_ref().id.clone()) {
+            return Err(LoadError::new(
+                path,
+                format!("table id '{}' is used twice", t.get_ref().id),
+            )
+            .with_field("id")
+            .at_offset(text, t.span().start));
+        }
+    }
     Ok(catalog)
+}
+
+impl LayerConfig {
+    /// The file or table this layer is built from, for messages.
+    pub fn origin(&self) -> String {
+        match (&self.file, &self.table) {
+            (Some(f), _) => f.get_ref().display().to_string(),
+            (None, Some(t)) => format!("table {t}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 #[cfg(test)]

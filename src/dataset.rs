@@ -10,12 +10,17 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
+use std::collections::BTreeSet;
+
+use crate::config::{self, Catalog, DEFAULT_MAXZOOM, FilterKind, LayerConfig, TableConfig};
 use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
-use crate::source::{self, RawId, RawLayer};
+use crate::join::claims::Claims;
+use crate::join::filter::Filter;
+use crate::join::{self, LayerJoin, Target};
+use crate::source::{self, RawFeature, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
-use crate::tile::projection::unproject;
+use crate::tile::projection::{project, unproject};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
 
 /// A typed attribute value.
@@ -143,9 +148,116 @@ pub struct Layer {
     pub bbox: BBox,
     /// Features skipped because their geometry was null or empty.
     pub skipped_empty: usize,
+    /// Number of fields that come from the layer's own file (joined fields follow).
+    pub base_fields: usize,
+    /// Tables joined onto the features.
+    pub joins: Vec<LayerJoin>,
+    /// For a point layer made from a table: the table and the row of each feature.
+    pub rows: Option<PointRows>,
+    /// Query filters the layer accepts.
+    pub filters: BTreeSet<FilterKind>,
+    /// Points are clustered below this zoom.
+    pub cluster_maxzoom: u8,
+    pub note: Option<String>,
+}
+
+/// The rows behind a point layer made from a claim table.
+#[derive(Debug)]
+pub struct PointRows {
+    pub claims: Arc<Claims>,
+    pub row_of_feature: Vec<u32>,
+}
+
+/// A layer's attributes and visible features under a filter.
+#[derive(Debug, Default)]
+pub struct FilteredLayer {
+    /// Recomputed attributes (joined layers).
+    pub props: Option<Vec<Box<[Value]>>>,
+    /// Which features pass (point layers made from tables).
+    pub visible: Option<Vec<bool>>,
 }
 
 impl Layer {
+    /// Attribution strings: the layer's own, then every claim table's (or its sources).
+    pub fn attributions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.attribution.iter().cloned().collect();
+        let tables = self
+            .joins
+            .iter()
+            .map(|j| &j.claims)
+            .chain(self.rows.iter().map(|r| &r.claims));
+        for claims in tables {
+            let text = match &claims.attribution {
+                Some(a) => a.clone(),
+                None => format!(
+                    "Claims: {}",
+                    claims
+                        .sources()
+                        .iter()
+                        .map(|s| s.as_ref())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            };
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// Join a claim table onto this layer's features, adding its attributes.
+    pub fn add_join(
+        &mut self,
+        claims: Arc<Claims>,
+        prefix: &str,
+        keys: &[String],
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) {
+        let join = {
+            let target = Target {
+                layer_id: &self.id,
+                fields: &self.fields,
+                props: self.features.iter().map(|f| &f.props[..]).collect(),
+                shapes: &self.shapes,
+                kinds: &self.kinds,
+                keys,
+                aliases,
+            };
+            join::join(&target, claims, prefix)
+        };
+        let all = Filter::default();
+        for (i, feature) in self.features.iter_mut().enumerate() {
+            let mut props = std::mem::take(&mut feature.props).into_vec();
+            props.extend(join.values(i, &all));
+            feature.props = props.into_boxed_slice();
+        }
+        self.fields.extend(join.fields());
+        self.joins.push(join);
+    }
+
+    /// Attributes and visibility under `filter` (computed, not cached: see [`Dataset::filtered`]).
+    pub fn filtered(&self, filter: &Filter) -> FilteredLayer {
+        let props = (!self.joins.is_empty()).then(|| {
+            (0..self.features.len())
+                .map(|i| {
+                    let mut p: Vec<Value> = self.features[i].props[..self.base_fields].to_vec();
+                    for j in &self.joins {
+                        p.extend(j.values(i, filter));
+                    }
+                    p.into_boxed_slice()
+                })
+                .collect()
+        });
+        let visible = self.rows.as_ref().map(|rows| {
+            rows.row_of_feature
+                .iter()
+                .map(|&r| filter.matches(&rows.claims.rows[r as usize], true))
+                .collect()
+        });
+        FilteredLayer { props, visible }
+    }
+
     /// `[west, south, east, north]` in degrees.
     pub fn bounds(&self) -> [f64; 4] {
         lonlat_bounds(&self.bbox)
@@ -195,7 +307,14 @@ pub struct Dataset {
     pub version: String,
     /// Where the data came from, for messages and reload.
     pub origin: Origin,
+    /// Claim tables by id.
+    pub tables: Vec<Arc<Claims>>,
+    /// Filtered views, computed once per (layer, filter).
+    views: std::sync::Mutex<HashMap<(String, String), Arc<FilteredLayer>>>,
 }
+
+/// How many filtered views a dataset keeps before it starts again.
+const MAX_VIEWS: usize = 256;
 
 /// What a dataset was loaded from.
 #[derive(Clone, Debug)]
@@ -214,11 +333,15 @@ impl Origin {
                 if let Ok(text) = std::fs::read_to_string(path) {
                     if let Ok(catalog) = config::parse_catalog(path, &text) {
                         let dir = path.parent().unwrap_or(Path::new("."));
+                        let layer_files = catalog
+                            .layers
+                            .iter()
+                            .filter_map(|l| l.get_ref().file.as_ref());
+                        let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
                         files.extend(
-                            catalog
-                                .layers
-                                .iter()
-                                .map(|l| dir.join(l.get_ref().file.get_ref())),
+                            layer_files
+                                .chain(table_files)
+                                .map(|f| dir.join(f.get_ref())),
                         );
                     }
                 }
@@ -231,6 +354,33 @@ impl Origin {
 impl Dataset {
     pub fn layer(&self, id: &str) -> Option<&Arc<Layer>> {
         self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// A layer's attributes and visibility under `filter`; `None` when the filter is empty.
+    pub fn filtered(&self, layer: &Layer, filter: &Filter) -> Option<Arc<FilteredLayer>> {
+        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none()) {
+            return None;
+        }
+        let key = (layer.id.clone(), filter.canonical());
+        if let Some(v) = self.views.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Some(v);
+        }
+        let view = Arc::new(layer.filtered(filter));
+        if let Ok(mut m) = self.views.lock() {
+            if m.len() >= MAX_VIEWS {
+                m.clear();
+            }
+            m.insert(key, Arc::clone(&view));
+        }
+        Some(view)
+    }
+
+    /// Every join's report, for `check` and the catalog.
+    pub fn join_reports(&self) -> Vec<&join::JoinReport> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.joins.iter().map(|j| &j.report))
+            .collect()
     }
 
     /// Load whatever `origin` names.
@@ -248,46 +398,101 @@ impl Dataset {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut hasher = ContentHash::default();
         hasher.add(text.as_bytes());
-        let mut layers = Vec::new();
         let mut errors = Vec::new();
-        for spanned in &catalog.layers {
+        let line_of = |offset: usize| {
+            LoadError::new(path, "")
+                .at_offset(&text, offset)
+                .line
+                .unwrap_or(0)
+        };
+        let missing = |file: &Path, e: std::io::Error, what: &str, id: &str, offset: usize| {
+            let mut err = LoadError::io(file, e);
+            err.message = format!(
+                "{} (named by {what} '{id}' in {} line {})",
+                err.message,
+                display_path(path),
+                line_of(offset)
+            );
+            err
+        };
+
+        let mut tables: Vec<Arc<Claims>> = Vec::new();
+        for spanned in &catalog.tables {
             let cfg = spanned.get_ref();
             let file = dir.join(cfg.file.get_ref());
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match build_layer(cfg, &file, bytes) {
-                        Ok(layer) => layers.push(Arc::new(layer)),
+                    match load_claims(cfg, &file, &bytes) {
+                        Ok(c) => tables.push(Arc::new(c)),
                         Err(e) => errors.push(e),
                     }
                 }
+                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, cfg.file.span().start)),
+            }
+        }
+        let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
+
+        let mut layers = Vec::new();
+        for spanned in &catalog.layers {
+            let cfg = spanned.get_ref();
+            let built = match (&cfg.file, &cfg.table) {
+                (Some(f), _) => {
+                    let file = dir.join(f.get_ref());
+                    match std::fs::read(&file) {
+                        Ok(bytes) => {
+                            hasher.add(&bytes);
+                            build_layer(cfg, &file, bytes)
+                        }
+                        Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
+                    }
+                }
+                (None, Some(t)) => match table(t) {
+                    Some(claims) => points_layer(cfg, claims),
+                    // The table's own error is already reported.
+                    None => continue,
+                },
+                (None, None) => continue,
+            };
+            let mut layer = match built {
+                Ok(l) => l,
                 Err(e) => {
-                    let mut err = LoadError::io(&file, e);
-                    err.message = format!(
-                        "{} (named by layer '{}' in {} line {})",
-                        err.message,
-                        cfg.id,
-                        display_path(path),
-                        LoadError::new(path, "")
-                            .at_offset(&text, cfg.file.span().start)
-                            .line
-                            .unwrap_or(0)
-                    );
-                    errors.push(err);
+                    errors.push(e);
+                    continue;
+                }
+            };
+            for j in &cfg.joins {
+                if let Some(claims) = table(&j.table) {
+                    let prefix = j.prefix.clone().unwrap_or_else(|| j.table.clone());
+                    layer.add_join(claims, &prefix, &cfg.keys, &cfg.aliases);
                 }
             }
+            layers.push(Arc::new(layer));
         }
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
         }
-        Ok(Dataset {
+        let dataset = Dataset {
             title: catalog.title,
             description: catalog.description,
             attribution: catalog.attribution,
             layers,
             version: hasher.finish(),
             origin: Origin::Catalog(path.to_path_buf()),
-        })
+            tables,
+            views: Default::default(),
+        };
+        for report in dataset.join_reports() {
+            for u in &report.unmatched {
+                tracing::warn!(
+                    "{} {u} (table '{}' joined to layer '{}')",
+                    report.file,
+                    report.table,
+                    report.layer
+                );
+            }
+        }
+        Ok(dataset)
     }
 
     /// Serve files directly, one layer per file, named after the file.
@@ -324,6 +529,8 @@ impl Dataset {
             layers,
             version: hasher.finish(),
             origin: Origin::Files(files.to_vec()),
+            tables: Vec::new(),
+            views: Default::default(),
         })
     }
 }
@@ -460,7 +667,116 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         index,
         bbox,
         skipped_empty,
+        base_fields: 0,
+        joins: Vec::new(),
+        rows: None,
+        filters: cfg.filters.iter().copied().collect(),
+        cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
+        note: cfg.note.clone(),
     })
+    .map(|mut l| {
+        l.base_fields = l.fields.len();
+        l
+    })
+}
+
+/// Read, type and check a claim table.
+pub fn load_claims(cfg: &TableConfig, file: &Path, bytes: &[u8]) -> Result<Claims, LoadError> {
+    let text = source::read_table(file, bytes)?;
+    let table = crate::table::type_columns(text, &cfg.columns)?;
+    Claims::new(cfg, table)
+}
+
+/// A point layer of the rows of a claim table that have coordinates. Attributes: the roles
+/// under fixed names (`group`, `date`, `date_days`, `fatalities`, `source`, ...) so styles work
+/// on any table, then the table's other columns.
+pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, LoadError> {
+    let mut raw = RawLayer::default();
+    let mut row_of_feature = Vec::new();
+    let text = |v: &Option<Arc<str>>| v.clone().map(Value::String).unwrap_or(Value::Null);
+    for (r, row) in claims.rows.iter().enumerate() {
+        let Some(point) = row.point else { continue };
+        let mut props: Vec<(u32, Value)> = Vec::new();
+        let mut put = |raw: &mut RawLayer, k: &str, v: Value| {
+            let k = raw.key(k);
+            props.push((k, v));
+        };
+        put(&mut raw, "group", text(&row.group));
+        put(&mut raw, "event_type", text(&row.event_type));
+        put(
+            &mut raw,
+            "date",
+            row.date
+                .map(|d| Value::String(d.to_string().into()))
+                .unwrap_or(Value::Null),
+        );
+        put(
+            &mut raw,
+            "date_days",
+            row.date
+                .map(|d| Value::Int(d.first as i64))
+                .unwrap_or(Value::Null),
+        );
+        put(
+            &mut raw,
+            "date_end_days",
+            row.date
+                .map(|d| Value::Int(d.last as i64))
+                .unwrap_or(Value::Null),
+        );
+        put(
+            &mut raw,
+            "fatalities",
+            row.fatalities.map(Value::Int).unwrap_or(Value::Null),
+        );
+        put(&mut raw, "claim", text(&row.claim));
+        put(&mut raw, "area", text(&row.key));
+        put(&mut raw, "source", Value::String(row.source.clone()));
+        put(&mut raw, "citation", text(&row.citation));
+        put(&mut raw, "source_url", text(&row.source_url));
+        put(
+            &mut raw,
+            "report_date",
+            match row.report_date {
+                Some(d) => Value::String(d.to_string().into()),
+                None if claims.missing_report_date.is_some() => Value::String("not stated".into()),
+                None => Value::Null,
+            },
+        );
+        for (c, col) in claims.table.columns.iter().enumerate() {
+            if !claims.role_columns.contains(&c) && raw.keys.iter().all(|k| k != &col.name) {
+                put(
+                    &mut raw,
+                    &col.name,
+                    claims.table.rows[r].cells[c].to_value(),
+                );
+            }
+        }
+        let feature = raw.features.len() as u32;
+        let first = raw.shapes.parts.len();
+        raw.shapes.push_part(&[project(point)], &[KEEP], false);
+        raw.shapes.finish_piece(feature, first);
+        raw.features.push(RawFeature {
+            id: Some(RawId::Int(row.id)),
+            props,
+            kind: GeomKind::Point,
+            index: row.line,
+        });
+        row_of_feature.push(r as u32);
+    }
+    let mut layer = layer_from_raw(cfg, Path::new(&claims.table.file), raw)?;
+    if layer.description.is_empty() {
+        layer.description = claims.description.clone();
+    }
+    if layer.license.is_none() {
+        layer.license = claims.license.clone();
+    }
+    layer.cluster_maxzoom = cfg.cluster_maxzoom.unwrap_or(8);
+    layer.rows = Some(PointRows {
+        claims,
+        row_of_feature,
+    });
+    Ok(layer)
 }
 
 /// Per-vertex importance: shared-arc aware for polygons, per line for lines.

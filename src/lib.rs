@@ -6,9 +6,12 @@
 
 pub mod config;
 pub mod dataset;
+pub mod date;
 pub mod error;
 pub mod geometry;
+pub mod join;
 pub mod server;
 pub mod source;
 pub mod synthetic;
+pub mod table;
 pub mod tile;

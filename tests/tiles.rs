@@ -270,7 +270,7 @@ fn a_crowded_tile_is_shrunk_under_500_kb_keeping_its_largest_features() {
         text.into_bytes(),
     )
     .unwrap();
-    let t = tile::render(&[&layer], TileCoord { z: 0, x: 0, y: 0 });
+    let t = tile::render(&[(&layer).into()], TileCoord { z: 0, x: 0, y: 0 });
     assert!(t.gzip.len() <= MAX_TILE_BYTES, "{} bytes", t.gzip.len());
     let decoded = common::mvt::decode_strict(&t.gzip);
     let n = decoded[0].features.len();

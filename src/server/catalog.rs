@@ -13,6 +13,20 @@ use super::AppState;
 use super::url::base_url;
 use crate::dataset::{Dataset, Layer};
 
+/// Query parameters a layer accepts.
+pub fn filter_params(layer: &Layer) -> Vec<&'static str> {
+    use crate::config::FilterKind;
+    let mut out = Vec::new();
+    for f in &layer.filters {
+        match f {
+            FilterKind::Date => out.extend(["from", "to"]),
+            FilterKind::Group => out.push("group"),
+            FilterKind::EventType => out.push("event_type"),
+        }
+    }
+    out
+}
+
 pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
     let round = |v: f64| (v * 1e6).round() / 1e6;
     json!({
@@ -25,8 +39,33 @@ pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
         "bounds": layer.bounds().map(round),
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
-        "attribution": layer.attribution,
+        "attribution": layer.attributions().join(" | "),
         "license": layer.license,
+        "note": layer.note,
+        "filters": filter_params(layer),
+        "claims": layer
+            .joins
+            .iter()
+            .map(|j| &j.claims)
+            .chain(layer.rows.iter().map(|r| &r.claims))
+            .map(|c| json!({
+                "table": c.id,
+                "title": c.title,
+                "kind": c.kind,
+                "rows": c.rows.len(),
+                "sources": c.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "attribution": c.attribution,
+                "license": c.license,
+                "report_date_note": c.missing_report_date,
+            }))
+            .collect::<Vec<_>>(),
+        "joins": layer.joins.iter().map(|j| json!({
+            "table": j.report.table,
+            "prefix": j.prefix,
+            "rows": j.report.rows,
+            "matched": j.report.matched,
+            "unmatched": j.report.unmatched,
+        })).collect::<Vec<_>>(),
         "tilejson": format!("{base}/tiles/{}.json", layer.id),
         "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", layer.id),
     })

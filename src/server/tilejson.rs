@@ -3,25 +3,26 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json_, json};
 
 use super::AppState;
 use super::errors::ApiError;
-use super::tiles::{etag, resolve_layers};
+use super::tiles::{etag, parse_filter, resolve_layers};
 use super::url::base_url;
 use crate::dataset::{Dataset, Layer};
 use crate::geometry::BBox;
+use crate::join::filter::Filter;
 
 /// Attribution strings of the dataset and the layers, deduplicated, joined for display.
 pub fn attribution(dataset: &Dataset, layers: &[Arc<Layer>]) -> String {
-    let mut parts: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     for a in layers
         .iter()
-        .filter_map(|l| l.attribution.as_deref())
-        .chain(dataset.attribution.as_deref())
+        .flat_map(|l| l.attributions())
+        .chain(dataset.attribution.clone())
     {
         if !a.is_empty() && !parts.contains(&a) {
             parts.push(a);
@@ -39,7 +40,11 @@ pub fn vector_layer(layer: &Layer) -> Json_ {
         .collect();
     json!({
         "id": layer.id,
-        "description": layer.description,
+        "description": match &layer.note {
+            Some(note) if !layer.description.is_empty() => format!("{} {note}", layer.description),
+            Some(note) => note.clone(),
+            None => layer.description.clone(),
+        },
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
         "fields": fields,
@@ -57,7 +62,13 @@ pub fn fit_zoom(bbox: &BBox, minzoom: u8, maxzoom: u8) -> u8 {
     z.clamp(minzoom, maxzoom)
 }
 
-pub fn build(dataset: &Dataset, layers: &[Arc<Layer>], ids: &str, base: &str) -> Json_ {
+pub fn build(
+    dataset: &Dataset,
+    layers: &[Arc<Layer>],
+    ids: &str,
+    base: &str,
+    filter: &Filter,
+) -> Json_ {
     let mut bbox = BBox::EMPTY;
     for l in layers {
         bbox.union(&l.bbox);
@@ -83,7 +94,7 @@ pub fn build(dataset: &Dataset, layers: &[Arc<Layer>], ids: &str, base: &str) ->
         "version": "1.0.0",
         "attribution": attribution(dataset, layers),
         "scheme": "xyz",
-        "tiles": [format!("{base}/tiles/{ids}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/tiles/{ids}/{{z}}/{{x}}/{{y}}.mvt{}", query_suffix(filter))],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds.map(round),
@@ -92,9 +103,19 @@ pub fn build(dataset: &Dataset, layers: &[Arc<Layer>], ids: &str, base: &str) ->
     })
 }
 
+/// `?canonical-filter`, or nothing.
+pub fn query_suffix(filter: &Filter) -> String {
+    if filter.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", filter.canonical())
+    }
+}
+
 pub async fn tilejson(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ids = name.strip_suffix(".json").ok_or_else(|| {
@@ -103,8 +124,9 @@ pub async fn tilejson(
     })?;
     let dataset = state.dataset.load_full();
     let layers = resolve_layers(&dataset, ids)?;
+    let filter = parse_filter(&layers, query.as_deref())?;
     let base = base_url(state.options.public_url.as_deref(), &headers);
-    let body = build(&dataset, &layers, ids, &base);
+    let body = build(&dataset, &layers, ids, &base, &filter);
     let mut res = Json(body).into_response();
     res.headers_mut()
         .insert(header::ETAG, etag(&dataset.version));

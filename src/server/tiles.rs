@@ -3,14 +3,16 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::AppState;
 use super::errors::ApiError;
-use crate::dataset::{Dataset, Layer};
-use crate::tile::{self, TileCoord};
+use crate::config::FilterKind;
+use crate::dataset::{Dataset, FilteredLayer, Layer};
+use crate::join::filter::Filter;
+use crate::tile::{self, LayerRef, TileCoord};
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
@@ -34,6 +36,27 @@ pub fn resolve_layers(dataset: &Dataset, ids: &str) -> Result<Vec<Arc<Layer>>, A
         }
     }
     Ok(out)
+}
+
+/// Parse the query's filters against those the layers declare (any of them).
+pub fn parse_filter(layers: &[Arc<Layer>], query: Option<&str>) -> Result<Filter, ApiError> {
+    let allowed: std::collections::BTreeSet<FilterKind> = layers
+        .iter()
+        .flat_map(|l| l.filters.iter().copied())
+        .collect();
+    Filter::parse(query, &allowed).map_err(|e| {
+        ApiError::bad_request(e)
+            .hint("dates are YYYY-MM-DD, YYYY-MM or YYYY; see /catalog for each layer's filters")
+    })
+}
+
+/// Each layer with its filtered view.
+pub fn views(
+    dataset: &Dataset,
+    layers: &[Arc<Layer>],
+    filter: &Filter,
+) -> Vec<Option<Arc<FilteredLayer>>> {
+    layers.iter().map(|l| dataset.filtered(l, filter)).collect()
 }
 
 fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
@@ -80,6 +103,7 @@ pub fn not_modified(headers: &HeaderMap, version: &str) -> bool {
 pub async fn tile(
     State(state): State<Arc<AppState>>,
     Path((layers, z, x, y_ext)): Path<(String, String, String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let y = y_ext
@@ -92,6 +116,7 @@ pub async fn tile(
     let coord = parse_coord(&z, &x, y)?;
     let dataset = state.dataset.load_full();
     let resolved = resolve_layers(&dataset, &layers)?;
+    let filter = parse_filter(&resolved, query.as_deref())?;
     let version = dataset.version.clone();
     if not_modified(&headers, &version) {
         return Ok(Response::builder()
@@ -101,11 +126,19 @@ pub async fn tile(
             .body(Body::empty())
             .unwrap_or_default());
     }
-    let key = format!("{version}/{layers}/{coord}");
+    let key = format!("{version}/{layers}/{coord}?{}", filter.canonical());
     let tile = state
         .cache
         .get_or_compute(key, move || {
-            let refs: Vec<&Layer> = resolved.iter().map(|l| l.as_ref()).collect();
+            let views = views(&dataset, &resolved, &filter);
+            let refs: Vec<LayerRef> = resolved
+                .iter()
+                .zip(&views)
+                .map(|(l, v)| LayerRef {
+                    layer: l,
+                    view: v.as_deref(),
+                })
+                .collect();
             tile::render(&refs, coord)
         })
         .await

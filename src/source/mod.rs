@@ -1,7 +1,10 @@
 //! Readers that turn files into raw layers: features with untyped properties and projected
 //! geometry. One file per format; the dataset builder types, indexes and joins what they return.
 
+pub mod csv;
 pub mod geojson;
+pub mod json_table;
+pub mod presets;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -70,4 +73,21 @@ pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<RawLayer, LoadErr
         .map_err(|e| LoadError::json(path, &e, raw.features.len() + raw.skipped_empty))?;
     raw.scratch_xy = Vec::new();
     Ok(raw)
+}
+
+/// Read a table file (CSV, TSV or a JSON array) into text rows.
+pub fn read_table(path: &Path, bytes: &[u8]) -> Result<crate::table::TextTable, LoadError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "tsv" | "txt" => csv::read(path, bytes),
+        "json" => json_table::read(path, bytes),
+        other => Err(LoadError::new(
+            path,
+            format!("unsupported table type '.{other}' (supported: .csv, .tsv, .json)"),
+        )),
+    }
 }

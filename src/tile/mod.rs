@@ -4,6 +4,7 @@
 
 pub mod clean;
 pub mod clip;
+pub mod cluster;
 pub mod cut;
 pub mod encode;
 pub mod index;
@@ -12,8 +13,8 @@ pub mod simplify;
 
 use std::fmt;
 
-use crate::dataset::Layer;
-use crate::geometry::BBox;
+use crate::dataset::{FilteredLayer, Layer, Value};
+use crate::geometry::{BBox, GeomKind};
 
 /// Tiles are 4096 units square, as MapLibre and tippecanoe expect.
 pub const EXTENT: u32 = 4096;
@@ -105,7 +106,7 @@ pub struct EncodedTile {
 /// A tile over [`MAX_TILE_BYTES`] gzipped is cut again with coarser simplification and
 /// without its smallest features, until it fits: polygons that cover the fewest pixels go
 /// first (tippecanoe's `--drop-smallest-as-needed`); points are never dropped here.
-pub fn render(layers: &[&Layer], coord: TileCoord) -> EncodedTile {
+pub fn render(layers: &[LayerRef], coord: TileCoord) -> EncodedTile {
     const ATTEMPTS: usize = 6;
     let mut detail = cut::Detail::default();
     let mut scratch = cut::CutScratch::default();
@@ -172,31 +173,88 @@ fn reduce(detail: cut::Detail, sizes: &mut [f64], bytes: usize) -> cut::Detail {
     }
 }
 
+/// A layer to draw, with its attributes and visibility under the request's filter.
+#[derive(Clone, Copy)]
+pub struct LayerRef<'a> {
+    pub layer: &'a Layer,
+    pub view: Option<&'a FilteredLayer>,
+}
+
+impl<'a> From<&'a Layer> for LayerRef<'a> {
+    fn from(layer: &'a Layer) -> Self {
+        LayerRef { layer, view: None }
+    }
+}
+
 fn encode_layers(
-    layers: &[&Layer],
+    layers: &[LayerRef],
     coord: TileCoord,
     detail: cut::Detail,
     scratch: &mut cut::CutScratch,
     sizes: &mut Vec<f64>,
 ) -> Vec<u8> {
     let mut tile = Vec::new();
-    for layer in layers {
+    for r in layers {
+        let layer = r.layer;
+        let props = r.view.and_then(|v| v.props.as_deref());
+        let visible = r.view.and_then(|v| v.visible.as_deref());
+        let attributes = |feature: usize| -> &[Value] {
+            match props {
+                Some(p) => &p[feature],
+                None => &layer.features[feature].props,
+            }
+        };
+        let names = || layer.fields.iter().map(|f| f.name.as_str());
+        // Declared before the encoder, which borrows the clusters' attributes.
+        let clusters = (coord.z < layer.cluster_maxzoom && layer.geometry_type() == "point")
+            .then(|| cluster::cluster(layer, coord, visible, &attributes));
         let mut enc = encode::LayerEncoder::new(&layer.id, EXTENT);
-        cut::cut_layer(
-            layer,
-            coord,
-            detail,
-            scratch,
-            |feature, kind, geometry, size| {
-                enc.add_feature(
-                    layer.features[feature].id,
-                    kind,
-                    layer.props(feature),
-                    geometry,
-                );
-                sizes.push(size);
-            },
-        );
+        if let Some(clusters) = &clusters {
+            for c in &clusters.items {
+                match c {
+                    cluster::Item::Single { feature, geometry } => {
+                        enc.add_feature(
+                            layer.features[*feature].id,
+                            GeomKind::Point,
+                            names().zip(attributes(*feature)),
+                            geometry,
+                        );
+                    }
+                    cluster::Item::Cluster {
+                        id,
+                        geometry,
+                        props,
+                    } => {
+                        enc.add_feature(
+                            *id,
+                            GeomKind::Point,
+                            props.iter().map(|(k, v)| (*k, v)),
+                            geometry,
+                        );
+                    }
+                }
+                sizes.push(f64::INFINITY);
+            }
+        } else {
+            cut::cut_layer(
+                layer,
+                coord,
+                detail,
+                scratch,
+                |feature, kind, geometry, size| {
+                    if visible.is_some_and(|v| !v[feature]) {
+                        return;
+                    }
+                    enc.add_feature(
+                        layer.features[feature].id,
+                        kind,
+                        names().zip(attributes(feature)),
+                        geometry,
+                    );
+                    sizes.push(size);
+                },
+            );
+        }
         if enc.feature_count() > 0 {
             enc.finish_into(&mut tile);
         }

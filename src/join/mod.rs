@@ -1,0 +1,355 @@
+//! Joins of claim tables onto layers, computed once per data version: presence rows by key
+//! (one-to-many, aggregated into a list, a flag per group and a count), incidents by point in
+//! polygon (counts, fatality sums, first and last dates, in total and per group). A filtered
+//! request recomputes the aggregates from the same row assignment, so a time window changes
+//! the choropleth too. Rows that match nothing are reported, never dropped silently.
+
+pub mod claims;
+pub mod filter;
+pub mod keys;
+pub mod spatial;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::config::TableKind;
+use crate::dataset::{Field, FieldType, Value};
+use crate::geometry::{GeomKind, Shapes};
+use crate::tile::projection::project;
+use claims::Claims;
+use filter::Filter;
+use keys::{KeyIndex, Lookup, slug};
+
+/// How many claims are listed per feature in the `_claims` attribute (the rest are counted).
+pub const MAX_CLAIMS_PER_FEATURE: usize = 50;
+
+/// A table joined onto a layer.
+#[derive(Debug)]
+pub struct LayerJoin {
+    pub claims: Arc<Claims>,
+    pub prefix: String,
+    /// Row indices per feature.
+    pub rows_by_feature: Vec<Vec<u32>>,
+    /// Every group in the table (one flag or count attribute each).
+    pub groups: Vec<Arc<str>>,
+    pub report: JoinReport,
+}
+
+/// What a join matched and what it did not.
+#[derive(Clone, Debug, Serialize)]
+pub struct JoinReport {
+    pub table: String,
+    pub file: String,
+    pub layer: String,
+    pub rows: usize,
+    pub matched: usize,
+    pub unmatched: Vec<Unmatched>,
+    /// Features no row names (by their display name).
+    pub features_without_rows: Vec<String>,
+    /// Catalog aliases that point at nothing.
+    pub dangling_aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unmatched {
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<[f64; 2]>,
+    pub reason: String,
+    pub suggestions: Vec<String>,
+}
+
+impl std::fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)?;
+        if !self.suggestions.is_empty() {
+            write!(f, " (did you mean {}?)", self.suggestions.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a join needs to know about the layer it joins onto.
+pub struct Target<'a> {
+    pub layer_id: &'a str,
+    pub fields: &'a [Field],
+    pub props: Vec<&'a [Value]>,
+    pub shapes: &'a Shapes,
+    pub kinds: &'a [GeomKind],
+    /// Properties that name a feature.
+    pub keys: &'a [String],
+    /// Catalog aliases: alias → key value.
+    pub aliases: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl Target<'_> {
+    fn display_name(&self, feature: usize) -> String {
+        let name = self.fields.iter().position(|f| f.name == "name");
+        let idx = name.or_else(|| {
+            self.keys
+                .first()
+                .and_then(|k| self.fields.iter().position(|f| &f.name == k))
+        });
+        idx.and_then(|i| match &self.props[feature][i] {
+            Value::String(s) => Some(s.to_string()),
+            Value::Null => None,
+            other => Some(other.to_json().to_string()),
+        })
+        .unwrap_or_else(|| format!("feature {feature}"))
+    }
+}
+
+/// Join `claims` onto `target`.
+pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
+    let mut index = KeyIndex::default();
+    let key_fields: Vec<usize> = target
+        .keys
+        .iter()
+        .filter_map(|k| target.fields.iter().position(|f| &f.name == k))
+        .collect();
+    for (feature, props) in target.props.iter().enumerate() {
+        for &k in &key_fields {
+            if let Value::String(s) = &props[k] {
+                for name in s.split([';', '|']) {
+                    index.insert(name, feature);
+                }
+            }
+        }
+    }
+    let mut dangling_aliases = Vec::new();
+    for (alias, value) in target.aliases {
+        match index.lookup(value) {
+            Lookup::Found(f) => index.insert(alias, f),
+            _ => dangling_aliases.push(format!("{alias} → {value}")),
+        }
+    }
+    let polygons = PolygonIndexOnce::new(target);
+    let mut rows_by_feature = vec![Vec::new(); target.props.len()];
+    let mut unmatched = Vec::new();
+    let mut matched = 0;
+    for (r, row) in claims.rows.iter().enumerate() {
+        let found = match (claims.kind, row.point) {
+            (TableKind::Events, Some(point)) => match polygons.get().locate(project(point)) {
+                Some(f) => Ok(f),
+                None => Err(Unmatched {
+                    line: row.line,
+                    key: row.key.as_deref().map(str::to_string),
+                    point: Some(point),
+                    reason: format!(
+                        "the point {:.5}, {:.5} (lat, lon) is inside no feature of layer '{}'",
+                        point[1], point[0], target.layer_id
+                    ),
+                    suggestions: polygons
+                        .get()
+                        .nearest(project(point), 2)
+                        .into_iter()
+                        .map(|f| target.display_name(f))
+                        .collect(),
+                }),
+            },
+            _ => {
+                let key = row.key.as_deref().unwrap_or("");
+                match index.lookup(key) {
+                    Lookup::Found(f) => Ok(f),
+                    Lookup::Ambiguous(fs) => Err(Unmatched {
+                        line: row.line,
+                        key: Some(key.to_string()),
+                        point: None,
+                        reason: format!(
+                            "'{key}' names several features of layer '{}'",
+                            target.layer_id
+                        ),
+                        suggestions: fs.into_iter().map(|f| target.display_name(f)).collect(),
+                    }),
+                    Lookup::Missing => Err(Unmatched {
+                        line: row.line,
+                        key: Some(key.to_string()),
+                        point: None,
+                        reason: format!(
+                            "'{key}' matches no feature of layer '{}'",
+                            target.layer_id
+                        ),
+                        suggestions: index
+                            .nearest(key, 3)
+                            .into_iter()
+                            .map(|(_, f)| target.display_name(f))
+                            .collect(),
+                    }),
+                }
+            }
+        };
+        match found {
+            Ok(f) => {
+                rows_by_feature[f].push(r as u32);
+                matched += 1;
+            }
+            Err(u) => unmatched.push(u),
+        }
+    }
+    let features_without_rows = rows_by_feature
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_empty())
+        .map(|(f, _)| target.display_name(f))
+        .collect();
+    let report = JoinReport {
+        table: claims.id.clone(),
+        file: claims.table.file.clone(),
+        layer: target.layer_id.to_string(),
+        rows: claims.rows.len(),
+        matched,
+        unmatched,
+        features_without_rows,
+        dangling_aliases,
+    };
+    let groups = claims.groups();
+    LayerJoin {
+        claims,
+        prefix: prefix.to_string(),
+        rows_by_feature,
+        groups,
+        report,
+    }
+}
+
+/// The polygon index is built only when a table has points.
+struct PolygonIndexOnce<'a> {
+    target: &'a Target<'a>,
+    index: std::cell::OnceCell<spatial::PolygonIndex<'a>>,
+}
+
+impl<'a> PolygonIndexOnce<'a> {
+    fn new(target: &'a Target<'a>) -> Self {
+        PolygonIndexOnce {
+            target,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+    fn get(&self) -> &spatial::PolygonIndex<'a> {
+        self.index
+            .get_or_init(|| spatial::PolygonIndex::new(self.target.shapes, self.target.kinds))
+    }
+}
+
+impl LayerJoin {
+    /// The attributes this join adds, in order.
+    pub fn fields(&self) -> Vec<Field> {
+        let p = &self.prefix;
+        let f = |name: String, kind: FieldType| Field { name, kind };
+        let mut out = Vec::new();
+        match self.claims.kind {
+            TableKind::Presence => {
+                out.push(f(format!("{p}_groups"), FieldType::String));
+                out.push(f(format!("{p}_count"), FieldType::Integer));
+                for g in &self.groups {
+                    out.push(f(format!("{p}_{}", slug(g)), FieldType::Boolean));
+                }
+            }
+            TableKind::Events => {
+                out.push(f(format!("{p}_count"), FieldType::Integer));
+                out.push(f(format!("{p}_fatalities"), FieldType::Integer));
+                out.push(f(format!("{p}_first"), FieldType::String));
+                out.push(f(format!("{p}_last"), FieldType::String));
+                out.push(f(format!("{p}_first_days"), FieldType::Integer));
+                out.push(f(format!("{p}_last_days"), FieldType::Integer));
+                out.push(f(format!("{p}_undated"), FieldType::Integer));
+                for g in &self.groups {
+                    out.push(f(format!("{p}_count_{}", slug(g)), FieldType::Integer));
+                }
+            }
+        }
+        out.push(f(format!("{p}_sources"), FieldType::String));
+        out.push(f(format!("{p}_claims"), FieldType::String));
+        out
+    }
+
+    /// The attribute values of `feature` under `filter`, in the order of [`LayerJoin::fields`].
+    pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
+        let dated = self.claims.kind == TableKind::Events;
+        let rows: Vec<&claims::ClaimRow> = self.rows_by_feature[feature]
+            .iter()
+            .map(|&r| &self.claims.rows[r as usize])
+            .filter(|row| filter.matches(row, dated))
+            .collect();
+        let mut out = Vec::new();
+        let text = |s: String| Value::String(s.into());
+        match self.claims.kind {
+            TableKind::Presence => {
+                let mut present: Vec<&str> =
+                    rows.iter().filter_map(|r| r.group.as_deref()).collect();
+                present.sort();
+                present.dedup();
+                out.push(text(present.join("; ")));
+                out.push(Value::Int(present.len() as i64));
+                for g in &self.groups {
+                    out.push(Value::Bool(present.contains(&g.as_ref())));
+                }
+            }
+            TableKind::Events => {
+                out.push(Value::Int(rows.len() as i64));
+                let known: Vec<i64> = rows.iter().filter_map(|r| r.fatalities).collect();
+                out.push(if known.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Int(known.iter().sum())
+                });
+                let first = rows.iter().filter_map(|r| r.date).min_by_key(|d| d.first);
+                let last = rows.iter().filter_map(|r| r.date).max_by_key(|d| d.last);
+                out.push(first.map(|d| text(d.to_string())).unwrap_or(Value::Null));
+                out.push(
+                    last.map(|d| text(crate::date::DateSpan { first: d.last, ..d }.to_string()))
+                        .unwrap_or(Value::Null),
+                );
+                out.push(
+                    first
+                        .map(|d| Value::Int(d.first as i64))
+                        .unwrap_or(Value::Null),
+                );
+                out.push(
+                    last.map(|d| Value::Int(d.last as i64))
+                        .unwrap_or(Value::Null),
+                );
+                out.push(Value::Int(
+                    rows.iter().filter(|r| r.date.is_none()).count() as i64
+                ));
+                for g in &self.groups {
+                    out.push(Value::Int(
+                        rows.iter()
+                            .filter(|r| r.group.as_deref() == Some(g))
+                            .count() as i64,
+                    ));
+                }
+            }
+        }
+        let mut sources: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !sources.contains(&r.source.as_ref()) {
+                sources.push(&r.source);
+            }
+        }
+        out.push(if sources.is_empty() {
+            Value::Null
+        } else {
+            text(sources.join("; "))
+        });
+        // Claims without a point of their own are listed for popups; points carry theirs.
+        let listed: Vec<&&claims::ClaimRow> = rows.iter().filter(|r| r.point.is_none()).collect();
+        if listed.is_empty() {
+            out.push(Value::Null);
+        } else {
+            let mut items: Vec<serde_json::Value> = listed
+                .iter()
+                .take(MAX_CLAIMS_PER_FEATURE)
+                .map(|r| r.to_json(&self.claims))
+                .collect();
+            if listed.len() > MAX_CLAIMS_PER_FEATURE {
+                items.push(serde_json::json!({"more": listed.len() - MAX_CLAIMS_PER_FEATURE}));
+            }
+            out.push(text(serde_json::Value::Array(items).to_string()));
+        }
+        out
+    }
+}

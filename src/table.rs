@@ -1,0 +1,318 @@
+//! Attribute tables: rows of typed cells read from CSV or JSON, each remembering its line so
+//! every later complaint (a bad date, an unmatched province) can point at it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::dataset::{FieldType, Value};
+use crate::date::{self, DateSpan};
+use crate::error::LoadError;
+
+/// Column types, inferred or declared in the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Float,
+    Boolean,
+    Date,
+}
+
+impl ColumnType {
+    /// The attribute type a column becomes in tiles (dates are ISO text).
+    pub fn field_type(self) -> FieldType {
+        match self {
+            ColumnType::Text | ColumnType::Date => FieldType::String,
+            ColumnType::Integer => FieldType::Integer,
+            ColumnType::Float => FieldType::Float,
+            ColumnType::Boolean => FieldType::Boolean,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+}
+
+/// A typed cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(Arc<str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(DateSpan),
+}
+
+impl Cell {
+    pub fn to_value(&self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Int(i) => Value::Int(*i),
+            Cell::Float(f) => Value::Float(*f),
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::Date(d) => Value::String(d.to_string().into()),
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self) -> Option<DateSpan> {
+        match self {
+            Cell::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    /// The cell as text for keys and messages.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(s) => s.to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Date(d) => d.to_string(),
+        }
+    }
+}
+
+/// One data row and the line it came from (1-based; the header is line 1 in CSV).
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub line: usize,
+    pub cells: Vec<Cell>,
+}
+
+/// A table of rows with typed columns.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub file: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The index of a column the catalog names, or an error listing the columns there are.
+    pub fn require(&self, name: &str, role: &str) -> Result<usize, LoadError> {
+        self.column(name)
+            .ok_or_else(|| self.missing_column(name, role))
+    }
+
+    /// The error for a column the table lacks.
+    pub fn missing_column(&self, name: &str, role: &str) -> LoadError {
+        let have: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        LoadError::new(
+            Path::new(&self.file),
+            format!(
+                "missing column '{name}' ({role}); the columns are: {}",
+                have.join(", ")
+            ),
+        )
+        .at_line(1)
+        .with_field(name)
+    }
+
+    /// An error about a cell.
+    pub fn cell_error(&self, row: &Row, column: usize, message: impl Into<String>) -> LoadError {
+        LoadError::new(Path::new(&self.file), message)
+            .at_line(row.line)
+            .with_field(self.columns[column].name.clone())
+    }
+}
+
+/// Raw text rows before typing: header names and, per row, its line and cells.
+#[derive(Debug)]
+pub struct TextTable {
+    pub file: String,
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Type a text table: declared types are enforced (with file, line and column in the error);
+/// the others are inferred from every non-empty cell.
+pub fn type_columns(
+    text: TextTable,
+    declared: &HashMap<String, ColumnType>,
+) -> Result<Table, LoadError> {
+    let file = Path::new(&text.file).to_path_buf();
+    for name in declared.keys() {
+        if !text.header.contains(name) {
+            return Err(LoadError::new(
+                &file,
+                format!("the catalog declares a type for column '{name}', which the file does not have (columns: {})", text.header.join(", ")),
+            )
+            .at_line(1)
+            .with_field(name.clone()));
+        }
+    }
+    let kinds: Vec<ColumnType> = (0..text.header.len())
+        .map(|c| {
+            declared
+                .get(&text.header[c])
+                .copied()
+                .unwrap_or_else(|| infer(text.rows.iter().map(|(_, cells)| cells[c].as_str())))
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(text.rows.len());
+    for (line, cells) in text.rows {
+        let mut typed = Vec::with_capacity(cells.len());
+        for (c, raw) in cells.into_iter().enumerate() {
+            let cell = parse_cell(&raw, kinds[c]).map_err(|msg| {
+                LoadError::new(&file, msg)
+                    .at_line(line)
+                    .with_field(text.header[c].clone())
+            })?;
+            typed.push(cell);
+        }
+        rows.push(Row { line, cells: typed });
+    }
+    let columns = text
+        .header
+        .into_iter()
+        .zip(kinds)
+        .map(|(name, kind)| Column { name, kind })
+        .collect();
+    Ok(Table {
+        file: text.file,
+        columns,
+        rows,
+    })
+}
+
+fn infer<'a>(cells: impl Iterator<Item = &'a str> + Clone) -> ColumnType {
+    let values: Vec<&str> = cells.map(str::trim).filter(|s| !s.is_empty()).collect();
+    if values.is_empty() {
+        return ColumnType::Text;
+    }
+    if values.iter().all(|v| v.parse::<i64>().is_ok()) {
+        return ColumnType::Integer;
+    }
+    if values
+        .iter()
+        .all(|v| v.parse::<f64>().is_ok_and(f64::is_finite))
+    {
+        return ColumnType::Float;
+    }
+    if values
+        .iter()
+        .all(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "false"))
+    {
+        return ColumnType::Boolean;
+    }
+    if values
+        .iter()
+        .all(|v| v.contains('-') && date::parse(v).is_ok())
+    {
+        return ColumnType::Date;
+    }
+    ColumnType::Text
+}
+
+/// Parse one cell as `kind`; empty cells are null.
+pub fn parse_cell(raw: &str, kind: ColumnType) -> Result<Cell, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(Cell::Null);
+    }
+    Ok(match kind {
+        ColumnType::Text => Cell::Text(t.into()),
+        ColumnType::Integer => Cell::Int(
+            t.parse()
+                .map_err(|_| format!("'{t}' is not a whole number"))?,
+        ),
+        ColumnType::Float => {
+            let v: f64 = t.parse().map_err(|_| format!("'{t}' is not a number"))?;
+            if !v.is_finite() {
+                return Err(format!("'{t}' is not a finite number"));
+            }
+            Cell::Float(v)
+        }
+        ColumnType::Boolean => match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Cell::Bool(true),
+            "false" | "no" | "0" => Cell::Bool(false),
+            _ => return Err(format!("'{t}' is not true or false")),
+        },
+        ColumnType::Date => Cell::Date(date::parse(t)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(header: &[&str], rows: &[&[&str]]) -> TextTable {
+        TextTable {
+            file: "t.csv".into(),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i + 2, r.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn types_are_inferred() {
+        let t = type_columns(
+            table(
+                &["n", "x", "ok", "d", "s"],
+                &[
+                    &["1", "1.5", "true", "2026-01", "a"],
+                    &["2", "", "false", "2025-03-04", "3"],
+                ],
+            ),
+            &HashMap::new(),
+        )
+        .unwrap();
+        let kinds: Vec<ColumnType> = t.columns.iter().map(|c| c.kind).collect();
+        use ColumnType::*;
+        assert_eq!(kinds, [Integer, Float, Boolean, Date, Text]);
+        assert_eq!(t.rows[1].cells[1], Cell::Null);
+    }
+
+    #[test]
+    fn a_declared_date_that_is_not_a_date_names_line_and_column() {
+        let declared = HashMap::from([("date".to_string(), ColumnType::Date)]);
+        let err = type_columns(
+            table(&["date"], &[&["2025-01-02"], &["2025-13-02"]]),
+            &declared,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv line 3, field 'date': '2025-13-02' is not a date: month 13 is not 1–12 (expected YYYY-MM-DD)"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Point clustering at low zooms: points that fall in the same cell of a 64-unit grid become
+//! one feature with `cluster = true`, `point_count`, the fatality sum and the date range, as
+//! MapLibre's own GeoJSON clustering names them. Lone points keep all their attributes.
+//! Clustering runs after the request's filter, so counts follow the time window.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::encode::GeometryWriter;
+use super::{BUFFER, EXTENT, TileCoord, tile_bbox};
+use crate::dataset::{Layer, Value};
+
+/// Cell size in tile units (of 4096): 8 pixels on a 512-pixel tile.
+pub const CELL: i32 = 64;
+/// Cluster ids live above 2^52 so they do not collide with row ids.
+const CLUSTER_ID_BASE: u64 = 1 << 52;
+
+pub enum Item {
+    Single {
+        feature: usize,
+        geometry: GeometryWriter,
+    },
+    Cluster {
+        id: u64,
+        geometry: GeometryWriter,
+        props: Vec<(&'static str, Value)>,
+    },
+}
+
+pub struct Clusters {
+    pub items: Vec<Item>,
+}
+
+#[derive(Default)]
+struct Cell {
+    count: u32,
+    sum: [i64; 2],
+    first: usize,
+    first_point: [i32; 2],
+    fatalities: Option<i64>,
+    group: Option<Arc<str>>,
+    several_groups: bool,
+    first_day: Option<i64>,
+    last_day: Option<i64>,
+}
+
+/// Cluster the visible points of `layer` in tile `coord`.
+pub fn cluster<'a>(
+    layer: &'a Layer,
+    coord: TileCoord,
+    visible: Option<&[bool]>,
+    attributes: &dyn Fn(usize) -> &'a [Value],
+) -> Clusters {
+    let field = |name: &str| layer.field_index(name);
+    let (f_fatalities, f_group, f_first, f_last) = (
+        field("fatalities"),
+        field("group"),
+        field("date_days"),
+        field("date_end_days"),
+    );
+    let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
+    let scale = (1u64 << coord.z) as f64;
+    let mut cells: HashMap<(i32, i32), Cell> = HashMap::new();
+    let mut order: Vec<(i32, i32)> = Vec::new();
+    let Some(node) = layer.index.source_for(coord) else {
+        return Clusters { items: Vec::new() };
+    };
+    let stores = [
+        (layer.shapes.as_ref(), &node.shared[..]),
+        (&node.own, &node.own.pieces[..]),
+    ];
+    for (shapes, pieces) in stores {
+        for piece in pieces {
+            let feature = piece.feature as usize;
+            if !piece.bbox.intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
+                continue;
+            }
+            let props = attributes(feature);
+            for part in shapes.parts_of(piece) {
+                for p in &shapes.xy[part.range()] {
+                    if p[0] < bbox.min_x
+                        || p[0] > bbox.max_x
+                        || p[1] < bbox.min_y
+                        || p[1] > bbox.max_y
+                    {
+                        continue;
+                    }
+                    let ix = ((p[0] * scale - coord.x as f64) * EXTENT as f64).round() as i32;
+                    let iy = ((p[1] * scale - coord.y as f64) * EXTENT as f64).round() as i32;
+                    let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
+                    let cell = cells.entry(key).or_insert_with(|| {
+                        order.push(key);
+                        Cell {
+                            first: feature,
+                            first_point: [ix, iy],
+                            ..Cell::default()
+                        }
+                    });
+                    cell.count += 1;
+                    cell.sum[0] += ix as i64;
+                    cell.sum[1] += iy as i64;
+                    if let Some(Value::Int(n)) = f_fatalities.map(|i| &props[i]) {
+                        *cell.fatalities.get_or_insert(0) += n;
+                    }
+                    if let Some(Value::String(g)) = f_group.map(|i| &props[i]) {
+                        match &cell.group {
+                            None if !cell.several_groups => cell.group = Some(g.clone()),
+                            Some(h) if h != g => {
+                                cell.group = None;
+                                cell.several_groups = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some(Value::Int(d)) = f_first.map(|i| &props[i]) {
+                        cell.first_day = Some(cell.first_day.map_or(*d, |x| x.min(*d)));
+                    }
+                    if let Some(Value::Int(d)) = f_last.map(|i| &props[i]) {
+                        cell.last_day = Some(cell.last_day.map_or(*d, |x| x.max(*d)));
+                    }
+                }
+            }
+        }
+    }
+    let items = order
+        .into_iter()
+        .map(|key| {
+            let c = &cells[&key];
+            let mut geometry = GeometryWriter::default();
+            if c.count == 1 {
+                geometry.points(&[c.first_point]);
+                return Item::Single {
+                    feature: c.first,
+                    geometry,
+                };
+            }
+            let n = c.count as i64;
+            geometry.points(&[[(c.sum[0] / n) as i32, (c.sum[1] / n) as i32]]);
+            let id = CLUSTER_ID_BASE
+                | (crate::dataset::text_id(&format!("{coord}/{}/{}", key.0, key.1))
+                    & (CLUSTER_ID_BASE - 1));
+            let mut props: Vec<(&'static str, Value)> = vec![
+                ("cluster", Value::Bool(true)),
+                ("point_count", Value::Int(n)),
+                (
+                    "point_count_abbreviated",
+                    Value::String(abbreviate(n).into()),
+                ),
+            ];
+            if let Some(f) = c.fatalities {
+                props.push(("fatalities", Value::Int(f)));
+            }
+            match (&c.group, c.several_groups) {
+                (Some(g), false) => props.push(("group", Value::String(g.clone()))),
+                (_, true) => props.push(("group", Value::String("several groups".into()))),
+                _ => {}
+            }
+            if let Some(d) = c.first_day {
+                props.push(("date_days", Value::Int(d)));
+            }
+            if let Some(d) = c.last_day {
+                props.push(("date_end_days", Value::Int(d)));
+            }
+            Item::Cluster {
+                id,
+                geometry,
+                props,
+            }
+        })
+        .collect();
+    Clusters { items }
+}
+
+/// 1234 → "1.2k", as MapLibre abbreviates cluster counts.
+fn abbreviate(n: i64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        n if n >= 10_000 => format!("{}k", n / 1000),
+        n if n >= 1000 => format!("{:.1}k", n as f64 / 1e3),
+        n => n.to_string(),
+    }
+}
