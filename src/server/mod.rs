@@ -1,9 +1,12 @@
 //! HTTP: a thin axum layer over the current [`Dataset`] snapshot. Handlers only read the
 //! snapshot; cutting runs on the blocking pool; the tile cache is the only shared state.
 
+pub mod assets;
 pub mod cache;
 pub mod catalog;
+pub mod data;
 pub mod errors;
+pub mod ogc;
 pub mod tilejson;
 pub mod tiles;
 pub mod url;
@@ -61,7 +64,12 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors_layer(&state.options.cors_origins);
     let router = Router::new()
-        .route("/", get(catalog::index))
+        .route("/", get(assets::index))
+        .route("/styles/{name}", get(assets::style))
+        .route("/fonts/{fontstack}/{range}", get(assets::font))
+        .route("/static/{*path}", get(assets::static_file))
+        .route("/data/{file}", get(data::download))
+        .nest("/ogc", ogc::routes())
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(catalog::health))
         .route("/tiles/{layers}", get(tilejson::tilejson))
