@@ -4,6 +4,7 @@
 //! Data flows one way: `config` (catalog) → `source` (readers) → `dataset` (typed, indexed,
 //! immutable snapshot) → `tile` (cut and encode) → `server` (HTTP).
 
+pub mod check;
 pub mod config;
 pub mod dataset;
 pub mod date;

@@ -26,6 +26,21 @@ struct Cli {
 enum Command {
     /// Serve tiles, TileJSON and the catalog (the default).
     Serve(ServeArgs),
+    /// Check the catalog and every file without serving: errors with file, line and column,
+    /// and a join report per table. Exit code 0 only when everything loads and every row joins.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Clone)]
+struct CheckArgs {
+    /// GeoJSON files to check instead of a catalog.
+    files: Vec<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Clone)]
@@ -79,6 +94,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Check(args)) => check(args),
         None => serve(cli.serve),
     }
 }
@@ -148,4 +164,26 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
         ExitCode::SUCCESS
     })
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let origin = if args.files.is_empty() {
+        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
+    } else {
+        Origin::Files(args.files.clone())
+    };
+    let report = borderland::check::run(&origin);
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: {e}"),
+        }
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -1,0 +1,117 @@
+//! `borderland check`: load everything as the server would, and report what is wrong and how
+//! each table joined, without serving. For a person editing a CSV before publishing.
+
+use serde::Serialize;
+
+use crate::dataset::{Dataset, Origin};
+use crate::error::LoadError;
+use crate::join::JoinReport;
+
+#[derive(Debug, Serialize)]
+pub struct LayerSummary {
+    pub id: String,
+    pub features: usize,
+    pub skipped_empty: usize,
+    pub geometry_type: String,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// True when everything loaded and every row joined.
+    pub ok: bool,
+    pub errors: Vec<LoadError>,
+    pub layers: Vec<LayerSummary>,
+    pub joins: Vec<JoinReport>,
+}
+
+/// Load `origin` and report.
+pub fn run(origin: &Origin) -> CheckReport {
+    match Dataset::load(origin) {
+        Err(errors) => CheckReport {
+            ok: false,
+            errors: errors.0,
+            layers: Vec::new(),
+            joins: Vec::new(),
+        },
+        Ok(dataset) => {
+            let joins: Vec<JoinReport> = dataset.join_reports().into_iter().cloned().collect();
+            let ok = joins
+                .iter()
+                .all(|j| j.unmatched.is_empty() && j.dangling_aliases.is_empty());
+            let layers = dataset
+                .layers
+                .iter()
+                .map(|l| LayerSummary {
+                    id: l.id.clone(),
+                    features: l.features.len(),
+                    skipped_empty: l.skipped_empty,
+                    geometry_type: l.geometry_type().to_string(),
+                })
+                .collect();
+            CheckReport {
+                ok,
+                errors: Vec::new(),
+                layers,
+                joins,
+            }
+        }
+    }
+}
+
+impl CheckReport {
+    /// The report for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for e in &self.errors {
+            out.push_str(&format!("error: {e}\n"));
+        }
+        for l in &self.layers {
+            out.push_str(&format!(
+                "layer {}: {} {} feature(s)",
+                l.id, l.features, l.geometry_type
+            ));
+            if l.skipped_empty > 0 {
+                out.push_str(&format!(", {} without geometry skipped", l.skipped_empty));
+            }
+            out.push('\n');
+        }
+        for j in &self.joins {
+            out.push_str(&format!(
+                "join {} ({}) → layer {}: {} row(s), {} matched, {} unmatched\n",
+                j.table,
+                j.file,
+                j.layer,
+                j.rows,
+                j.matched,
+                j.unmatched.len()
+            ));
+            for u in &j.unmatched {
+                out.push_str(&format!("  unmatched: {} {u}\n", j.file));
+            }
+            for a in &j.dangling_aliases {
+                out.push_str(&format!("  alias matches nothing: {a}\n"));
+            }
+            if !j.features_without_rows.is_empty() {
+                let n = j.features_without_rows.len();
+                let shown: Vec<&str> = j
+                    .features_without_rows
+                    .iter()
+                    .take(8)
+                    .map(String::as_str)
+                    .collect();
+                out.push_str(&format!(
+                    "  {n} feature(s) with no rows: {}{}\n",
+                    shown.join(", "),
+                    if n > 8 { ", ..." } else { "" }
+                ));
+            }
+        }
+        out.push_str(if self.ok {
+            "ok: everything loads and every row joins\n"
+        } else {
+            "not ok: see above\n"
+        });
+        out
+    }
+}
