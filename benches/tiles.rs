@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use borderland::config::LayerConfig;
-use borderland::dataset::{Layer, build_layer};
+use borderland::dataset::{Dataset, Layer, build_layer};
+use borderland::join::filter::Filter;
 use borderland::tile::{self, TileCoord};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -65,5 +66,79 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// 100,000 SYNTHETIC incidents joined to the default provinces.
+fn joins(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("borderland-bench-joins-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("data/provinces.geojson"),
+        dir.join("provinces.geojson"),
+    )
+    .expect("provinces");
+    std::fs::write(
+        dir.join("incidents.csv"),
+        borderland::synthetic::incidents_csv(100_000),
+    )
+    .expect("csv");
+    std::fs::write(
+        dir.join("layers.toml"),
+        r#"[[table]]
+id = "incidents"
+file = "incidents.csv"
+kind = "events"
+
+[[layer]]
+id = "provinces"
+file = "provinces.geojson"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+filters = ["date", "group", "event_type"]
+
+[[layer.join]]
+table = "incidents"
+
+[[layer]]
+id = "incidents"
+table = "incidents"
+filters = ["date", "group", "event_type"]
+"#,
+    )
+    .expect("catalog");
+    let catalog = dir.join("layers.toml");
+    let mut g = c.benchmark_group("joins");
+    g.sample_size(10);
+    g.bench_function("load_100k_incidents_joined_to_provinces", |b| {
+        b.iter(|| Dataset::from_catalog(&catalog).expect("loads"))
+    });
+    let dataset = Dataset::from_catalog(&catalog).expect("loads");
+    let layers = [
+        dataset.layer("provinces").expect("provinces"),
+        dataset.layer("incidents").expect("incidents"),
+    ];
+    let allowed = layers[0].filters.clone();
+    let mut year = 2020;
+    g.bench_function("filtered_z5_uncached_provinces_and_incidents", |b| {
+        b.iter(|| {
+            // A different window every time, so nothing is reused between iterations.
+            year = if year >= 2026 { 2020 } else { year + 1 };
+            let q = format!("from={year}-03-01&to={year}-09-30&group=TTP,ISIL-K");
+            let filter = Filter::parse(Some(&q), &allowed).expect("valid filter");
+            let views: Vec<_> = layers.iter().map(|l| l.filtered(&filter)).collect();
+            let refs: Vec<tile::LayerRef> = layers
+                .iter()
+                .zip(&views)
+                .map(|(l, v)| tile::LayerRef {
+                    layer: l,
+                    view: Some(v),
+                })
+                .collect();
+            tile::render(&refs, TileCoord { z: 5, x: 21, y: 13 })
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench, joins);
 criterion_main!(benches);

@@ -482,13 +482,22 @@ impl Dataset {
             tables,
             views: Default::default(),
         };
+        // Unmatched rows are reported, never dropped silently; the log shows the first few
+        // of each join and `borderland check` lists them all.
         for report in dataset.join_reports() {
-            for u in &report.unmatched {
+            for u in report.unmatched.iter().take(10) {
                 tracing::warn!(
                     "{} {u} (table '{}' joined to layer '{}')",
                     report.file,
                     report.table,
                     report.layer
+                );
+            }
+            if report.unmatched.len() > 10 {
+                tracing::warn!(
+                    "{}: {} more unmatched row(s); run `borderland check` for the full list",
+                    report.file,
+                    report.unmatched.len() - 10
                 );
             }
         }

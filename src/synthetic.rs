@@ -137,3 +137,37 @@ pub fn provinces(cols: usize, rows: usize, edge: usize) -> String {
     out.push_str("\n]}\n");
     out
 }
+
+/// A CSV of `n` SYNTHETIC incidents over Afghanistan and western Pakistan, 2020–2026, in the
+/// default table layout (every row's source says SYNTHETIC).
+pub fn incidents_csv(n: usize) -> String {
+    const GROUPS: [&str; 6] = [
+        "TTP",
+        "ISIL-K",
+        "Al-Qaeda",
+        "IMP",
+        "Lashkar-e-Islam",
+        "Unknown",
+    ];
+    const TYPES: [&str; 4] = ["armed clash", "bombing", "airstrike", "targeted killing"];
+    let mut rng = Rng(2026);
+    let mut out = String::with_capacity(n * 120);
+    out.push_str(
+        "id,date,event_type,group,latitude,longitude,fatalities,source,citation,report_date\n",
+    );
+    for i in 0..n {
+        let lon = 62.0 + rng.unit() * 9.0;
+        let lat = 30.0 + rng.unit() * 6.5;
+        let day = crate::date::days_from_civil(2020, 1, 1) + (rng.unit() * 2500.0) as i32;
+        let (y, m, d) = crate::date::civil_from_days(day);
+        let group = GROUPS[(rng.unit() * GROUPS.len() as f64) as usize];
+        let kind = TYPES[(rng.unit() * TYPES.len() as f64) as usize];
+        let fatalities = (rng.unit() * rng.unit() * 40.0) as u32;
+        let _ = writeln!(
+            out,
+            "{},{y:04}-{m:02}-{d:02},{kind},{group},{lat:.4},{lon:.4},{fatalities},SYNTHETIC benchmark data,SYNTHETIC row {i},{y:04}-{m:02}",
+            i + 1
+        );
+    }
+    out
+}

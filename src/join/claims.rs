@@ -11,6 +11,7 @@ use crate::config::{Preset, TableConfig, TableKind};
 use crate::dataset::text_id;
 use crate::date::{self, DateSpan};
 use crate::error::LoadError;
+use crate::join::keys::normalize;
 use crate::source::presets;
 use crate::table::{Cell, Table};
 
@@ -23,6 +24,9 @@ pub struct ClaimRow {
     pub key: Option<Arc<str>>,
     pub group: Option<Arc<str>>,
     pub event_type: Option<Arc<str>>,
+    /// `group` and `event_type` normalised once, for filters.
+    pub group_key: Option<Arc<str>>,
+    pub event_type_key: Option<Arc<str>>,
     pub date: Option<DateSpan>,
     /// Longitude and latitude, when the row has a location.
     pub point: Option<[f64; 2]>,
@@ -354,18 +358,22 @@ impl Claims {
                     ),
                 ));
             }
+            let group = match &roles.derived_group {
+                Some(g) => g[r].clone(),
+                None => text(cell(roles.group)),
+            };
+            let event_type = match &roles.derived_event_type {
+                Some(e) => e[r].clone(),
+                None => text(cell(roles.event_type)),
+            };
             rows.push(ClaimRow {
                 line: row.line,
                 id,
                 key,
-                group: match &roles.derived_group {
-                    Some(g) => g[r].clone(),
-                    None => text(cell(roles.group)),
-                },
-                event_type: match &roles.derived_event_type {
-                    Some(e) => e[r].clone(),
-                    None => text(cell(roles.event_type)),
-                },
+                group_key: group.as_deref().map(|g| normalize(g).into()),
+                event_type_key: event_type.as_deref().map(|e| normalize(e).into()),
+                group,
+                event_type,
                 date: when,
                 point,
                 fatalities,

@@ -164,19 +164,17 @@ impl Filter {
         }
     }
 
-    fn in_list(list: &[(String, String)], value: Option<&str>) -> bool {
+    /// `key` is already normalised (see [`ClaimRow::group_key`]).
+    fn in_list(list: &[(String, String)], key: Option<&str>) -> bool {
         list.is_empty()
-            || value.is_some_and(|v| {
-                list.binary_search_by(|x| x.1.as_str().cmp(&normalize(v)))
-                    .is_ok()
-            })
+            || key.is_some_and(|k| list.binary_search_by(|x| x.1.as_str().cmp(k)).is_ok())
     }
 
     /// Whether a claim row passes every part of the filter.
     pub fn matches(&self, row: &ClaimRow, dated: bool) -> bool {
         (!dated || self.date_matches(row.date))
-            && Self::in_list(&self.groups, row.group.as_deref())
-            && Self::in_list(&self.event_types, row.event_type.as_deref())
+            && Self::in_list(&self.groups, row.group_key.as_deref())
+            && Self::in_list(&self.event_types, row.event_type_key.as_deref())
     }
 }
 
