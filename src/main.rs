@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use borderland::dataset::{Dataset, Origin};
 use borderland::server::{self, AppState, ServerOptions};
@@ -62,6 +63,18 @@ struct ServeArgs {
     /// Tile cache size in MiB.
     #[arg(long, env = "BORDERLAND_CACHE_MB", default_value_t = 256)]
     cache_mb: u64,
+    /// Enable POST /admin/reload, authorised by this bearer token.
+    #[arg(long, env = "BORDERLAND_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds between checks of the data files for changes; 0 turns hot reload off.
+    #[arg(long, env = "BORDERLAND_WATCH_SECS", default_value_t = 1.0)]
+    watch_secs: f64,
+    /// Requests handled at once; beyond this the server answers 503 with Retry-After.
+    #[arg(long, env = "BORDERLAND_MAX_CONCURRENT", default_value_t = 1024)]
+    max_concurrent: usize,
+    /// Seconds before a request is stopped with 503.
+    #[arg(long, env = "BORDERLAND_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
 }
 
 impl ServeArgs {
@@ -119,6 +132,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         public_url: args.public_url.clone(),
         cors_origins: args.cors_origins.clone(),
         cache_bytes: args.cache_mb << 20,
+        admin_token: args.admin_token.clone().filter(|t| !t.is_empty()),
+        max_concurrent: args.max_concurrent.max(1),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -143,6 +159,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         let names: Vec<String> = dataset.layers.iter().map(|l| l.id.clone()).collect();
         let state = AppState::new(dataset, options);
         println!("borderland is serving {} at {}/", names.join(", "), url.trim_end_matches('/'));
+        if args.watch_secs > 0.0 {
+            tokio::spawn(server::reload::watch(Arc::clone(&state), std::time::Duration::from_secs_f64(args.watch_secs)));
+        }
         let app = server::router(state);
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();

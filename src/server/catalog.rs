@@ -94,9 +94,13 @@ pub async fn catalog(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 
 pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
     let dataset = state.dataset.load_full();
+    let reload = state.reloader.status();
+    let degraded = reload.at != 0 && !reload.ok;
     Json(json!({
-        "status": "ok",
+        // Still serving, but the last reload failed: the data on disk is not what is served.
+        "status": if degraded { "degraded" } else { "ok" },
         "version": dataset.version,
+        "last_reload": if reload.at == 0 { Json_::Null } else { json!(reload) },
         "layers": dataset.layers.len(),
         "features": dataset.layers.iter().map(|l| l.features.len()).sum::<usize>(),
     }))

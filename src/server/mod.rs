@@ -6,7 +6,9 @@ pub mod cache;
 pub mod catalog;
 pub mod data;
 pub mod errors;
+pub mod metrics;
 pub mod ogc;
+pub mod reload;
 pub mod tilejson;
 pub mod tiles;
 pub mod url;
@@ -31,7 +33,19 @@ pub struct ServerOptions {
     pub cors_origins: String,
     /// Tile cache size in bytes.
     pub cache_bytes: u64,
+    /// Enables `POST /admin/reload` with `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+    /// Requests handled at once; beyond it the server answers 503 with Retry-After rather than
+    /// queueing without bound.
+    pub max_concurrent: usize,
+    /// A request taking longer is answered 503.
+    pub request_timeout: std::time::Duration,
 }
+
+/// Longest URI accepted (414 beyond).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes accepted (431 beyond).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -39,6 +53,9 @@ impl Default for ServerOptions {
             public_url: None,
             cors_origins: "*".into(),
             cache_bytes: 256 << 20,
+            admin_token: None,
+            max_concurrent: 1024,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -48,6 +65,8 @@ pub struct AppState {
     pub dataset: ArcSwap<Dataset>,
     pub cache: TileCache,
     pub options: ServerOptions,
+    pub metrics: metrics::Metrics,
+    pub reloader: reload::Reloader,
 }
 
 impl AppState {
@@ -56,6 +75,8 @@ impl AppState {
             dataset: ArcSwap::from_pointee(dataset),
             cache: TileCache::new(options.cache_bytes),
             options,
+            metrics: Default::default(),
+            reloader: Default::default(),
         })
     }
 }
@@ -72,9 +93,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/ogc", ogc::routes())
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(catalog::health))
+        .route("/metrics", get(metrics::metrics))
+        .route("/admin/reload", axum::routing::post(admin_reload))
         .route("/tiles/{layers}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .fallback(errors::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard,
+        ))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .concurrency_limit(state.options.max_concurrent)
+                .timeout(state.options.request_timeout),
+        )
         .with_state(state);
     match cors {
         Some(cors) => router.layer(cors),
@@ -98,4 +132,100 @@ fn cors_layer(origins: &str) -> Option<CorsLayer> {
         .filter_map(|o| o.trim().parse().ok())
         .collect();
     Some(layer.allow_origin(AllowOrigin::list(list)))
+}
+
+/// Counts every request by route and status, and refuses oversized URIs and headers.
+async fn guard(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let uri_len = request.uri().to_string().len();
+    let header_len: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    let response = if uri_len > MAX_URI_BYTES {
+        errors::ApiError::new(
+            axum::http::StatusCode::URI_TOO_LONG,
+            format!("the URI is {uri_len} bytes; at most {MAX_URI_BYTES} are accepted"),
+        )
+        .hint("shorten the query string")
+        .into_response()
+    } else if header_len > MAX_HEADER_BYTES {
+        errors::ApiError::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the headers are {header_len} bytes; at most {MAX_HEADER_BYTES} are accepted"),
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
+    state.metrics.request(&route, response.status().as_u16());
+    response
+}
+
+/// Overload and timeouts: 503 with Retry-After, so clients and proxies back off.
+async fn overloaded(err: tower::BoxError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = if err.is::<tower::timeout::error::Elapsed>() {
+        "the request took too long and was stopped"
+    } else {
+        "the server is busy"
+    };
+    let mut res = errors::ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, message)
+        .hint("retry in a moment")
+        .into_response();
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        HeaderValue::from_static("1"),
+    );
+    res
+}
+
+/// `POST /admin/reload`: only with `--admin-token`, and only with that token.
+async fn admin_reload(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::Json<serde_json::Value>, errors::ApiError> {
+    let Some(token) = state.options.admin_token.as_deref() else {
+        return Err(errors::ApiError::not_found("no such page: /admin/reload")
+            .hint("the reload endpoint exists only when the server runs with --admin-token"));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compare without stopping at the first difference.
+    let same = given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(errors::ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "wrong or missing admin token",
+        )
+        .hint("send Authorization: Bearer <token>"));
+    }
+    match reload::reload(&state).await {
+        Ok(version) => Ok(axum::Json(
+            serde_json::json!({"status": "reloaded", "version": version}),
+        )),
+        Err(error) => Err(errors::ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            error,
+        )
+        .hint("the previous data is still being served; fix the files and reload again")),
+    }
 }

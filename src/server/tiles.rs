@@ -127,6 +127,7 @@ pub async fn tile(
             .unwrap_or_default());
     }
     let key = format!("{version}/{layers}/{coord}?{}", filter.canonical());
+    let timing = Arc::clone(&state);
     let tile = state
         .cache
         .get_or_compute(key, move || {
@@ -139,7 +140,10 @@ pub async fn tile(
                     view: v.as_deref(),
                 })
                 .collect();
-            tile::render(&refs, coord)
+            let started = std::time::Instant::now();
+            let tile = tile::render(&refs, coord);
+            timing.metrics.cut(started.elapsed());
+            tile
         })
         .await
         .map_err(|e| {
