@@ -13,6 +13,7 @@ pub struct LayerSummary {
     pub features: usize,
     pub skipped_empty: usize,
     pub geometry_type: String,
+    pub warnings: Vec<String>,
 }
 
 /// The outcome of a check.
@@ -38,7 +39,8 @@ pub fn run(origin: &Origin) -> CheckReport {
             let joins: Vec<JoinReport> = dataset.join_reports().into_iter().cloned().collect();
             let ok = joins
                 .iter()
-                .all(|j| j.unmatched.is_empty() && j.dangling_aliases.is_empty());
+                .all(|j| j.unmatched.is_empty() && j.dangling_aliases.is_empty())
+                && dataset.layers.iter().all(|l| l.warnings.is_empty());
             let layers = dataset
                 .layers
                 .iter()
@@ -47,6 +49,11 @@ pub fn run(origin: &Origin) -> CheckReport {
                     features: l.features.len(),
                     skipped_empty: l.skipped_empty,
                     geometry_type: l.geometry_type().to_string(),
+                    warnings: l
+                        .warnings
+                        .iter()
+                        .map(|w| format!("{}: {w}", l.file))
+                        .collect(),
                 })
                 .collect();
             CheckReport {
@@ -75,6 +82,9 @@ impl CheckReport {
                 out.push_str(&format!(", {} without geometry skipped", l.skipped_empty));
             }
             out.push('\n');
+            for w in &l.warnings {
+                out.push_str(&format!("  warning: {w}\n"));
+            }
         }
         for j in &self.joins {
             out.push_str(&format!(

@@ -148,6 +148,8 @@ pub struct Layer {
     pub bbox: BBox,
     /// Features skipped because their geometry was null or empty.
     pub skipped_empty: usize,
+    /// Problems found while loading that did not stop it (see `borderland check`).
+    pub warnings: Vec<String>,
     /// Number of fields that come from the layer's own file (joined fields follow).
     pub base_fields: usize,
     /// Tables joined onto the features.
@@ -375,6 +377,33 @@ impl Dataset {
         Some(view)
     }
 
+    /// Log what loaded with problems. Unmatched rows are reported, never dropped silently; the
+    /// log shows the first few of each kind and `borderland check` lists them all.
+    fn log_problems(&self) {
+        for layer in &self.layers {
+            for w in layer.warnings.iter().take(10) {
+                tracing::warn!("{}: {w}", layer.file);
+            }
+        }
+        for report in self.join_reports() {
+            for u in report.unmatched.iter().take(10) {
+                tracing::warn!(
+                    "{} {u} (table '{}' joined to layer '{}')",
+                    report.file,
+                    report.table,
+                    report.layer
+                );
+            }
+            if report.unmatched.len() > 10 {
+                tracing::warn!(
+                    "{}: {} more unmatched row(s); run `borderland check` for the full list",
+                    report.file,
+                    report.unmatched.len() - 10
+                );
+            }
+        }
+    }
+
     /// Every join's report, for `check` and the catalog.
     pub fn join_reports(&self) -> Vec<&join::JoinReport> {
         self.layers
@@ -482,25 +511,7 @@ impl Dataset {
             tables,
             views: Default::default(),
         };
-        // Unmatched rows are reported, never dropped silently; the log shows the first few
-        // of each join and `borderland check` lists them all.
-        for report in dataset.join_reports() {
-            for u in report.unmatched.iter().take(10) {
-                tracing::warn!(
-                    "{} {u} (table '{}' joined to layer '{}')",
-                    report.file,
-                    report.table,
-                    report.layer
-                );
-            }
-            if report.unmatched.len() > 10 {
-                tracing::warn!(
-                    "{}: {} more unmatched row(s); run `borderland check` for the full list",
-                    report.file,
-                    report.unmatched.len() - 10
-                );
-            }
-        }
+        dataset.log_problems();
         Ok(dataset)
     }
 
@@ -531,7 +542,7 @@ impl Dataset {
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
         }
-        Ok(Dataset {
+        let dataset = Dataset {
             title: "borderland".into(),
             description: String::new(),
             attribution: None,
@@ -540,7 +551,9 @@ impl Dataset {
             origin: Origin::Files(files.to_vec()),
             tables: Vec::new(),
             views: Default::default(),
-        })
+        };
+        dataset.log_problems();
+        Ok(dataset)
     }
 }
 
@@ -571,6 +584,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         features: raw_features,
         mut shapes,
         skipped_empty,
+        warnings,
         ..
     } = raw;
 
@@ -676,6 +690,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         index,
         bbox,
         skipped_empty,
+        warnings,
         base_fields: 0,
         joins: Vec::new(),
         rows: None,

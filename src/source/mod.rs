@@ -5,6 +5,7 @@ pub mod csv;
 pub mod geojson;
 pub mod json_table;
 pub mod presets;
+pub mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,6 +13,9 @@ use std::path::Path;
 use crate::dataset::Value;
 use crate::error::LoadError;
 use crate::geometry::{GeomKind, Shapes};
+
+/// Warnings kept per layer (the rest are counted in the last one).
+pub const MAX_WARNINGS: usize = 100;
 
 /// A feature id as written in the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +44,8 @@ pub struct RawLayer {
     pub shapes: Shapes,
     /// Features whose geometry was null or empty; they are reported, not served.
     pub skipped_empty: usize,
+    /// Problems that do not stop the layer from loading (rings that cross themselves).
+    pub warnings: Vec<String>,
     scratch_xy: Vec<[f64; 2]>,
 }
 
