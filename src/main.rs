@@ -136,8 +136,14 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_concurrent: args.max_concurrent.max(1),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
     };
+    // Cutting tiles is CPU work: more blocking threads than cores only adds memory (each
+    // thread gets its own allocator arena) without adding throughput.
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads((cores * 2).max(4))
         .build()
     {
         Ok(rt) => rt,

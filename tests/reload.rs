@@ -31,8 +31,16 @@ fn start(args: &[&str]) -> Server {
         .spawn()
         .expect("the binary starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().trim_end_matches('/').rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {line:?}"));
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
     Server { child, port }
 }
 
@@ -40,7 +48,9 @@ fn start(args: &[&str]) -> Server {
 fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -49,8 +59,15 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> (u1
     let mut out = Vec::new();
     s.read_to_end(&mut out).unwrap();
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -95,7 +112,9 @@ fn an_edited_csv_is_picked_up_and_a_broken_one_keeps_the_last_good_data() {
     let mut text = std::fs::read_to_string(&presence).unwrap();
     text.push_str("Zabul,TTP,\"example claim\",province,Example source,example citation,2026-02\n");
     std::fs::write(&presence, &text).unwrap();
-    wait_for("the new version", || health(server.port)["version"].as_str() != Some(&first));
+    wait_for("the new version", || {
+        health(server.port)["version"].as_str() != Some(&first)
+    });
     let second = health(server.port)["version"].as_str().unwrap().to_string();
     assert_eq!(health(server.port)["status"], "ok");
     let (_, catalog_json) = request(server.port, "GET", "/catalog", &[]);
@@ -103,20 +122,36 @@ fn an_edited_csv_is_picked_up_and_a_broken_one_keeps_the_last_good_data() {
 
     // ...then saves a typo.
     std::fs::write(&presence, text.replace("2026-02", "2026-14")).unwrap();
-    wait_for("the failed reload", || health(server.port)["status"] == "degraded");
+    wait_for("the failed reload", || {
+        health(server.port)["status"] == "degraded"
+    });
     let h = health(server.port);
-    assert_eq!(h["version"], second.as_str(), "the last good data is still served");
+    assert_eq!(
+        h["version"],
+        second.as_str(),
+        "the last good data is still served"
+    );
     let error = h["last_reload"]["error"].as_str().unwrap();
-    assert!(error.contains("presence.csv line 7, field 'report_date': '2026-14' is not a date"), "{error}");
+    assert!(
+        error.contains("presence.csv line 7, field 'report_date': '2026-14' is not a date"),
+        "{error}"
+    );
     let (status, _) = request(server.port, "GET", "/tiles/provinces/4/11/6.mvt", &[]);
     assert_eq!(status, 200);
     let (_, metrics) = request(server.port, "GET", "/metrics", &[]);
-    assert!(metrics.contains("borderland_last_reload_success 0"), "{metrics}");
+    assert!(
+        metrics.contains("borderland_last_reload_success 0"),
+        "{metrics}"
+    );
 
     // ...and fixes it.
     std::fs::write(&presence, &text).unwrap();
     wait_for("recovery", || health(server.port)["status"] == "ok");
-    assert_eq!(health(server.port)["version"], second.as_str(), "same content, same version");
+    assert_eq!(
+        health(server.port)["version"],
+        second.as_str(),
+        "same content, same version"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -130,9 +165,19 @@ fn the_reload_endpoint_exists_only_with_a_token_and_needs_it() {
     let server = start(&["--watch-secs", "0", "--admin-token", "s3cret"]);
     let (status, body) = request(server.port, "POST", "/admin/reload", &[]);
     assert_eq!(status, 401, "{body}");
-    let (status, _) = request(server.port, "POST", "/admin/reload", &[("Authorization", "Bearer wrong!")]);
+    let (status, _) = request(
+        server.port,
+        "POST",
+        "/admin/reload",
+        &[("Authorization", "Bearer wrong!")],
+    );
     assert_eq!(status, 401);
-    let (status, body) = request(server.port, "POST", "/admin/reload", &[("Authorization", "Bearer s3cret")]);
+    let (status, body) = request(
+        server.port,
+        "POST",
+        "/admin/reload",
+        &[("Authorization", "Bearer s3cret")],
+    );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"reloaded\""));
 }
@@ -146,8 +191,18 @@ fn metrics_count_requests_cache_and_cut_times() {
     request(server.port, "GET", "/tiles/nope/5/22/12.mvt", &[]);
     let (status, text) = request(server.port, "GET", "/metrics", &[]);
     assert_eq!(status, 200);
-    assert!(text.contains("borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"200\"} 3"), "{text}");
-    assert!(text.contains("borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"404\"} 1"), "{text}");
+    assert!(
+        text.contains(
+            "borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"200\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"404\"} 1"
+        ),
+        "{text}"
+    );
     assert!(text.contains("borderland_tile_cache_misses_total 1"));
     assert!(text.contains("borderland_tile_cache_hits_total 2"));
     assert!(text.contains("borderland_tile_cut_seconds_count 1"));
