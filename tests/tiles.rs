@@ -281,3 +281,44 @@ fn a_crowded_tile_is_shrunk_under_500_kb_keeping_its_largest_features() {
     let smallest_kept = areas.iter().cloned().fold(f64::INFINITY, f64::min);
     assert!(smallest_kept > 0.0);
 }
+
+/// The same gap/overlap check on SYNTHETIC provinces big enough to split the pyramid, so
+/// tiles are cut from clipped pyramid nodes, not from the whole layer.
+#[test]
+fn shared_borders_stay_exact_across_pyramid_nodes() {
+    use borderland::tile::{self, TileCoord};
+    let text = borderland::synthetic::provinces(60, 30, 40);
+    let path = std::path::Path::new("synthetic.geojson");
+    let layer = borderland::dataset::build_layer(
+        &borderland::config::LayerConfig::for_file(path),
+        path,
+        text.into_bytes(),
+    )
+    .unwrap();
+    assert!(layer.index.node_count() > 1, "the pyramid is split");
+    let mut checked = 0;
+    for z in 2u8..=7 {
+        let n = 1u32 << z;
+        // Rows well inside ±80° latitude, so every tile is covered by cells.
+        let (y0, y1) = (tile_of(0.0, 60.0, z).1, tile_of(0.0, -60.0, z).1);
+        for y in y0..=y1 {
+            // Not the first and last columns: their buffers reach past ±180°.
+            for x in (1..n - 1).step_by((n as usize / 8).max(1)) {
+                let t = tile::render(&[(&layer).into()], TileCoord { z, x, y });
+                let decoded = common::mvt::decode_strict(&t.gzip);
+                assert_eq!(
+                    t.detail,
+                    Default::default(),
+                    "z{z} {x}/{y} kept full detail"
+                );
+                let sum: f64 = decoded[0].features.iter().map(|f| f.area()).sum();
+                assert!(
+                    (sum - FULL).abs() <= FULL * 1e-6 + 4.0,
+                    "z{z} {x}/{y}: cells cover {sum} of {FULL}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked} tiles checked");
+}
