@@ -10,6 +10,7 @@ pub mod date;
 pub mod error;
 pub mod geometry;
 pub mod join;
+pub mod label;
 pub mod server;
 pub mod source;
 pub mod synthetic;
