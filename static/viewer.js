@@ -234,16 +234,20 @@ async function buildGroupPicker() {
   picker.addEventListener('change', () => { state.group = picker.value; applyFilters(); });
 }
 
-/** Replace slug labels with the names used in the data (e.g. "al qaeda" → "Al-Qaeda"). */
+/** Replace slug labels with the names used in the data (e.g. "al qaeda" becomes "Al-Qaeda"). */
+const groupNames = new Map(); // slug -> name as the data spells it, learned as tiles load
+
 function nameGroups() {
-  const names = new Map();
+  const names = groupNames;
   for (const f of map.querySourceFeatures(SOURCE, { sourceLayer: 'incidents' })) {
     if (f.properties.group && !f.properties.cluster) names.set(slug(f.properties.group), f.properties.group);
   }
+  // Label points are never filtered, so their claims name every group.
   for (const f of map.querySourceFeatures(SOURCE, { sourceLayer: 'province_labels' })) {
     for (const g of String(f.properties.presence_groups || '').split(';').map((s) => s.trim()).filter(Boolean)) {
       names.set(slug(g), g);
     }
+    for (const c of parseClaims(f.properties.incidents_claims)) if (c.group) names.set(slug(c.group), c.group);
   }
   for (const option of $('group-picker').options) {
     if (option.value && names.has(option.value)) option.textContent = names.get(option.value);
@@ -393,7 +397,7 @@ async function start() {
   map.on('moveend', writeHash);
   map.on('click', onClick);
   map.once('load', () => { buildLayerList(); buildLegend(); });
-  map.once('idle', () => { groups.then(nameGroups); });
+  map.on('idle', () => { groups.then(nameGroups); });
   window.borderland = { map, state, maplibregl };
 }
 
