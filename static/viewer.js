@@ -393,7 +393,7 @@ async function start() {
     maxZoom: 14,
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
+  map.addControl(new maplibregl.ScaleControl(), 'top-left'); // the full attribution fills the bottom
   map.on('moveend', writeHash);
   map.on('click', onClick);
   map.once('load', () => { buildLayerList(); buildLegend(); });
