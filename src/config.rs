@@ -167,6 +167,10 @@ pub struct LayerConfig {
     /// Points are clustered below this zoom (point layers only).
     #[serde(default)]
     pub cluster_maxzoom: Option<u8>,
+    /// Polygon layers: also serve a point layer with this id, one label point per feature
+    /// (its pole of inaccessibility) carrying the feature's attributes.
+    #[serde(default)]
+    pub labels: Option<String>,
     /// A note shown with the layer (catalog, TileJSON description, viewer).
     #[serde(default)]
     pub note: Option<String>,
@@ -217,6 +221,7 @@ impl LayerConfig {
             joins: Vec::new(),
             filters: Vec::new(),
             cluster_maxzoom: None,
+            labels: None,
             note: None,
             title: Some(stem),
             description: String::new(),
@@ -308,6 +313,23 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                 .with_field("maxzoom")
                 .at_offset(text, span.start));
             }
+        }
+    }
+    for layer in &catalog.layers {
+        let Some(labels) = &layer.get_ref().labels else {
+            continue;
+        };
+        let valid = !labels.is_empty()
+            && labels
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid || !seen.insert(labels.clone()) {
+            return Err(LoadError::new(
+                path,
+                format!("labels layer id '{labels}' must be unused and contain only letters, digits, '_' and '-'"),
+            )
+            .with_field("labels")
+            .at_offset(text, layer.span().start));
         }
     }
     let mut table_ids = std::collections::HashSet::new();

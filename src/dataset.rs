@@ -496,7 +496,16 @@ impl Dataset {
                     layer.add_join(claims, &prefix, &cfg.keys, &cfg.aliases);
                 }
             }
+            let labels = cfg
+                .labels
+                .as_ref()
+                .map(|id| crate::label::label_layer(cfg, &layer, id));
             layers.push(Arc::new(layer));
+            match labels {
+                Some(Ok(l)) => layers.push(Arc::new(l)),
+                Some(Err(e)) => errors.push(e),
+                None => {}
+            }
         }
         if !errors.is_empty() {
             return Err(LoadErrors(errors));

@@ -11,6 +11,7 @@ pub mod date;
 pub mod error;
 pub mod geometry;
 pub mod join;
+pub mod label;
 pub mod server;
 pub mod source;
 pub mod synthetic;

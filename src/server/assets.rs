@@ -1,40 +1,261 @@
-//! The viewer page, MapLibre styles, glyphs and vendored front-end files, all served by the
-//! binary itself so `cargo run` works offline.
+//! The viewer page, MapLibre styles, glyphs and vendored front-end files, all embedded in the
+//! binary so `cargo run` works from anywhere and offline.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::errors::ApiError;
+use super::url::base_url;
+
+/// A file served as is.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+macro_rules! asset {
+    ($path:literal, $type:literal) => {
+        Asset {
+            path: $path,
+            content_type: $type,
+            bytes: include_bytes!(concat!("../../static/", $path)),
+        }
+    };
+}
+
+const STATIC_FILES: &[Asset] = &[
+    asset!("viewer.js", "text/javascript; charset=utf-8"),
+    asset!("viewer.css", "text/css; charset=utf-8"),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl.mjs",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl-worker.mjs",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl.css",
+        "text/css; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/LICENSE.txt",
+        "text/plain; charset=utf-8"
+    ),
+    asset!("LICENSES.md", "text/markdown; charset=utf-8"),
+];
+
+const INDEX_HTML: &str = include_str!("../../static/index.html");
+
+/// Styles by name; `{base}` in any string becomes this server's base URL.
+const STYLES: &[(&str, &str)] = &[
+    ("explainer", include_str!("../../styles/explainer.json")),
+    ("presence", include_str!("../../styles/presence.json")),
+];
+
+/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges
+/// (made by `examples/glyphs.rs` from `fonts/OpenSans-Regular.ttf`).
+pub const FONT_STACK: &str = "Open Sans Regular";
+const GLYPH_RANGES: &[(u32, &[u8])] = &[
+    (0, include_bytes!("../../fonts/open-sans-regular/0-255.pbf")),
+    (
+        256,
+        include_bytes!("../../fonts/open-sans-regular/256-511.pbf"),
+    ),
+    (
+        8192,
+        include_bytes!("../../fonts/open-sans-regular/8192-8447.pbf"),
+    ),
+];
+
+fn with_headers(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
 
 /// `GET /`: the viewer.
-pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    use axum::response::IntoResponse;
-    super::catalog::index(State(state), headers)
-        .await
-        .into_response()
+pub async fn index() -> Response {
+    with_headers(INDEX_HTML, "text/html; charset=utf-8", "no-cache")
+}
+
+/// Names of the styles served, for hints.
+pub fn style_names() -> Vec<&'static str> {
+    STYLES.iter().map(|(n, _)| *n).collect()
+}
+
+/// A style with `{base}` replaced in every string.
+pub fn render_style(template: &str, base: &str) -> Result<serde_json::Value, serde_json::Error> {
+    fn walk(v: &mut serde_json::Value, base: &str) {
+        match v {
+            serde_json::Value::String(s) if s.contains("{base}") => {
+                *s = s.replace("{base}", base);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, base)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, base)),
+            _ => {}
+        }
+    }
+    let mut style: serde_json::Value = serde_json::from_str(template)?;
+    walk(&mut style, base);
+    Ok(style)
 }
 
 /// `GET /styles/{name}.json`: a MapLibre style with absolute URLs for this server.
 pub async fn style(
-    State(_state): State<Arc<AppState>>,
+    State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Err(ApiError::not_found(format!("no style '{name}'")))
+    let unknown = || {
+        ApiError::not_found(format!("no style '{name}'")).hint(format!(
+            "styles: {}",
+            style_names()
+                .iter()
+                .map(|n| format!("/styles/{n}.json"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    };
+    let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
+    let (_, template) = STYLES
+        .iter()
+        .find(|(n, _)| *n == stem)
+        .ok_or_else(unknown)?;
+    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let style = render_style(template, &base).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("style '{stem}' is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(with_headers(
+        axum::Json(style),
+        "application/json",
+        "no-cache",
+    ))
 }
 
-/// `GET /fonts/{fontstack}/{range}.pbf`: SDF glyphs.
+/// Parse `START-END.pbf` where START is a multiple of 256 and END = START + 255.
+fn parse_range(range: &str) -> Option<u32> {
+    let (start, end) = range.strip_suffix(".pbf")?.split_once('-')?;
+    let (start, end) = (start.parse::<u32>().ok()?, end.parse::<u32>().ok()?);
+    (start % 256 == 0 && end == start + 255 && end <= 0xFFFF).then_some(start)
+}
+
+/// An empty glyph range: a valid PBF naming the stack and range, with no glyphs.
+fn empty_range(stack: &str, range: &str) -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+        out.push(tag);
+        let mut n = bytes.len();
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out.extend_from_slice(bytes);
+    }
+    let mut fontstack = Vec::new();
+    field(&mut fontstack, 0x0a, stack.as_bytes());
+    field(&mut fontstack, 0x12, range.as_bytes());
+    let mut out = Vec::new();
+    field(&mut out, 0x0a, &fontstack);
+    out
+}
+
+/// `GET /fonts/{fontstack}/{range}.pbf`: SDF glyphs. A comma-separated stack is served by
+/// the first font in it that this server has.
 pub async fn font(Path((stack, range)): Path<(String, String)>) -> Result<Response, ApiError> {
-    Err(ApiError::not_found(format!(
-        "no glyphs for '{stack}' {range}"
-    )))
+    let start = parse_range(&range).ok_or_else(|| {
+        ApiError::not_found(format!("no glyph range '{range}'"))
+            .hint("ranges look like 0-255.pbf, 256-511.pbf: 256 code points from a multiple of 256")
+    })?;
+    let known = stack
+        .split(',')
+        .map(str::trim)
+        .any(|s| s.eq_ignore_ascii_case(FONT_STACK));
+    if !known {
+        return Err(
+            ApiError::not_found(format!("no font stack '{stack}'")).hint(format!(
+                "fonts served: '{FONT_STACK}'; use it in the style's text-font"
+            )),
+        );
+    }
+    let bytes = match GLYPH_RANGES.iter().find(|(s, _)| *s == start) {
+        Some((_, bytes)) => bytes.to_vec(),
+        None => empty_range(FONT_STACK, &format!("{}-{}", start, start + 255)),
+    };
+    Ok(with_headers(
+        bytes,
+        "application/x-protobuf",
+        "public, max-age=86400",
+    ))
 }
 
 /// `GET /static/{*path}`: vendored front-end files.
 pub async fn static_file(Path(path): Path<String>) -> Result<Response, ApiError> {
-    Err(ApiError::not_found(format!("no file '{path}'")))
+    let asset = STATIC_FILES
+        .iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no file '{path}'")).hint(format!(
+                "files: {}",
+                STATIC_FILES
+                    .iter()
+                    .map(|a| format!("/static/{}", a.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    let cache = if path.starts_with("vendor/") {
+        "public, max-age=86400"
+    } else {
+        "no-cache"
+    };
+    Ok(with_headers(asset.bytes, asset.content_type, cache))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_must_be_aligned_blocks_of_256() {
+        assert_eq!(parse_range("0-255.pbf"), Some(0));
+        assert_eq!(parse_range("256-511.pbf"), Some(256));
+        assert_eq!(parse_range("65280-65535.pbf"), Some(65280));
+        for bad in [
+            "0-256.pbf",
+            "1-256.pbf",
+            "0-255",
+            "a-b.pbf",
+            "65536-65791.pbf",
+        ] {
+            assert_eq!(parse_range(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn styles_parse_and_get_absolute_urls() {
+        for (name, template) in STYLES {
+            let style = render_style(template, "https://maps.test/b").expect(name);
+            let text = style.to_string();
+            assert!(!text.contains("{base}"), "{name}");
+            assert!(
+                text.contains("https://maps.test/b/fonts/{fontstack}/{range}.pbf"),
+                "{name}"
+            );
+        }
+    }
 }

@@ -117,7 +117,18 @@ pub async fn tile(
     let dataset = state.dataset.load_full();
     let resolved = resolve_layers(&dataset, &layers)?;
     let filter = parse_filter(&resolved, query.as_deref())?;
-    let version = dataset.version.clone();
+    // A filtered tile is another representation: its ETag names the filter too, because
+    // MapLibre sends a tile's old ETag when only the query of the tile URL changed.
+    let version = if filter.is_empty() {
+        dataset.version.clone()
+    } else {
+        let canonical = filter.canonical();
+        format!(
+            "{}-{:x}",
+            dataset.version,
+            crate::dataset::text_id(&canonical)
+        )
+    };
     if not_modified(&headers, &version) {
         return Ok(Response::builder()
             .status(StatusCode::NOT_MODIFIED)

@@ -1,0 +1,161 @@
+// Browser test of the viewer, run by tests/browser.rs against a release server it started:
+// validates the served styles with the MapLibre style spec, then drives headless Chromium
+// through what a journalist does (load, find Paktika, click it, move the time slider).
+//
+//   BORDERLAND_URL=http://127.0.0.1:8080/ BORDERLAND_E2E_OUT=target/e2e node tests/e2e/viewer.mjs
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
+import { chromium } from 'playwright-core';
+
+const base = (process.env.BORDERLAND_URL || 'http://127.0.0.1:8080/').replace(/\/?$/, '/');
+const out = process.env.BORDERLAND_E2E_OUT || 'target/e2e';
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const failures = [];
+let passed = 0;
+
+function check(name, ok, detail = '') {
+  if (ok) { passed += 1; console.log(`ok - ${name}`); } else { failures.push(name); console.log(`FAIL - ${name} ${detail}`); }
+}
+
+async function step(name, fn) {
+  try { await fn(); } catch (e) { check(name, false, e.stack || String(e)); }
+}
+
+// ---- the styles validate, with absolute URLs for this server ------------------------------
+
+for (const name of ['explainer', 'presence']) {
+  await step(`style ${name} loads`, async () => {
+    const res = await fetch(`${base}styles/${name}.json`);
+    check(`style ${name} is served`, res.ok, `HTTP ${res.status}`);
+    const style = await res.json();
+    const errors = validateStyleMin(style);
+    check(`style ${name} validates with the style spec`, errors.length === 0,
+      errors.map((e) => e.message).join('; '));
+    check(`style ${name} points at this server`,
+      style.glyphs.startsWith(base) && Object.values(style.sources).every((s) => s.url.startsWith(base)));
+  });
+}
+
+// ---- the viewer in a real browser ---------------------------------------------------------
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
+    '--disable-background-networking'],
+});
+const consoleErrors = [];
+const tileRequests = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(30000);
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('request', (r) => { if (r.url().includes('.mvt')) tileRequests.push(r.url()); });
+  page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()}`));
+
+  await page.goto(`${base}#map=5.5/33.3/68.5`);
+  await page.waitForFunction(() => window.borderland && window.borderland.map);
+  // Idle: style, tiles and glyphs loaded and drawn.
+  await page.waitForFunction(() => {
+    const m = window.borderland.map;
+    return m.loaded() && m.areTilesLoaded() && !m.isMoving();
+  }, null, { polling: 200 });
+  check('the map reaches idle', true);
+
+  const paktika = ['==', ['get', 'iso_3166_2'], 'AF-PKA'];
+  const found = await page.evaluate((filter) => {
+    const m = window.borderland.map;
+    const poly = m.queryRenderedFeatures({ layers: ['province-incidents'], filter });
+    const label = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+    return { poly: poly.length, label: label.map((f) => ({ name: f.properties.name, at: f.geometry.coordinates })) };
+  }, paktika);
+  check("Paktika's polygon is rendered (provinces, AF-PKA)", found.poly > 0);
+  check("Paktika's label is rendered, once", found.label.length === 1 && found.label[0].name === 'Paktika',
+    JSON.stringify(found.label));
+
+  await step('clicking Paktika opens a popup naming the source', async () => {
+    const { x, y, source } = await page.evaluate((filter) => {
+      const m = window.borderland.map;
+      const [f] = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+      const p = m.project(f.geometry.coordinates);
+      const r = m.getCanvas().getBoundingClientRect();
+      const claims = JSON.parse(f.properties.presence_claims || '[]').concat(JSON.parse(f.properties.incidents_claims || '[]'));
+      // Just below the label, on the polygon.
+      return { x: r.left + p.x, y: r.top + p.y + 14, source: claims[0] && claims[0].source };
+    }, paktika);
+    await page.mouse.click(x, y);
+    const popup = page.locator('.maplibregl-popup');
+    await popup.waitFor();
+    const text = await popup.innerText();
+    check('the popup names Paktika', text.includes('Paktika'), text.slice(0, 200));
+    check('the popup names the source of its claims', Boolean(source) && text.includes(source) && text.includes('Source:'),
+      `expected source ${source} in ${text.slice(0, 300)}`);
+    check('the popup gives the report date', text.includes('Report date'));
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+  });
+
+  const incidents = () => page.evaluate(() => {
+    const m = window.borderland.map;
+    return m.queryRenderedFeatures({ layers: ['incident-points'] })
+      .reduce((n, f) => n + (f.properties.cluster ? Number(f.properties.point_count) : 1), 0);
+  });
+  const idle = () => page.waitForFunction(() => {
+    const m = window.borderland.map;
+    return m.loaded() && m.areTilesLoaded();
+  }, null, { polling: 200 });
+
+  await step('the time slider filters the tiles', async () => {
+    const before = await incidents();
+    check('one dated incident is drawn with no time window', before === 1, `got ${before}`);
+    const seen = tileRequests.length;
+    // Window Aug 2021 only: before the one dated incident (Jan 2026).
+    await page.focus('#to-slider');
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.querySelector('#time-status').textContent.includes('Undated incidents are hidden'));
+    await page.waitForFunction((n) => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length === n, 0);
+    await idle();
+    const windowed = tileRequests.slice(seen);
+    check('tiles are requested with the new time filter',
+      windowed.some((u) => u.includes('from=2021-08-01') && u.includes('to=2021-08-31')), windowed.slice(0, 3).join(' '));
+    const during = await incidents();
+    check('no incident is drawn for August 2021', during === 0, `got ${during}`);
+    check('the window is in the URL hash', (await page.evaluate(() => location.hash)).includes('from=2021-08'));
+    // Back to a window that holds January 2026.
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length > 0);
+    await idle();
+    const after = await incidents();
+    check('the incident is drawn again once the window holds January 2026', after === 1, `got ${after}`);
+  });
+
+  await step('the page shows the notes and the attribution', async () => {
+    const notes = await page.locator('#panel').innerText();
+    check('the boundary note is visible', notes.includes('does not recognise') && notes.includes('Kashmir'));
+    check('the claims note is visible', notes.includes('one partisan source') && notes.includes('not') && notes.includes('verified facts'));
+    const attribution = await page.locator('.maplibregl-ctrl-attrib').innerText();
+    check('the attribution is visible', attribution.includes('Natural Earth'), attribution);
+    const legend = await page.locator('#legend').innerText();
+    check('the legend is read from the style', legend.includes('Reported incidents') && legend.includes('ISIL-K'), legend.slice(0, 200));
+    const toggles = await page.locator('#layer-list input[type=checkbox]').count();
+    check('the layer list has toggles', toggles >= 5, `got ${toggles}`);
+  });
+
+  mkdirSync(out, { recursive: true });
+  await page.screenshot({ path: join(out, 'viewer.png') });
+  console.log(`screenshot: ${join(out, 'viewer.png')}`);
+  await step('the embed button gives an iframe for this view', async () => {
+    await page.click('#embed-button');
+    const code = await page.locator('#embed-code').inputValue();
+    check('the embed snippet is an iframe of this view', code.startsWith('<iframe') && code.includes('embed=1') && code.includes('style=explainer'), code);
+  });
+
+} finally {
+  await browser.close();
+}
+
+check('no console errors', consoleErrors.length === 0, consoleErrors.join('\n'));
+console.log(`${passed} passed, ${failures.length} failed`);
+process.exit(failures.length ? 1 : 0);
