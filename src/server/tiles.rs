@@ -114,11 +114,23 @@ pub async fn tile(
                 .hint("tile names end in .mvt, e.g. /tiles/provinces/5/22/12.mvt")
         })?;
     let coord = parse_coord(&z, &x, y)?;
+    tile_response(&state, &layers, coord, query.as_deref(), &headers).await
+}
+
+/// The one response path for a tile, whichever URL scheme asked for it (XYZ here, OGC API
+/// Tiles under `/ogc`): filters, cache, ETag and 304, gzip, 204 for an empty tile.
+pub async fn tile_response(
+    state: &AppState,
+    layers: &str,
+    coord: TileCoord,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let dataset = state.dataset.load_full();
-    let resolved = resolve_layers(&dataset, &layers)?;
-    let filter = parse_filter(&resolved, query.as_deref())?;
+    let resolved = resolve_layers(&dataset, layers)?;
+    let filter = parse_filter(&resolved, query)?;
     let version = dataset.version.clone();
-    if not_modified(&headers, &version) {
+    if not_modified(headers, &version) {
         return Ok(Response::builder()
             .status(StatusCode::NOT_MODIFIED)
             .header(header::ETAG, etag(&version))
@@ -159,7 +171,7 @@ pub async fn tile(
             .unwrap_or_default());
     }
     res = res.header(header::CONTENT_TYPE, MVT_CONTENT_TYPE);
-    let body = if accepts_gzip(&headers) {
+    let body = if accepts_gzip(headers) {
         res = res.header(header::CONTENT_ENCODING, "gzip");
         tile.gzip.clone()
     } else {
