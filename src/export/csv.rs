@@ -1,4 +1,4 @@
-//! A selection as CSV for spreadsheets: `id`, then `longitude`/`latitude` for point layers,
+//! A selection as CSV for spreadsheets: `feature_id` (as in the tiles), then `longitude`/`latitude` for point layers,
 //! then every attribute (provenance included). Polygons and lines carry attributes only.
 
 use super::select::{PieceIndex, Selection};
@@ -24,7 +24,7 @@ pub fn write(
     let points = layer.geometry_type() == "point";
     let pieces = points.then(|| PieceIndex::new(&layer.shapes, layer.features.len()));
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["id".to_string()];
+    let mut header = vec!["feature_id".to_string()];
     if points {
         header.extend(["longitude".to_string(), "latitude".to_string()]);
     }
