@@ -37,8 +37,27 @@ fn write_ring(out: &mut String, xy: &[[f64; 2]], exterior: bool) {
     }
 }
 
-/// The geometry of one feature (its pieces in `shapes`), or `null`.
-pub fn write_geometry(out: &mut String, shapes: &Shapes, pieces: &[u32], kind: GeomKind) {
+/// How many points, lines or polygons (exterior rings) a feature has.
+fn member_count(shapes: &Shapes, pieces: &[u32], kind: GeomKind) -> usize {
+    let parts = pieces
+        .iter()
+        .flat_map(|&p| shapes.parts_of(&shapes.pieces[p as usize]));
+    match kind {
+        GeomKind::Point => parts.map(|part| part.range().len()).sum(),
+        GeomKind::Line => parts.count(),
+        GeomKind::Polygon => parts.filter(|part| part.outer).count(),
+    }
+}
+
+/// The geometry of one feature (its pieces in `shapes`), or `null`. With `multi`, a single
+/// point, line or polygon is written as a Multi* of one, so a layer has one geometry type.
+pub fn write_geometry(
+    out: &mut String,
+    shapes: &Shapes,
+    pieces: &[u32],
+    kind: GeomKind,
+    multi: bool,
+) {
     let parts: Vec<&crate::geometry::Part> = pieces
         .iter()
         .flat_map(|&p| shapes.parts_of(&shapes.pieces[p as usize]))
@@ -54,7 +73,7 @@ pub fn write_geometry(out: &mut String, shapes: &Shapes, pieces: &[u32], kind: G
                 .iter()
                 .flat_map(|part| shapes.xy[part.range()].iter())
                 .collect();
-            if let [one] = points.as_slice() {
+            if let ([one], false) = (points.as_slice(), multi) {
                 out.push_str(r#"{"type":"Point","coordinates":"#);
                 write_position(out, **one);
             } else {
@@ -63,7 +82,7 @@ pub fn write_geometry(out: &mut String, shapes: &Shapes, pieces: &[u32], kind: G
             }
         }
         GeomKind::Line => {
-            if let [one] = parts.as_slice() {
+            if let ([one], false) = (parts.as_slice(), multi) {
                 out.push_str(r#"{"type":"LineString","coordinates":"#);
                 write_positions(out, shapes.xy[one.range()].iter());
             } else {
@@ -96,7 +115,7 @@ pub fn write_geometry(out: &mut String, shapes: &Shapes, pieces: &[u32], kind: G
                 }
                 out.push(']');
             };
-            if let [one] = polygons.as_slice() {
+            if let ([one], false) = (polygons.as_slice(), multi) {
                 out.push_str(r#"{"type":"Polygon","coordinates":"#);
                 write_polygon(out, one);
             } else {
@@ -129,13 +148,23 @@ pub fn properties(layer: &Layer, props: &[Value]) -> serde_json::Map<String, ser
 pub struct FeatureWriter<'a> {
     layer: &'a Layer,
     pieces: PieceIndex,
+    /// Whether any feature is a multi-geometry: then all are written as Multi*, because GDAL
+    /// and QGIS take a layer's geometry type from the first features they read.
+    multi: bool,
 }
 
 impl<'a> FeatureWriter<'a> {
     pub fn new(layer: &'a Layer) -> FeatureWriter<'a> {
+        let pieces = PieceIndex::new(&layer.shapes, layer.features.len());
+        let multi = layer
+            .features
+            .iter()
+            .enumerate()
+            .any(|(i, f)| member_count(&layer.shapes, pieces.of(i), f.kind) > 1);
         FeatureWriter {
             layer,
-            pieces: PieceIndex::new(&layer.shapes, layer.features.len()),
+            pieces,
+            multi,
         }
     }
 
@@ -143,7 +172,13 @@ impl<'a> FeatureWriter<'a> {
     pub fn write(&self, out: &mut String, selection: &Selection, i: usize) {
         let feature = &self.layer.features[i];
         let _ = write!(out, r#"{{"type":"Feature","id":{},"geometry":"#, feature.id);
-        write_geometry(out, &self.layer.shapes, self.pieces.of(i), feature.kind);
+        write_geometry(
+            out,
+            &self.layer.shapes,
+            self.pieces.of(i),
+            feature.kind,
+            self.multi,
+        );
         out.push_str(r#","properties":"#);
         let props = properties(self.layer, selection.props(self.layer, i));
         out.push_str(&serde_json::Value::Object(props).to_string());
@@ -203,7 +238,7 @@ mod tests {
         for cw in [false, true] {
             let shapes = square(cw);
             let mut out = String::new();
-            write_geometry(&mut out, &shapes, &[0], GeomKind::Polygon);
+            write_geometry(&mut out, &shapes, &[0], GeomKind::Polygon, false);
             let v: serde_json::Value = serde_json::from_str(&out).unwrap();
             assert_eq!(v["type"], "Polygon");
             let ring = v["coordinates"][0].as_array().unwrap();
@@ -213,5 +248,11 @@ mod tests {
             let second = [ring[1][0].as_f64(), ring[1][1].as_f64()];
             assert_eq!(second, [Some(61.0), Some(30.0)], "{out}");
         }
+        let mut out = String::new();
+        write_geometry(&mut out, &square(false), &[0], GeomKind::Polygon, true);
+        assert!(
+            out.starts_with(r#"{"type":"MultiPolygon","coordinates":[[[["#),
+            "{out}"
+        );
     }
 }
