@@ -95,18 +95,18 @@ pub fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
             .hint(hint));
         }
     };
+    // Map canvases reach past the world's edge; clamp rather than refuse.
     let [w, s, e, n] = b;
-    if !(-180.0..=180.0).contains(&w) || !(-180.0..=180.0).contains(&e) {
-        return Err(ApiError::bad_request(format!(
-            "bbox longitudes {w} and {e} must be between -180 and 180"
-        ))
-        .hint(hint));
-    }
-    if !(-90.0..=90.0).contains(&s) || !(-90.0..=90.0).contains(&n) || s > n {
-        return Err(ApiError::bad_request(format!(
-            "bbox latitudes must be between -90 and 90 with south ({s}) not above north ({n})"
-        ))
-        .hint(hint));
+    let b = [
+        w.clamp(-180.0, 180.0),
+        s.clamp(-90.0, 90.0),
+        e.clamp(-180.0, 180.0),
+        n.clamp(-90.0, 90.0),
+    ];
+    if s > n {
+        return Err(
+            ApiError::bad_request(format!("bbox south ({s}) is above north ({n})")).hint(hint),
+        );
     }
     Ok(b)
 }
@@ -317,5 +317,9 @@ mod tests {
         assert!(parse_bbox("69,33,71").is_err());
         assert!(parse_bbox("69,35,71,33").is_err());
         assert!(parse_bbox("a,b,c,d").is_err());
+        assert_eq!(
+            parse_bbox("-200,-95,200,95").unwrap(),
+            [-180.0, -90.0, 180.0, 90.0]
+        );
     }
 }
