@@ -680,3 +680,12 @@ async fn downloads_carry_provenance_and_honour_filters() {
         400
     );
 }
+
+#[tokio::test]
+async fn collections_snapshot() {
+    let app = default_app();
+    insta::assert_json_snapshot!(
+        "ogc_collections",
+        get(&app, "/ogc/collections").await.json()
+    );
+}
