@@ -720,6 +720,22 @@ pub fn load_claims(cfg: &TableConfig, file: &Path, bytes: &[u8]) -> Result<Claim
     Claims::new(cfg, table)
 }
 
+/// The attributes every point layer made from a table has, whatever its columns.
+const ROLE_FIELDS: &[&str] = &[
+    "group",
+    "event_type",
+    "date",
+    "date_days",
+    "date_end_days",
+    "fatalities",
+    "claim",
+    "area",
+    "source",
+    "citation",
+    "source_url",
+    "report_date",
+];
+
 /// A point layer of the rows of a claim table that have coordinates. Attributes: the roles
 /// under fixed names (`group`, `date`, `date_days`, `fatalities`, `source`, ...) so styles work
 /// on any table, then the table's other columns.
@@ -777,7 +793,9 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
             },
         );
         for (c, col) in claims.table.columns.iter().enumerate() {
-            if !claims.role_columns.contains(&c) && raw.keys.iter().all(|k| k != &col.name) {
+            // Checked against the role names, not the keys seen so far: those include this
+            // column itself from the first row on, which left later rows without it.
+            if !claims.role_columns.contains(&c) && !ROLE_FIELDS.contains(&col.name.as_str()) {
                 put(
                     &mut raw,
                     &col.name,

@@ -20,7 +20,7 @@ pub struct Filter {
 }
 
 /// Percent-decode a query component (`+` is a space).
-fn decode(s: &str) -> Result<String, String> {
+pub fn decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

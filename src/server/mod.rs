@@ -91,6 +91,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/static/{*path}", get(assets::static_file))
         .route("/data/{file}", get(data::download))
         .nest("/ogc", ogc::routes())
+        .route("/ogc/", get(ogc::landing))
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(catalog::health))
         .route("/metrics", get(metrics::metrics))

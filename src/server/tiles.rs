@@ -114,22 +114,33 @@ pub async fn tile(
                 .hint("tile names end in .mvt, e.g. /tiles/provinces/5/22/12.mvt")
         })?;
     let coord = parse_coord(&z, &x, y)?;
+    tile_response(&state, &layers, coord, query.as_deref(), &headers).await
+}
+
+/// The one response path for a tile, whichever URL scheme asked for it (XYZ here, OGC API
+/// Tiles under `/ogc`): filters, cache, ETag and 304, gzip, 204 for an empty tile.
+pub async fn tile_response(
+    state: &Arc<AppState>,
+    layers: &str,
+    coord: TileCoord,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let dataset = state.dataset.load_full();
-    let resolved = resolve_layers(&dataset, &layers)?;
-    let filter = parse_filter(&resolved, query.as_deref())?;
+    let resolved = resolve_layers(&dataset, layers)?;
+    let filter = parse_filter(&resolved, query)?;
     // A filtered tile is another representation: its ETag names the filter too, because
     // MapLibre sends a tile's old ETag when only the query of the tile URL changed.
     let version = if filter.is_empty() {
         dataset.version.clone()
     } else {
-        let canonical = filter.canonical();
         format!(
             "{}-{:x}",
             dataset.version,
-            crate::dataset::text_id(&canonical)
+            crate::dataset::text_id(&filter.canonical())
         )
     };
-    if not_modified(&headers, &version) {
+    if not_modified(headers, &version) {
         return Ok(Response::builder()
             .status(StatusCode::NOT_MODIFIED)
             .header(header::ETAG, etag(&version))
@@ -138,7 +149,7 @@ pub async fn tile(
             .unwrap_or_default());
     }
     let key = format!("{version}/{layers}/{coord}?{}", filter.canonical());
-    let timing = Arc::clone(&state);
+    let timing = Arc::clone(state);
     let tile = state
         .cache
         .get_or_compute(key, move || {
@@ -174,7 +185,7 @@ pub async fn tile(
             .unwrap_or_default());
     }
     res = res.header(header::CONTENT_TYPE, MVT_CONTENT_TYPE);
-    let body = if accepts_gzip(&headers) {
+    let body = if accepts_gzip(headers) {
         res = res.header(header::CONTENT_ENCODING, "gzip");
         tile.gzip.clone()
     } else {
