@@ -247,7 +247,7 @@ pub fn sink_for(out: &Path, plan: &Plan) -> Result<Box<dyn TileSink>, ExportErro
     match ext.as_deref() {
         Some("pmtiles") => Ok(Box::new(pmtiles::PmtilesSink::create(out, plan)?)),
         Some("mbtiles") => Ok(Box::new(mbtiles::MbtilesSink::create(out, plan)?)),
-        Some(other) if !out.is_dir() && other != "d" => Err(ExportError(format!(
+        Some(other) if !out.is_dir() => Err(ExportError(format!(
             "{}: unknown output kind '.{other}': name a .pmtiles or .mbtiles file, or a directory for z/x/y files",
             out.display()
         ))),
