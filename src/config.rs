@@ -291,28 +291,28 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                 .at_offset(text, span.start));
             }
         }
-        if let Some(t) = &layer.table {
-            if !catalog.tables.iter().any(|c| &c.get_ref().id == t) {
-                return Err(LoadError::new(
-                    path,
-                    format!(
-                        "layer '{}' uses table '{t}', which no [[table]] defines",
-                        layer.id
-                    ),
-                )
-                .with_field("table")
-                .at_offset(text, span.start));
-            }
+        if let Some(t) = &layer.table
+            && !catalog.tables.iter().any(|c| &c.get_ref().id == t)
+        {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "layer '{}' uses table '{t}', which no [[table]] defines",
+                    layer.id
+                ),
+            )
+            .with_field("table")
+            .at_offset(text, span.start));
         }
-        if let (Some(min), Some(max)) = (layer.minzoom, layer.maxzoom) {
-            if min > max || max > 30 {
-                return Err(LoadError::new(
+        if let (Some(min), Some(max)) = (layer.minzoom, layer.maxzoom)
+            && (min > max || max > 30)
+        {
+            return Err(LoadError::new(
                     path,
                     format!("layer '{}': minzoom {min} and maxzoom {max} must satisfy 0 <= minzoom <= maxzoom <= 30", layer.id),
                 )
                 .with_field("maxzoom")
                 .at_offset(text, span.start));
-            }
         }
     }
     for layer in &catalog.layers {

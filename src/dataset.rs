@@ -18,6 +18,7 @@ use crate::geometry::{BBox, GeomKind, Part, Shapes};
 use crate::join::claims::Claims;
 use crate::join::filter::Filter;
 use crate::join::{self, LayerJoin, Target};
+use crate::source::archive::{Archive, ArchiveFormat};
 use crate::source::{self, RawFeature, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::projection::{project, unproject};
@@ -161,6 +162,9 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
+    /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
+    /// served as they are (the layer then has no features of its own).
+    pub archive: Option<Arc<Archive>>,
 }
 
 /// The rows behind a point layer made from a claim table.
@@ -267,6 +271,9 @@ impl Layer {
 
     /// The geometry type name for the catalog: `polygon`, `line`, `point`, or `mixed`.
     pub fn geometry_type(&self) -> &'static str {
+        if self.archive.is_some() {
+            return "archive";
+        }
         let mut kinds = self.kinds.iter();
         match kinds.next() {
             None => "none",
@@ -332,20 +339,20 @@ impl Origin {
             Origin::Files(files) => files.clone(),
             Origin::Catalog(path) => {
                 let mut files = vec![path.clone()];
-                if let Ok(text) = std::fs::read_to_string(path) {
-                    if let Ok(catalog) = config::parse_catalog(path, &text) {
-                        let dir = path.parent().unwrap_or(Path::new("."));
-                        let layer_files = catalog
-                            .layers
-                            .iter()
-                            .filter_map(|l| l.get_ref().file.as_ref());
-                        let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
-                        files.extend(
-                            layer_files
-                                .chain(table_files)
-                                .map(|f| dir.join(f.get_ref())),
-                        );
-                    }
+                if let Ok(text) = std::fs::read_to_string(path)
+                    && let Ok(catalog) = config::parse_catalog(path, &text)
+                {
+                    let dir = path.parent().unwrap_or(Path::new("."));
+                    let layer_files = catalog
+                        .layers
+                        .iter()
+                        .filter_map(|l| l.get_ref().file.as_ref());
+                    let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
+                    files.extend(
+                        layer_files
+                            .chain(table_files)
+                            .map(|f| dir.join(f.get_ref())),
+                    );
                 }
                 files
             }
@@ -466,6 +473,10 @@ impl Dataset {
         for spanned in &catalog.layers {
             let cfg = spanned.get_ref();
             let built = match (&cfg.file, &cfg.table) {
+                (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
+                    let file = dir.join(f.get_ref());
+                    archive_layer(cfg, &file, &mut hasher)
+                }
                 (Some(f), _) => {
                     let file = dir.join(f.get_ref());
                     match std::fs::read(&file) {
@@ -536,6 +547,13 @@ impl Dataset {
             while layers.iter().any(|l| l.id == cfg.id) {
                 cfg.id = format!("{base}_{n}");
                 n += 1;
+            }
+            if ArchiveFormat::of_path(file).is_some() {
+                match archive_layer(&cfg, file, &mut hasher) {
+                    Ok(layer) => layers.push(Arc::new(layer)),
+                    Err(e) => errors.push(e),
+                }
+                continue;
             }
             match std::fs::read(file) {
                 Ok(bytes) => {
@@ -706,10 +724,63 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
         note: cfg.note.clone(),
+        archive: None,
     })
     .map(|mut l| {
         l.base_fields = l.fields.len();
         l
+    })
+}
+
+/// A layer served from a PMTiles or MBTiles archive: no features of its own; zooms, bounds
+/// and attribution come from the archive unless the catalog sets them. Only the archive's
+/// header and metadata go into the data version, so a large basemap is not read at load.
+pub fn archive_layer(
+    cfg: &LayerConfig,
+    file: &Path,
+    hasher: &mut ContentHash,
+) -> Result<Layer, LoadError> {
+    let archive = Archive::open(file)?;
+    hasher.add(&archive.fingerprint);
+    let meta = &archive.metadata;
+    let [w, s, e, n] = meta.bounds;
+    let mut bbox = BBox::EMPTY;
+    bbox.extend(project([w, n]));
+    bbox.extend(project([e, s]));
+    let shapes = Arc::new(Shapes::default());
+    let index = TileIndex::build(&shapes, &[], &IndexOptions::default());
+    Ok(Layer {
+        id: cfg.id.clone(),
+        title: cfg
+            .title
+            .clone()
+            .or_else(|| meta.name.clone())
+            .unwrap_or_else(|| cfg.id.clone()),
+        description: if cfg.description.is_empty() {
+            meta.description.clone().unwrap_or_default()
+        } else {
+            cfg.description.clone()
+        },
+        attribution: cfg.attribution.clone().or_else(|| meta.attribution.clone()),
+        license: cfg.license.clone(),
+        file: display_path(file),
+        minzoom: cfg.minzoom.unwrap_or(meta.minzoom),
+        maxzoom: cfg.maxzoom.unwrap_or(meta.maxzoom),
+        fields: Vec::new(),
+        features: Vec::new(),
+        kinds: Vec::new(),
+        shapes,
+        index,
+        bbox,
+        skipped_empty: 0,
+        warnings: Vec::new(),
+        base_fields: 0,
+        joins: Vec::new(),
+        rows: None,
+        filters: Default::default(),
+        cluster_maxzoom: 0,
+        note: cfg.note.clone(),
+        archive: Some(Arc::new(archive)),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod dataset;
 pub mod date;
 pub mod error;
+pub mod export;
 pub mod features;
 pub mod geometry;
 pub mod join;

@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `check`.
+//! Command line: `serve` (the default), `check`, `export`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,6 +30,92 @@ enum Command {
     /// Check the catalog and every file without serving: errors with file, line and column,
     /// and a join report per table. Exit code 0 only when everything loads and every row joins.
     Check(CheckArgs),
+    /// Write tiles to a .pmtiles or .mbtiles archive or a folder of z/x/y files, or (with
+    /// --site) a static website that needs no server.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Clone)]
+struct ExportArgs {
+    /// Output: a .pmtiles or .mbtiles file, or a directory for {z}/{x}/{y}.mvt files.
+    #[arg(required_unless_present = "site")]
+    out: Option<PathBuf>,
+    /// Write a static website (viewer, styles, glyphs, one PMTiles archive) to this folder.
+    #[arg(long, conflicts_with = "out")]
+    site: Option<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// GeoJSON files to export instead of a catalog, one layer each (repeat the flag).
+    #[arg(long = "input", short = 'i')]
+    inputs: Vec<PathBuf>,
+    /// Layers to export, a comma list of ids [default: every layer].
+    #[arg(long)]
+    layers: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    minzoom: u8,
+    /// Deepest zoom written; MapLibre overzooms beyond it.
+    #[arg(long, default_value_t = 10)]
+    maxzoom: u8,
+    /// Only tiles meeting this box: west,south,east,north in degrees.
+    #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
+    bbox: Option<[f64; 4]>,
+    /// Only rows dated on or after this day (YYYY-MM-DD, YYYY-MM or YYYY), as ?from= does.
+    #[arg(long)]
+    from: Option<String>,
+    /// Only rows dated on or before this day, as ?to= does.
+    #[arg(long)]
+    to: Option<String>,
+    /// Only these armed groups (a comma list), as ?group= does.
+    #[arg(long)]
+    group: Option<String>,
+    /// Only these event types (a comma list), as ?event_type= does.
+    #[arg(long)]
+    event_type: Option<String>,
+    /// Threads cutting tiles [default: every core].
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            format!("'{s}' is not four numbers: give west,south,east,north, e.g. 60,23,78,38")
+        })?;
+    <[f64; 4]>::try_from(v)
+        .map_err(|_| format!("'{s}' is not four numbers: give west,south,east,north"))
+}
+
+impl ExportArgs {
+    /// The filter flags as the HTTP query string they stand for.
+    fn filter_query(&self) -> Option<String> {
+        let enc = |v: &str| {
+            v.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        };
+        let pairs: Vec<String> = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("group", &self.group),
+            ("event_type", &self.event_type),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", enc(v))))
+        .collect();
+        (!pairs.is_empty()).then(|| pairs.join("&"))
+    }
 }
 
 #[derive(Args, Clone)]
@@ -108,6 +194,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Check(args)) => check(args),
+        Some(Command::Export(args)) => export(args),
         None => serve(cli.serve),
     }
 }
@@ -210,5 +297,59 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn export(args: ExportArgs) -> ExitCode {
+    use borderland::export::{self, ExportOptions};
+    use std::io::IsTerminal;
+    let origin = if args.inputs.is_empty() {
+        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
+    } else {
+        Origin::Files(args.inputs.clone())
+    };
+    let dataset = match Dataset::load(&origin) {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = ExportOptions {
+        layers: args.layers.clone(),
+        minzoom: args.minzoom,
+        maxzoom: args.maxzoom,
+        bbox: args.bbox,
+        filter_query: args.filter_query(),
+        threads: args.threads,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let started = std::time::Instant::now();
+    let (out, result) = match (&args.site, &args.out) {
+        (Some(dir), _) => (dir.clone(), export::site::export_site(&dataset, dir, &opts)),
+        (None, Some(out)) => (out.clone(), export::export(&dataset, out, &opts)),
+        (None, None) => {
+            eprintln!("error: name an output (.pmtiles, .mbtiles or a folder) or --site DIR");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(summary) => {
+            if !args.quiet {
+                eprintln!(
+                    "wrote {} tiles ({} looked at, {:.1} MB gzipped before deduplication) to {} in {:.2} s",
+                    summary.tiles,
+                    summary.visited,
+                    summary.tile_bytes as f64 / 1e6,
+                    out.display(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

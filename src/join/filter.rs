@@ -102,10 +102,10 @@ impl Filter {
                     .extend(v.split(',').map(|g| (g.trim().to_string(), normalize(g)))),
             }
         }
-        if let (Some(a), Some(b)) = (f.from, f.to) {
-            if a > b {
-                return Err("'from' is after 'to'".into());
-            }
+        if let (Some(a), Some(b)) = (f.from, f.to)
+            && a > b
+        {
+            return Err("'from' is after 'to'".into());
         }
         for list in [&mut f.groups, &mut f.event_types] {
             list.retain(|(_, n)| !n.is_empty());

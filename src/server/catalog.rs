@@ -28,6 +28,20 @@ pub fn filter_params(layer: &Layer) -> Vec<&'static str> {
 }
 
 pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
+    let mut entry = layer_fields(layer, base);
+    if let (Some(archive), Some(map)) = (&layer.archive, entry.as_object_mut()) {
+        map.insert(
+            "archive".into(),
+            json!({
+                "format": archive.format.name(),
+                "vector_layers": super::tilejson::vector_layers(layer),
+            }),
+        );
+    }
+    entry
+}
+
+fn layer_fields(layer: &Layer, base: &str) -> Json_ {
     let round = |v: f64| (v * 1e6).round() / 1e6;
     json!({
         "id": layer.id,

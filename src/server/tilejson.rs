@@ -51,6 +51,22 @@ pub fn vector_layer(layer: &Layer) -> Json_ {
     })
 }
 
+/// The `vector_layers` entries of one layer: its own, or those an archive layer's metadata
+/// lists (an archive may hold several; without metadata, one entry named after the layer).
+pub fn vector_layers(layer: &Layer) -> Vec<Json_> {
+    match &layer.archive {
+        Some(a) if !a.metadata.vector_layers.is_empty() => a.metadata.vector_layers.clone(),
+        Some(_) => vec![json!({
+            "id": layer.id,
+            "description": layer.description,
+            "minzoom": layer.minzoom,
+            "maxzoom": layer.maxzoom,
+            "fields": {},
+        })],
+        None => vec![vector_layer(layer)],
+    }
+}
+
 /// A zoom at which `bbox` fills roughly one 512-pixel view.
 pub fn fit_zoom(bbox: &BBox, minzoom: u8, maxzoom: u8) -> u8 {
     let span = (bbox.max_x - bbox.min_x).max(bbox.max_y - bbox.min_y);
@@ -99,7 +115,7 @@ pub fn build(
         "maxzoom": maxzoom,
         "bounds": bounds.map(round),
         "center": [round(center[0]), round(center[1]), fit_zoom(&bbox, minzoom, maxzoom)],
-        "vector_layers": layers.iter().map(|l| vector_layer(l)).collect::<Vec<_>>(),
+        "vector_layers": layers.iter().flat_map(|l| vector_layers(l)).collect::<Vec<_>>(),
     })
 }
 

@@ -126,13 +126,14 @@ impl FeatureParts {
                 let first_part = out.shapes.parts.len();
                 for (r, (range, outer)) in g.parts.iter().enumerate() {
                     let xy = &out.scratch_xy[range.clone()];
-                    if g.kind == GeomKind::Polygon && out.warnings.len() < super::MAX_WARNINGS {
-                        if let Some(p) = super::validate::self_intersection(xy) {
-                            let [lon, lat] = crate::tile::projection::unproject(p);
-                            out.warnings.push(format!(
+                    if g.kind == GeomKind::Polygon
+                        && out.warnings.len() < super::MAX_WARNINGS
+                        && let Some(p) = super::validate::self_intersection(xy)
+                    {
+                        let [lon, lat] = crate::tile::projection::unproject(p);
+                        out.warnings.push(format!(
                                 "feature {index} (counting from 0): polygon ring {r} crosses itself near {lon:.5}, {lat:.5} (lon, lat); it is served, but fills may show holes",
                             ));
-                        }
                     }
                     let imp = vec![0.0; xy.len()];
                     out.shapes.push_part(xy, &imp, *outer);

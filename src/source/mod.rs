@@ -1,6 +1,7 @@
 //! Readers that turn files into raw layers: features with untyped properties and projected
 //! geometry. One file per format; the dataset builder types, indexes and joins what they return.
 
+pub mod archive;
 pub mod csv;
 pub mod geojson;
 pub mod json_table;

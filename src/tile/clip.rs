@@ -36,11 +36,11 @@ impl Run {
     /// Re-close a ring whose first vertex was simplified away: rings are cyclic, so the
     /// closing edge runs to the first vertex that was kept.
     pub fn close_ring(&mut self) {
-        if let (Some(&first), Some(&last)) = (self.xy.first(), self.xy.last()) {
-            if first != last {
-                let imp = self.imp[0];
-                self.push(first, imp);
-            }
+        if let (Some(&first), Some(&last)) = (self.xy.first(), self.xy.last())
+            && first != last
+        {
+            let imp = self.imp[0];
+            self.push(first, imp);
         }
     }
 }

@@ -15,6 +15,7 @@ use std::fmt;
 
 use crate::dataset::{FilteredLayer, Layer, Value};
 use crate::geometry::{BBox, GeomKind};
+use crate::source::archive::ArchiveError;
 
 /// Tiles are 4096 units square, as MapLibre and tippecanoe expect.
 pub const EXTENT: u32 = 4096;
@@ -106,14 +107,48 @@ pub struct EncodedTile {
 /// A tile over [`MAX_TILE_BYTES`] gzipped is cut again with coarser simplification and
 /// without its smallest features, until it fits: polygons that cover the fewest pixels go
 /// first (tippecanoe's `--drop-smallest-as-needed`); points are never dropped here.
+///
+/// A layer read from an archive contributes its stored tile as it is (MVT messages
+/// concatenate into a valid tile); an archive that cannot be read is logged and left out.
+/// [`try_render`] reports it instead.
 pub fn render(layers: &[LayerRef], coord: TileCoord) -> EncodedTile {
+    let stored = layers
+        .iter()
+        .map(|r| {
+            stored_tile(r.layer, coord).unwrap_or_else(|e| {
+                tracing::warn!("{e}");
+                None
+            })
+        })
+        .collect::<Vec<_>>();
+    render_with(layers, coord, &stored)
+}
+
+/// [`render`], failing when an archive layer's tile cannot be read (for exports).
+pub fn try_render(layers: &[LayerRef], coord: TileCoord) -> Result<EncodedTile, ArchiveError> {
+    let stored = layers
+        .iter()
+        .map(|r| stored_tile(r.layer, coord))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(render_with(layers, coord, &stored))
+}
+
+/// The decompressed stored tile of an archive layer within its zooms.
+fn stored_tile(layer: &Layer, coord: TileCoord) -> Result<Option<Vec<u8>>, ArchiveError> {
+    match &layer.archive {
+        Some(a) if (layer.minzoom..=layer.maxzoom).contains(&coord.z) => a.tile(coord),
+        _ => Ok(None),
+    }
+}
+
+fn render_with(layers: &[LayerRef], coord: TileCoord, stored: &[Option<Vec<u8>>]) -> EncodedTile {
     const ATTEMPTS: usize = 6;
     let mut detail = cut::Detail::default();
     let mut scratch = cut::CutScratch::default();
     let mut sizes = Vec::new();
     for attempt in 0..ATTEMPTS {
         sizes.clear();
-        let raw = encode_layers(layers, coord, detail, &mut scratch, &mut sizes);
+        let raw = encode_layers(layers, stored, coord, detail, &mut scratch, &mut sizes);
         if raw.is_empty() {
             return EncodedTile {
                 raw,
@@ -188,14 +223,21 @@ impl<'a> From<&'a Layer> for LayerRef<'a> {
 
 fn encode_layers(
     layers: &[LayerRef],
+    stored: &[Option<Vec<u8>>],
     coord: TileCoord,
     detail: cut::Detail,
     scratch: &mut cut::CutScratch,
     sizes: &mut Vec<f64>,
 ) -> Vec<u8> {
     let mut tile = Vec::new();
-    for r in layers {
+    for (i, r) in layers.iter().enumerate() {
         let layer = r.layer;
+        if layer.archive.is_some() {
+            if let Some(Some(bytes)) = stored.get(i) {
+                tile.extend_from_slice(bytes);
+            }
+            continue;
+        }
         let props = r.view.and_then(|v| v.props.as_deref());
         let visible = r.view.and_then(|v| v.visible.as_deref());
         let attributes = |feature: usize| -> &[Value] {

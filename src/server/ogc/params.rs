@@ -140,12 +140,12 @@ pub fn parse_datetime(text: &str) -> Result<(Option<i32>, Option<i32>), ApiError
             (Some(d.first), Some(d.last))
         }
     };
-    if let (Some(a), Some(b)) = (from, to) {
-        if a > b {
-            return Err(
-                ApiError::bad_request(format!("datetime '{text}' starts after it ends")).hint(hint),
-            );
-        }
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        return Err(
+            ApiError::bad_request(format!("datetime '{text}' starts after it ends")).hint(hint),
+        );
     }
     Ok((from, to))
 }
