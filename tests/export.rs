@@ -46,23 +46,11 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 /// Whether a tool an end-to-end test needs is here; without it the test passes with
 /// SKIPPED unless BORDERLAND_E2E=1 (set in CI), where it fails.
 fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var("BORDERLAND_E2E").as_deref() != Ok("1"),
-            "{tool} is missing and BORDERLAND_E2E=1"
-        );
-        eprintln!("SKIPPED: {tool} is not installed");
-    }
-    found
+    common::process::have(tool, "see .ci/run")
 }
 
 fn borderland(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_borderland"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
+    let out = common::process::run(args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),

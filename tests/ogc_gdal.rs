@@ -8,70 +8,33 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::repo_path;
 
 /// The binary serving a catalog on a free port; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
+struct Server(common::process::Served);
 
 impl Server {
     fn start(catalog: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_borderland"))
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--config")
-            .arg(repo_path(catalog))
-            .current_dir(repo_path("."))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .env("RUST_LOG", "borderland=warn")
-            .spawn()
-            .expect("the borderland binary starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the startup line");
-        let url = line
-            .split(" at ")
-            .nth(1)
-            .map(|u| u.trim().trim_end_matches('/').to_string())
-            .unwrap_or_else(|| panic!("no URL in the startup line {line:?}"));
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        Server { child, url }
+        let catalog = repo_path(catalog);
+        Server(common::process::Served::start(
+            &["--config", catalog.to_str().expect("UTF-8 path")],
+            &repo_path("."),
+        ))
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = common::process::Served;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 /// Whether to run: ogrinfo present, or a clear SKIPPED (a failure when BORDERLAND_E2E=1).
 fn gdal_available() -> bool {
-    let found = Command::new("ogrinfo")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var("BORDERLAND_E2E").as_deref() == Ok("1") {
-            panic!("ogrinfo is not installed but BORDERLAND_E2E=1: install gdal-bin");
-        }
-        // Written past the test harness's capture, so a passing run still shows it.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: GDAL OGC API tests need ogrinfo (apt-get install gdal-bin); set BORDERLAND_E2E=1 to make this a failure"
-        );
-    }
-    found
+    common::process::have("ogrinfo", "apt-get install gdal-bin")
 }
 
 /// Run ogrinfo; its stdout. Local requests never go through a proxy.

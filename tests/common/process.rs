@@ -1,0 +1,105 @@
+//! The real binary, for end-to-end tests: run a command, or serve on a free port (killed when
+//! dropped); and the rule for external tools: missing means SKIPPED, except with
+//! BORDERLAND_E2E=1 (as in CI), where it is a failure.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// Run `borderland ARGS` from the repository root.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_borderland"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// A running server; killed when dropped.
+pub struct Served {
+    child: Child,
+    /// "http://127.0.0.1:PORT", without a trailing slash.
+    pub url: String,
+    pub port: u16,
+}
+
+impl Served {
+    /// `borderland ARGS --listen 127.0.0.1:0` from `cwd`; waits for the line that names the
+    /// address it serves on.
+    pub fn start(args: &[&str], cwd: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_borderland"))
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .current_dir(cwd)
+            .env("RUST_LOG", "borderland=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        // Owned before waiting, so a failed start still kills the child.
+        let mut served = Served {
+            child,
+            url: String::new(),
+            port: 0,
+        };
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its address within a minute");
+        let url = line
+            .split(" at ")
+            .nth(1)
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| u.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+        served.port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port");
+        served.url = url;
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether end-to-end tests must run (BORDERLAND_E2E=1) rather than skip.
+pub fn e2e_required() -> bool {
+    std::env::var("BORDERLAND_E2E").as_deref() == Ok("1")
+}
+
+/// Whether `tool --version` runs. When it does not: a failure under BORDERLAND_E2E=1, else a
+/// SKIPPED line (written past the test harness's capture, so a passing run still shows it).
+pub fn have(tool: &str, install_hint: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            !e2e_required(),
+            "{tool} is missing but BORDERLAND_E2E=1: {install_hint}"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {tool} is not installed ({install_hint}); set BORDERLAND_E2E=1 to make this a failure"
+        );
+    }
+    found
+}
