@@ -419,3 +419,33 @@ fn samples_are_never_in_the_default_catalog() {
     assert!(!text.contains("SYNTHETIC") && !text.contains("samples/"));
     assert!(Path::new(&common::repo_path("data/samples/README.md")).exists());
 }
+
+#[test]
+fn json_tables_join_like_csv() {
+    let dir = tempdir("json");
+    std::fs::copy(
+        common::repo_path("data/provinces.geojson"),
+        dir.join("provinces.geojson"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("presence.json"),
+        r#"[{"province": "Konar", "group": "TTP", "source": "S", "citation": "c", "report_date": "2025-03"},
+            {"province": "AF-KHO", "group": "IMU", "source": "S", "source_url": "https://example.org/a", "report_date": "2025-03-04"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("layers.toml"),
+        "[[table]]\nid = \"presence\"\nfile = \"presence.json\"\nkind = \"presence\"\n\n[[layer]]\nid = \"provinces\"\nfile = \"provinces.geojson\"\nkeys = [\"iso_3166_2\", \"name\", \"name_alt\"]\n\n[[layer.join]]\ntable = \"presence\"\n",
+    )
+    .unwrap();
+    let d = Dataset::from_catalog(&dir.join("layers.toml")).unwrap();
+    let report = d.join_reports()[0].clone();
+    assert_eq!((report.rows, report.matched), (2, 2));
+    let claims = &d.tables[0];
+    assert_eq!(
+        claims.rows[1].source_url.as_deref(),
+        Some("https://example.org/a")
+    );
+    assert_eq!(claims.rows[0].report_date.unwrap().to_string(), "2025-03");
+}
