@@ -1,7 +1,7 @@
-//! The static site as a reader meets it: `borderland export --site`, served by
-//! `python3 -m http.server` (no borderland process, no range requests), opened in headless
-//! Chromium: the viewer in static mode, Paktika and its label drawn, the no-server-filters note
-//! shown, and the time window and group picker filtering incidents in the browser.
+//! The static site as a reader meets it: `borderland export --site`, served under a sub-path
+//! by `python3 -m http.server` (no borderland process, no range requests), opened in headless
+//! Chromium: the viewer in static mode, Paktika and its label drawn, the no-server-filters
+//! note shown, and the time window and group picker filtering incidents in the browser.
 
 mod common;
 
@@ -12,12 +12,23 @@ use std::time::{Duration, Instant};
 
 use common::repo_path;
 
-fn export_site(name: &str) -> PathBuf {
+/// A fresh folder for one test's files.
+fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("borderland-site-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn export_site(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    export_site_into(&dir);
+    dir
+}
+
+fn export_site_into(dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_borderland"))
         .args(["export", "--site"])
-        .arg(&dir)
+        .arg(dir)
         .args(["--maxzoom", "7", "--quiet"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -27,7 +38,6 @@ fn export_site(name: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    dir
 }
 
 /// A file of the site, as text.
@@ -192,12 +202,15 @@ fn the_static_site_shows_the_viewer_and_filters_in_the_browser() {
     if !browser_tools() {
         return;
     }
-    let dir = export_site("browser");
-    let server = StaticServer::start(&dir);
+    // Published under a sub-path, as a newsroom would: every URL in the site is relative.
+    let root = scratch("browser");
+    let dir = root.join("news/maps");
+    export_site_into(&dir);
+    let server = StaticServer::start(&root);
     let shot = dir.join("screenshot.png");
     let out = Command::new("node")
         .arg(repo_path("tests/e2e/site.mjs"))
-        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg(format!("http://127.0.0.1:{}/news/maps/", server.port))
         .arg(&shot)
         .output()
         .expect("node runs");
