@@ -1,12 +1,15 @@
 // The borderland viewer: a styled map with layer toggles, a legend read from the style,
 // popups that cite each claim's source, and group/time filters that the server applies to
 // the tiles. The view and filters live in the URL hash so a link (or an embed) shows the same.
+// In static mode (the page `borderland export --site` writes) no server runs: tiles come from
+// one PMTiles archive and the filters become MapLibre layer filters in the browser.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 
 const SOURCE = 'borderland';
 const FIRST_MONTH = '2021-08'; // the Taliban takeover; the default claims refer to later events
 const STYLES = ['explainer', 'presence'];
+const STATIC = document.querySelector('meta[name="borderland-mode"]')?.content === 'static';
 
 // ---- months -------------------------------------------------------------------------------
 
@@ -80,8 +83,152 @@ let tilejsonBase = null; // the style's TileJSON URL without a query
 function applyFilters() {
   writeHash();
   updateTimeStatus();
+  if (STATIC) { applyClientFilters(); return; }
   const source = map && map.getSource(SOURCE);
   if (source && tilejsonBase) source.setUrl(tilejsonBase + filterQuery());
+}
+
+// ---- static mode: one PMTiles archive, filters in the browser ----------------------------
+
+let site = null; // site.json, in static mode
+
+/** Reads the archive with range requests, or whole when the host ignores Range (as
+ *  `python3 -m http.server` and some static hosts do): the first read finds out which. */
+class RangeOrWholeSource {
+  constructor(url) { this.url = url; this.whole = null; this.probe = null; }
+  getKey() { return this.url; }
+  async read(offset, length, signal) {
+    const r = await fetch(this.url, { signal, headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+    if (r.status === 206) return { data: await r.arrayBuffer(), etag: r.headers.get('ETag') || undefined };
+    if (r.status === 200) {
+      this.whole = await r.arrayBuffer();
+      return { data: this.whole.slice(offset, offset + length) };
+    }
+    throw new Error(`${this.url}: HTTP ${r.status}`);
+  }
+  async getBytes(offset, length, signal) {
+    if (!this.probe) { this.probe = this.read(offset, length); return this.probe; }
+    await this.probe.catch(() => {});
+    if (this.whole) return { data: this.whole.slice(offset, offset + length) };
+    return this.read(offset, length, signal);
+  }
+}
+
+const loadScript = (src) => new Promise((resolve, reject) => {
+  const s = el('script', { src });
+  s.onload = resolve;
+  s.onerror = () => reject(new Error(`could not load ${src}`));
+  document.head.append(s);
+});
+
+let pmtilesProtocol = null;
+
+/** Read site.json, show the static note, and register the `pmtiles://` protocol. */
+async function startStatic() {
+  const res = await fetch('site.json');
+  if (!res.ok) throw new Error(`site.json: HTTP ${res.status}`);
+  site = await res.json();
+  $('static-note').hidden = false;
+  const link = $('catalog-link');
+  link.href = 'site.json';
+  link.textContent = 'site.json';
+  await loadScript('static/vendor/pmtiles/pmtiles.js');
+  // metadata: the archive's TileJSON (attribution, vector_layers), not only its header.
+  pmtilesProtocol = new window.pmtiles.Protocol({ metadata: true });
+  maplibregl.addProtocol('pmtiles', pmtilesProtocol.tile);
+}
+
+/** `rel` resolved against `base`; the `{fontstack}`-style template after it is kept as is. */
+function resolveTemplate(rel, base) {
+  const cut = rel.indexOf('{');
+  const head = cut < 0 ? rel : rel.slice(0, cut);
+  return new URL(head, base).href + (cut < 0 ? '' : rel.slice(cut));
+}
+
+/** The site's style: relative glyph and archive URLs made absolute, the archive registered. */
+function resolveStaticStyle(style, styleUrl) {
+  if (typeof style.glyphs === 'string') style.glyphs = resolveTemplate(style.glyphs, styleUrl);
+  for (const source of Object.values(style.sources)) {
+    if (typeof source.url !== 'string' || !source.url.startsWith('pmtiles://')) continue;
+    const archive = new URL(source.url.slice('pmtiles://'.length), styleUrl).href;
+    if (!pmtilesProtocol.tiles.has(archive)) pmtilesProtocol.add(new window.pmtiles.PMTiles(new RangeOrWholeSource(archive)));
+    source.url = `pmtiles://${archive}`;
+  }
+}
+
+let baseLayers = []; // the style's layers as written, before client filters
+const groupSpellings = new Map(); // slug -> names as the data spells them
+let groupSlugs = new Set();
+
+const DAY_MS = 86400000;
+/** The time window as days since 1970-01-01, first day of the first month to last of the last. */
+function windowDays() {
+  if (!state.window) return null;
+  const { from, to } = state.window;
+  return {
+    from: Date.UTC(Math.floor(from / 12), from % 12, 1) / DAY_MS,
+    to: Date.UTC(Math.floor(to / 12), (to % 12) + 1, 0) / DAY_MS,
+  };
+}
+
+/** A date span (two day attributes) that overlaps the window; undated features fail it. */
+function overlaps(start, end, w) {
+  const first = ['to-number', ['get', start], 0];
+  return ['all', ['has', start],
+    ['>=', ['to-number', ['coalesce', ['get', end], ['get', start]], 0], w.from],
+    ['<=', first, w.to]];
+}
+
+/** Incidents (points and clusters) in the window and of the group: clusters carry their
+ *  date range and one group, or "several groups", which a group choice hides. */
+function incidentFilter(base) {
+  const parts = base ? [base] : [];
+  const w = windowDays();
+  if (w) parts.push(overlaps('date_days', 'date_end_days', w));
+  if (state.group) {
+    const names = [...(groupSpellings.get(state.group) || []), state.group];
+    parts.push(['in', ['to-string', ['get', 'group']], ['literal', names]]);
+  }
+  return parts.length === 0 ? null : parts.length === 1 ? parts[0] : ['all', ...parts];
+}
+
+/** Province and country expressions with the filters applied to their joined attributes:
+ *  incident counts by group (`incidents_count_<group>`), zero outside the window (by
+ *  `incidents_first_days`..`incidents_last_days`), presence by `presence_<group>`. */
+function substitute(expr) {
+  if (!Array.isArray(expr) || expr[0] === 'literal') return expr;
+  if (expr[0] === 'get' && expr.length === 2 && typeof expr[1] === 'string') {
+    const name = expr[1];
+    if (name === 'incidents_count') {
+      const count = ['coalesce', ['get', state.group ? `incidents_count_${state.group}` : 'incidents_count'], 0];
+      const w = windowDays();
+      return w ? ['case', overlaps('incidents_first_days', 'incidents_last_days', w), count, 0] : count;
+    }
+    if (!state.group) return expr;
+    if (name === 'presence_count') return ['case', ['==', ['get', `presence_${state.group}`], true], 1, 0];
+    const m = name.match(/^presence_(.+)$/);
+    if (m && groupSlugs.has(m[1]) && m[1] !== state.group) return false;
+    return expr;
+  }
+  return expr.map(substitute);
+}
+
+/** One layer of the style with the client filters applied: its filter and paint. */
+function clientLayer(layer) {
+  if (layer['source-layer'] === 'incidents') return { filter: incidentFilter(layer.filter), paint: layer.paint };
+  const paint = {};
+  for (const [k, v] of Object.entries(layer.paint || {})) paint[k] = substitute(v);
+  return { filter: layer.filter === undefined ? undefined : substitute(layer.filter), paint };
+}
+
+function applyClientFilters() {
+  if (!map) return;
+  for (const layer of baseLayers) {
+    if (!layer.source || !map.getLayer(layer.id)) continue;
+    const { filter, paint } = clientLayer(layer);
+    map.setFilter(layer.id, filter === undefined ? null : filter);
+    for (const [k, v] of Object.entries(paint || {})) map.setPaintProperty(layer.id, k, v);
+  }
 }
 
 // ---- DOM helpers --------------------------------------------------------------------------
@@ -101,11 +248,23 @@ function el(tag, attrs = {}, ...children) {
 let map = null;
 
 async function fetchStyle(name) {
-  const res = await fetch(`styles/${name}.json`);
+  const styleUrl = new URL(`styles/${name}.json`, location.href).href;
+  const res = await fetch(styleUrl);
   if (!res.ok) throw new Error(`style ${name}: HTTP ${res.status}`);
   const style = await res.json();
-  tilejsonBase = style.sources[SOURCE].url.split('?')[0];
-  style.sources[SOURCE].url = tilejsonBase + filterQuery();
+  if (STATIC) {
+    resolveStaticStyle(style, styleUrl);
+    baseLayers = structuredClone(style.layers);
+    for (const layer of style.layers) {
+      if (!layer.source) continue;
+      const { filter, paint } = clientLayer(layer);
+      if (filter) layer.filter = filter; else delete layer.filter;
+      if (layer.paint) layer.paint = paint;
+    }
+  } else {
+    tilejsonBase = style.sources[SOURCE].url.split('?')[0];
+    style.sources[SOURCE].url = tilejsonBase + filterQuery();
+  }
   for (const layer of style.layers) {
     const toggle = layer.metadata && layer.metadata['borderland:toggle'];
     if (toggle && state.hidden.has(toggle)) layer.layout = { ...(layer.layout || {}), visibility: 'none' };
@@ -216,19 +375,31 @@ async function buildGroupPicker() {
   const picker = $('group-picker');
   let slugs = new Set();
   try {
-    const catalog = await (await fetch('catalog')).json();
-    if (catalog.title) { $('title').textContent = catalog.title; document.title = catalog.title; }
-    const provinces = catalog.layers.find((l) => l.id === 'provinces');
-    for (const f of (provinces ? provinces.fields : [])) {
+    let title, fields = [];
+    if (STATIC) {
+      // site.json: TileJSON vector_layers, whose fields are {name: type}.
+      title = site.title;
+      const provinces = (site.vector_layers || []).find((l) => l.id === 'provinces');
+      fields = Object.entries((provinces && provinces.fields) || {})
+        .map(([name, type]) => ({ name, type: String(type).toLowerCase() }));
+    } else {
+      const catalog = await (await fetch('catalog')).json();
+      title = catalog.title;
+      const provinces = catalog.layers.find((l) => l.id === 'provinces');
+      fields = provinces ? provinces.fields : [];
+    }
+    if (title) { $('title').textContent = title; document.title = title; }
+    for (const f of fields) {
       let m = f.name.match(/^presence_(.+)$/);
       if (m && f.type === 'boolean') slugs.add(m[1]);
       m = f.name.match(/^incidents_count_(.+)$/);
       if (m) slugs.add(m[1]);
     }
   } catch (e) {
-    console.warn('catalog not available; no group list', e);
+    console.warn('the layer list is not available; no group list', e);
   }
   if (state.group) slugs.add(state.group);
+  groupSlugs = slugs;
   for (const s of [...slugs].sort()) picker.append(el('option', { value: s }, s.replace(/_/g, ' ')));
   picker.value = state.group;
   picker.addEventListener('change', () => { state.group = picker.value; applyFilters(); });
@@ -239,6 +410,7 @@ const groupNames = new Map(); // slug -> name as the data spells it, learned as 
 
 function nameGroups() {
   const names = groupNames;
+  const known = [...groupSpellings.values()].reduce((n, s) => n + s.size, 0);
   for (const f of map.querySourceFeatures(SOURCE, { sourceLayer: 'incidents' })) {
     if (f.properties.group && !f.properties.cluster) names.set(slug(f.properties.group), f.properties.group);
   }
@@ -252,6 +424,13 @@ function nameGroups() {
   for (const option of $('group-picker').options) {
     if (option.value && names.has(option.value)) option.textContent = names.get(option.value);
   }
+  for (const [s, name] of names) {
+    if (!groupSpellings.has(s)) groupSpellings.set(s, new Set());
+    groupSpellings.get(s).add(name);
+  }
+  // A group chosen before its spelling was known filters incidents by name only from now.
+  const now = [...groupSpellings.values()].reduce((n, s) => n + s.size, 0);
+  if (STATIC && state.group && now !== known) applyClientFilters();
 }
 
 // ---- time window --------------------------------------------------------------------------
@@ -325,7 +504,7 @@ function provincePopup(p) {
     el('h3', {}, `${p.name} (${p.country})`),
     dl([
       ['Code', p.iso_3166_2],
-      ['Incidents', `${p.incidents_count ?? 0}${state.window ? ' in the time window' : ''}`],
+      ['Incidents', `${p.incidents_count ?? 0}${STATIC ? ' (all dates and groups)' : state.window ? ' in the time window' : ''}`],
       ['Fatalities', p.incidents_fatalities],
       ['Undated incidents', state.window ? null : p.incidents_undated],
       ['Groups reported', p.presence_groups || 'none in these sources'],
@@ -379,6 +558,7 @@ function setupEmbed() {
 
 async function start() {
   readHash();
+  if (STATIC) await startStatic();
   if (state.embed) document.body.classList.add('embed');
   $('style-picker').value = state.style;
   $('style-picker').addEventListener('change', (e) => switchStyle(e.target.value));

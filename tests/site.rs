@@ -1,6 +1,7 @@
-//! The static site as a reader meets it: `borderland export --site`, served by
-//! `python3 -m http.server` (no borderland process, no range requests), opened in headless
-//! Chromium: no console errors, Paktika on the map, the no-server-filters note shown.
+//! The static site as a reader meets it: `borderland export --site`, served under a sub-path
+//! by `python3 -m http.server` (no borderland process, no range requests), opened in headless
+//! Chromium: the viewer in static mode, Paktika and its label drawn, the no-server-filters
+//! note shown, and the time window and group picker filtering incidents in the browser.
 
 mod common;
 
@@ -11,12 +12,23 @@ use std::time::{Duration, Instant};
 
 use common::repo_path;
 
-fn export_site(name: &str) -> PathBuf {
+/// A fresh folder for one test's files.
+fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("borderland-site-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn export_site(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    export_site_into(&dir);
+    dir
+}
+
+fn export_site_into(dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_borderland"))
         .args(["export", "--site"])
-        .arg(&dir)
+        .arg(dir)
         .args(["--maxzoom", "7", "--quiet"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -26,26 +38,43 @@ fn export_site(name: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    dir
+}
+
+/// A file of the site, as text.
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 #[test]
-fn the_site_folder_holds_the_page_the_archive_and_the_licences() {
+fn the_site_folder_holds_the_viewer_the_archive_and_the_licences() {
     let dir = export_site("files");
     for file in [
         "index.html",
         "site.json",
         "tiles/borderland.pmtiles",
-        "vendor/maplibre-gl/maplibre-gl.mjs",
-        "vendor/maplibre-gl/maplibre-gl-worker.mjs",
-        "vendor/maplibre-gl/LICENSE.txt",
-        "vendor/pmtiles/pmtiles.js",
-        "vendor/pmtiles/LICENSE.txt",
+        "static/viewer.js",
+        "static/viewer.css",
+        "static/LICENSES.md",
+        "static/vendor/maplibre-gl/maplibre-gl.mjs",
+        "static/vendor/maplibre-gl/maplibre-gl-worker.mjs",
+        "static/vendor/maplibre-gl/LICENSE.txt",
+        "static/vendor/pmtiles/pmtiles.js",
+        "static/vendor/pmtiles/LICENSE.txt",
+        "styles/explainer.json",
+        "styles/presence.json",
+        "fonts/LICENSE-OpenSans.txt",
+        "fonts/Open Sans Regular/0-255.pbf",
+        "fonts/Open Sans Regular/256-511.pbf",
+        "fonts/Open Sans Regular/1536-1791.pbf",
     ] {
         assert!(dir.join(file).is_file(), "{file} is missing");
     }
-    let site: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("site.json")).unwrap()).unwrap();
+    // The shipped glyphs, byte for byte; a range the font lacks is a small valid empty set.
+    assert_eq!(
+        std::fs::read(dir.join("fonts/Open Sans Regular/0-255.pbf")).unwrap(),
+        std::fs::read(repo_path("fonts/open-sans-regular/0-255.pbf")).unwrap()
+    );
+    let site: serde_json::Value = serde_json::from_str(&read(&dir, "site.json")).unwrap();
     assert_eq!(site["archive"], "tiles/borderland.pmtiles");
     assert_eq!(site["static"], true);
     assert!(
@@ -54,16 +83,38 @@ fn the_site_folder_holds_the_page_the_archive_and_the_licences() {
             .unwrap()
             .contains("Natural Earth")
     );
-    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    assert!(
-        page.contains("Server-side filters"),
-        "the page says filters need a server"
+    let page = read(&dir, "index.html");
+    assert!(page.contains(r#"<meta name="borderland-mode" content="static">"#));
+    assert!(page.contains("server-side filters are not available here"));
+    assert_eq!(
+        page.replace("content=\"static\"", "content=\"server\""),
+        read(&repo_path("static"), "index.html")
     );
-    assert!(page.contains("date_days"), "dates filter in the browser");
-    assert!(
-        !page.contains("http://") && !page.contains("https://"),
-        "no outside requests"
-    );
+    for name in ["explainer", "presence"] {
+        let style: serde_json::Value =
+            serde_json::from_str(&read(&dir, &format!("styles/{name}.json"))).unwrap();
+        assert_eq!(
+            style["sources"]["borderland"]["url"], "pmtiles://../tiles/borderland.pmtiles",
+            "{name}: the archive, relative to the style"
+        );
+        assert_eq!(
+            style["glyphs"], "../fonts/{fontstack}/{range}.pbf",
+            "{name}"
+        );
+    }
+    // Nothing is fetched from elsewhere: no absolute URL in the page, script or styles.
+    for rel in [
+        "index.html",
+        "static/viewer.js",
+        "styles/explainer.json",
+        "styles/presence.json",
+    ] {
+        let text = read(&dir, rel);
+        assert!(
+            !text.contains("http://") && !text.contains("https://"),
+            "{rel} names an outside URL"
+        );
+    }
 }
 
 /// Whether the browser test can run; without its tools it passes with SKIPPED unless
@@ -83,8 +134,8 @@ fn browser_tools() -> bool {
             Command::new("python3").arg("--version").output().is_ok(),
         ),
         (
-            "tests/e2e-site/node_modules (npm ci)",
-            repo_path("tests/e2e-site/node_modules/playwright-core").is_dir(),
+            "tests/e2e/node_modules (npm ci)",
+            repo_path("tests/e2e/node_modules/playwright-core").is_dir(),
         ),
     ]
     .into_iter()
@@ -147,16 +198,19 @@ impl Drop for StaticServer {
 }
 
 #[test]
-fn the_static_site_renders_paktika_in_chromium_with_no_errors() {
+fn the_static_site_shows_the_viewer_and_filters_in_the_browser() {
     if !browser_tools() {
         return;
     }
-    let dir = export_site("browser");
-    let server = StaticServer::start(&dir);
+    // Published under a sub-path, as a newsroom would: every URL in the site is relative.
+    let root = scratch("browser");
+    let dir = root.join("news/maps");
+    export_site_into(&dir);
+    let server = StaticServer::start(&root);
     let shot = dir.join("screenshot.png");
     let out = Command::new("node")
-        .arg(repo_path("tests/e2e-site/check_site.mjs"))
-        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg(repo_path("tests/e2e/site.mjs"))
+        .arg(format!("http://127.0.0.1:{}/news/maps/", server.port))
         .arg(&shot)
         .output()
         .expect("node runs");
@@ -166,21 +220,68 @@ fn the_static_site_renders_paktika_in_chromium_with_no_errors() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value =
+    let r: serde_json::Value =
         serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
-    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
-    let provinces: Vec<&str> = report["provinces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p.as_str())
-        .collect();
-    assert!(provinces.contains(&"Paktika"), "{provinces:?}");
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["idle"], true, "the map reaches idle");
+
+    // Paktika's polygon and its one label are drawn from the archive, with the site's glyphs.
     assert!(
-        report["note"]
-            .as_str()
-            .unwrap()
-            .contains("not available here")
+        r["paktika"]["polygons"].as_u64() > Some(0),
+        "{}",
+        r["paktika"]
     );
+    assert_eq!(r["paktika"]["labels"], serde_json::json!(["Paktika"]));
+
+    assert_eq!(r["note"]["visible"], true, "the static-mode note is shown");
+    let note = r["note"]["text"].as_str().unwrap_or_default();
+    assert!(note.contains("not available here"), "{note}");
+    assert!(
+        r["popup"].as_str().unwrap_or_default().contains("Source:"),
+        "{}",
+        r["popup"]
+    );
+    assert!(
+        r["legend"].as_str().unwrap_or_default().contains("ISIL-K"),
+        "{}",
+        r["legend"]
+    );
+    assert!(r["toggles"].as_u64() >= Some(5), "{}", r["toggles"]);
+    assert!(
+        r["attribution"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Natural Earth"),
+        "{r}"
+    );
+    assert!(
+        r["embed"].as_str().unwrap_or_default().contains("embed=1"),
+        "{}",
+        r["embed"]
+    );
+
+    // Moving the time window changes the incidents drawn, in the browser: one dated incident
+    // (January 2026), none in August 2021, back with the window up to now.
+    let time = &r["time"];
+    assert_eq!(time["all"], 1, "{time}");
+    assert_eq!(time["august2021"], 0, "{time}");
+    assert_eq!(time["toNow"], 1, "{time}");
+    assert!(
+        time["hash"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("from=2021-08"),
+        "{time}"
+    );
+    assert!(
+        time["filter"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("date_days"),
+        "{time}"
+    );
+    assert_eq!(r["group"], serde_json::json!({"ttp": 0, "isil_k": 1}));
+    // The filters ask nothing of the host: the archive was read whole, once, before them.
+    assert_eq!(r["filterRequests"], serde_json::json!([]), "{r}");
     eprintln!("screenshot: {}", shot.display());
 }

@@ -1,49 +1,24 @@
 //! `borderland export --site DIR`: a folder any static file host can serve with no borderland
-//! process: a page, vendored MapLibre and the npm `pmtiles` protocol, and one PMTiles archive.
-//! Server-side filters cannot run there; the page says so and filters incident dates itself.
+//! process: the server's own viewer in static mode, its styles and glyphs, and one PMTiles archive.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{ExportError, ExportOptions, ExportSummary, Plan};
 use crate::dataset::Dataset;
+use crate::server::assets;
 
 /// Where the archive goes inside the site.
 pub const ARCHIVE: &str = "tiles/borderland.pmtiles";
 
-/// The site's own page and vendored libraries, built into the binary so export works offline.
-const SITE_FILES: &[(&str, &[u8])] = &[
-    ("index.html", include_bytes!("../../assets/site/index.html")),
-    (
-        "vendor/README.md",
-        include_bytes!("../../assets/site/vendor/README.md"),
-    ),
-    (
-        "vendor/maplibre-gl/maplibre-gl.mjs",
-        include_bytes!("../../assets/site/vendor/maplibre-gl/maplibre-gl.mjs"),
-    ),
-    (
-        "vendor/maplibre-gl/maplibre-gl-worker.mjs",
-        include_bytes!("../../assets/site/vendor/maplibre-gl/maplibre-gl-worker.mjs"),
-    ),
-    (
-        "vendor/maplibre-gl/maplibre-gl.css",
-        include_bytes!("../../assets/site/vendor/maplibre-gl/maplibre-gl.css"),
-    ),
-    (
-        "vendor/maplibre-gl/LICENSE.txt",
-        include_bytes!("../../assets/site/vendor/maplibre-gl/LICENSE.txt"),
-    ),
-    (
-        "vendor/pmtiles/pmtiles.js",
-        include_bytes!("../../assets/site/vendor/pmtiles/pmtiles.js"),
-    ),
-    (
-        "vendor/pmtiles/LICENSE.txt",
-        include_bytes!("../../assets/site/vendor/pmtiles/LICENSE.txt"),
-    ),
-];
+/// The page's mode marker: the server's page says `server`; the site's copy says `static`,
+/// which makes the viewer read `site.json` and the archive instead of asking a server.
+const SERVER_MODE: &str = r#"<meta name="borderland-mode" content="server">"#;
+const STATIC_MODE: &str = r#"<meta name="borderland-mode" content="static">"#;
+
+/// The font's licence, beside the glyphs made from it.
+const FONT_LICENCE: &[u8] = include_bytes!("../../fonts/LICENSE-OpenSans.txt");
 
 /// Write the site to `dir`: the archive of the chosen layers and zooms, the page, and
 /// whatever viewer files the source tree has.
@@ -57,10 +32,7 @@ pub fn export_site(
     std::fs::create_dir_all(&tiles).map_err(|e| ExportError::io(&tiles, "create the folder", e))?;
     let sink = super::sink_for(&dir.join(ARCHIVE), &plan)?;
     let summary = super::run(dataset, &plan, sink, opts)?;
-    for (rel, bytes) in SITE_FILES {
-        write(&dir.join(rel), bytes)?;
-    }
-    copy_viewer_assets(&viewer_root(), dir)?;
+    write_viewer(dir)?;
     let m = &plan.metadata;
     let site = json!({
         "title": dataset.title,
@@ -73,7 +45,7 @@ pub fn export_site(
         "layers": plan.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "vector_layers": m["vector_layers"],
         "static": true,
-        "filters": "none on the server: this is a static copy; incident dates are filtered in the browser with date_days and date_end_days",
+        "filters": "none on the server: this is a static copy; the viewer filters incidents by date_days, date_end_days and group, and provinces by their presence_* and incidents_* attributes, in the browser",
     });
     let text =
         serde_json::to_string_pretty(&site).map_err(|e| ExportError(format!("site.json: {e}")))?;
@@ -89,44 +61,83 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
     std::fs::write(path, bytes).map_err(|e| ExportError::io(path, "write", e))
 }
 
-/// The source tree whose viewer files are copied: the working directory when it has them,
-/// else the tree this binary was built from.
-fn viewer_root() -> PathBuf {
-    let here = PathBuf::from(".");
-    if here.join("static").is_dir() {
-        return here;
+/// The viewer in static mode: its page, script, CSS and vendored libraries (the server's own
+/// file table), the styles pointed at the archive, and every glyph range of the font.
+fn write_viewer(dir: &Path) -> Result<(), ExportError> {
+    write(&dir.join("index.html"), static_page()?.as_bytes())?;
+    for (rel, bytes) in assets::static_files() {
+        write(&dir.join("static").join(rel), bytes)?;
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The one place that knows the viewer's layout (`static/`, `styles/`, `fonts/`, written on
-/// the viewer branch): each folder that exists is copied as it is into the site.
-pub fn copy_viewer_assets(root: &Path, dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
-    let mut copied = Vec::new();
-    for folder in ["static", "styles", "fonts"] {
-        let from = root.join(folder);
-        if from.is_dir() {
-            copy_tree(&from, &dir.join(folder), &mut copied)?;
-        }
+    for (name, template) in assets::STYLES {
+        let style = static_style(template)
+            .map_err(|e| ExportError(format!("style '{name}' is not valid JSON: {e}")))?;
+        let text = serde_json::to_string_pretty(&style)
+            .map_err(|e| ExportError(format!("style '{name}': {e}")))?;
+        write(&dir.join(format!("styles/{name}.json")), text.as_bytes())?;
     }
-    Ok(copied)
-}
-
-fn copy_tree(from: &Path, to: &Path, copied: &mut Vec<PathBuf>) -> Result<(), ExportError> {
-    std::fs::create_dir_all(to).map_err(|e| ExportError::io(to, "create the folder", e))?;
-    let mut entries: Vec<_> = std::fs::read_dir(from)
-        .map_err(|e| ExportError::io(from, "list", e))?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            copy_tree(&src, &dst, copied)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| ExportError::io(&src, "copy", e))?;
-            copied.push(dst);
+    let fonts = dir.join("fonts");
+    write(&fonts.join("LICENSE-OpenSans.txt"), FONT_LICENCE)?;
+    // A static host cannot answer a missing range with an empty one as the server does, so
+    // every range is written: the shipped ones, and valid empty ones for the rest.
+    for start in (0..=0xFF00u32).step_by(256) {
+        let range = format!("{}-{}", start, start + 255);
+        let path = fonts.join(assets::FONT_STACK).join(format!("{range}.pbf"));
+        match assets::GLYPH_RANGES.iter().find(|(s, _)| *s == start) {
+            Some((_, bytes)) => write(&path, bytes)?,
+            None => write(&path, &assets::empty_range(assets::FONT_STACK, &range))?,
         }
     }
     Ok(())
+}
+
+/// The viewer's page with its mode marker switched to static.
+fn static_page() -> Result<String, ExportError> {
+    if !assets::INDEX_HTML.contains(SERVER_MODE) {
+        return Err(ExportError(format!(
+            "static/index.html has no `{SERVER_MODE}`, so the site's viewer would look for a server"
+        )));
+    }
+    Ok(assets::INDEX_HTML.replace(SERVER_MODE, STATIC_MODE))
+}
+
+/// A style for the site: URLs relative to the style file (the viewer resolves them, so the
+/// site works under any sub-path), and every vector source read from the archive.
+pub fn static_style(template: &str) -> Result<Value, serde_json::Error> {
+    let mut style = assets::render_style(template, "..")?;
+    if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
+        for source in sources.values_mut() {
+            if source.get("type").and_then(Value::as_str) == Some("vector") {
+                source["url"] = json!(format!("pmtiles://../{ARCHIVE}"));
+            }
+        }
+    }
+    Ok(style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_site_page_is_the_viewer_in_static_mode() {
+        let page = static_page().expect("the viewer page has its mode marker");
+        assert!(page.contains(STATIC_MODE));
+        assert!(page.contains("static/viewer.js"));
+    }
+
+    #[test]
+    fn site_styles_read_the_archive_and_relative_glyphs() {
+        for (name, template) in assets::STYLES {
+            let style = static_style(template).expect(name);
+            assert_eq!(
+                style["glyphs"], "../fonts/{fontstack}/{range}.pbf",
+                "{name}"
+            );
+            assert_eq!(
+                style["sources"]["borderland"]["url"], "pmtiles://../tiles/borderland.pmtiles",
+                "{name}"
+            );
+            assert!(!style.to_string().contains("{base}"), "{name}");
+        }
+    }
 }

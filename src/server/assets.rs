@@ -47,13 +47,19 @@ const STATIC_FILES: &[Asset] = &[
         "vendor/maplibre-gl/LICENSE.txt",
         "text/plain; charset=utf-8"
     ),
+    // The npm `pmtiles` protocol: only the static site (`export --site`) loads it.
+    asset!(
+        "vendor/pmtiles/pmtiles.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("vendor/pmtiles/LICENSE.txt", "text/plain; charset=utf-8"),
     asset!("LICENSES.md", "text/markdown; charset=utf-8"),
 ];
 
-const INDEX_HTML: &str = include_str!("../../static/index.html");
+pub(crate) const INDEX_HTML: &str = include_str!("../../static/index.html");
 
 /// Styles by name; `{base}` in any string becomes this server's base URL.
-const STYLES: &[(&str, &str)] = &[
+pub(crate) const STYLES: &[(&str, &str)] = &[
     ("explainer", include_str!("../../styles/explainer.json")),
     ("presence", include_str!("../../styles/presence.json")),
 ];
@@ -61,7 +67,7 @@ const STYLES: &[(&str, &str)] = &[
 /// The font stack that styles name in `text-font`, and its pre-generated glyph ranges
 /// (made by `examples/glyphs.rs` from `fonts/OpenSans-Regular.ttf`).
 pub const FONT_STACK: &str = "Open Sans Regular";
-const GLYPH_RANGES: &[(u32, &[u8])] = &[
+pub(crate) const GLYPH_RANGES: &[(u32, &[u8])] = &[
     (0, include_bytes!("../../fonts/open-sans-regular/0-255.pbf")),
     (
         256,
@@ -72,6 +78,12 @@ const GLYPH_RANGES: &[(u32, &[u8])] = &[
         include_bytes!("../../fonts/open-sans-regular/8192-8447.pbf"),
     ),
 ];
+
+/// The files under `/static/`, as (path below `static/`, bytes): the static site writes the
+/// same table.
+pub(crate) fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    STATIC_FILES.iter().map(|a| (a.path, a.bytes))
+}
 
 fn with_headers(
     body: impl IntoResponse,
@@ -155,7 +167,7 @@ fn parse_range(range: &str) -> Option<u32> {
 }
 
 /// An empty glyph range: a valid PBF naming the stack and range, with no glyphs.
-fn empty_range(stack: &str, range: &str) -> Vec<u8> {
+pub(crate) fn empty_range(stack: &str, range: &str) -> Vec<u8> {
     fn field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
         out.push(tag);
         let mut n = bytes.len();
