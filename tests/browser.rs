@@ -3,7 +3,9 @@
 //! Without node, tests/e2e/node_modules or Chromium it prints SKIPPED and passes, unless
 //! BORDERLAND_E2E=1 (as in CI), where it fails.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,40 +50,11 @@ fn missing(e2e: &Path) -> Option<String> {
     }
 }
 
-/// Start the server on a free port; returns it and its base URL ("http://127.0.0.1:PORT/").
-fn start_server(root: &Path) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borderland"))
-        .args(["--listen", "127.0.0.1:0"])
-        .current_dir(root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let server = Running(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address within a minute");
-    let url = line
-        .split(" at ")
-        .nth(1)
-        .map(|u| u.trim().to_string())
-        .filter(|u| u.starts_with("http://"))
-        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
-    (server, url)
-}
-
 #[test]
 fn viewer_works_in_a_real_browser() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e2e = root.join("tests/e2e");
-    let required = std::env::var("BORDERLAND_E2E").is_ok_and(|v| v == "1");
+    let required = common::process::e2e_required();
     if let Some(why) = missing(&e2e) {
         assert!(
             !required,
@@ -92,7 +65,8 @@ fn viewer_works_in_a_real_browser() {
         );
         return;
     }
-    let (_server, url) = start_server(&root);
+    let server = common::process::Served::start(&[], &root);
+    let url = format!("{}/", server.url);
     // target/e2e: beside the target's tmp folder, not committed.
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()

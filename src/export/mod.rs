@@ -282,15 +282,7 @@ pub fn run(
         .iter()
         .map(|l| dataset.filtered(l, &plan.filter))
         .collect();
-    let refs: Vec<LayerRef> = plan
-        .layers
-        .iter()
-        .zip(&views)
-        .map(|(l, v)| LayerRef {
-            layer: l,
-            view: v.as_deref(),
-        })
-        .collect();
+    let refs = LayerRef::with_views(&plan.layers, &views);
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

@@ -154,14 +154,7 @@ pub async fn tile_response(
         .cache
         .get_or_compute(key, move || {
             let views = views(&dataset, &resolved, &filter);
-            let refs: Vec<LayerRef> = resolved
-                .iter()
-                .zip(&views)
-                .map(|(l, v)| LayerRef {
-                    layer: l,
-                    view: v.as_deref(),
-                })
-                .collect();
+            let refs = LayerRef::with_views(&resolved, &views);
             let started = std::time::Instant::now();
             let tile = tile::render(&refs, coord);
             timing.metrics.cut(started.elapsed());

@@ -12,6 +12,7 @@ pub mod projection;
 pub mod simplify;
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::dataset::{FilteredLayer, Layer, Value};
 use crate::geometry::{BBox, GeomKind};
@@ -213,6 +214,23 @@ fn reduce(detail: cut::Detail, sizes: &mut [f64], bytes: usize) -> cut::Detail {
 pub struct LayerRef<'a> {
     pub layer: &'a Layer,
     pub view: Option<&'a FilteredLayer>,
+}
+
+impl<'a> LayerRef<'a> {
+    /// Layers with their filtered views (as [`crate::dataset::Dataset::filtered`] returns them).
+    pub fn with_views(
+        layers: &'a [Arc<Layer>],
+        views: &'a [Option<Arc<FilteredLayer>>],
+    ) -> Vec<LayerRef<'a>> {
+        layers
+            .iter()
+            .zip(views)
+            .map(|(l, v)| LayerRef {
+                layer: l,
+                view: v.as_deref(),
+            })
+            .collect()
+    }
 }
 
 impl<'a> From<&'a Layer> for LayerRef<'a> {
