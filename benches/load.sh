@@ -3,7 +3,7 @@
 # filtered tiles), with a data reload in the middle of the run. Prints wrk's latency summary,
 # the count of non-2xx responses and socket errors, and the server's peak memory.
 #
-#   cargo build --release && benches/load.sh [seconds] [connections]
+#   cargo build --release && [CACHE_MB=64] benches/load.sh [seconds] [connections]
 #
 # Needs wrk (Debian package). Bounded in time; touches nothing outside a temporary directory.
 set -euo pipefail
@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 cp data/*.geojson data/*.csv data/layers.toml "$work/"
 port=18090
-"$BIN" --config "$work/layers.toml" --listen "127.0.0.1:$port" --cache-mb 64 --watch-secs 0.5 > "$work/server.out" 2> "$work/server.err" &
+"$BIN" --config "$work/layers.toml" --listen "127.0.0.1:$port" --cache-mb ${CACHE_MB:-64} --watch-secs 0.5 > "$work/server.out" 2> "$work/server.err" &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
 v0=$(curl -s "http://127.0.0.1:$port/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
@@ -65,4 +65,6 @@ echo "data version before: $v0 after: $v1 ($([ "$v0" != "$v1" ] && echo reloaded
 echo "non-2xx responses: $(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/wrk.out" | grep -o '[0-9]*$' || echo 0)"
 echo "socket errors: $(grep 'Socket errors' "$work/wrk.out" || echo none)"
 echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2/1024 " MB"}')"
+echo "tile cache: $(curl -s "http://127.0.0.1:$port/metrics" | grep '^borderland_tile_cache_bytes' | awk '{print $2/1048576 " MB held"}') (limit ${CACHE_MB:-64} MB)"
+echo "server RSS now: $(grep VmRSS /proc/$server/status | awk '{print $2/1024 " MB"}')"
 echo "5xx in metrics: $(curl -s "http://127.0.0.1:$port/metrics" | grep -E 'status="5[0-9][0-9]"' || echo none)"

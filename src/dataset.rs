@@ -323,7 +323,7 @@ pub struct Dataset {
 }
 
 /// How many filtered views a dataset keeps before it starts again.
-const MAX_VIEWS: usize = 256;
+const MAX_VIEWS: usize = 64;
 
 /// What a dataset was loaded from.
 #[derive(Clone, Debug)]

@@ -16,7 +16,11 @@ pub struct CachedTile {
 }
 
 impl From<crate::tile::EncodedTile> for CachedTile {
-    fn from(t: crate::tile::EncodedTile) -> CachedTile {
+    fn from(mut t: crate::tile::EncodedTile) -> CachedTile {
+        // Encoders grow their buffers by doubling; the cache counts lengths, so hand back the
+        // slack rather than hold up to twice what is counted.
+        t.raw.shrink_to_fit();
+        t.gzip.shrink_to_fit();
         CachedTile {
             raw: t.raw.into(),
             gzip: t.gzip.into(),
@@ -24,12 +28,18 @@ impl From<crate::tile::EncodedTile> for CachedTile {
     }
 }
 
+/// Measured cost of a cache entry beyond its bytes, rounded up.
+const ENTRY_OVERHEAD: usize = 320;
+
 #[derive(Clone)]
 struct ByBytes;
 
 impl Weighter<String, Arc<CachedTile>> for ByBytes {
     fn weight(&self, key: &String, val: &Arc<CachedTile>) -> u64 {
-        (key.len() + val.raw.len() + val.gzip.len() + 64) as u64
+        // Bytes plus what an entry costs besides them (the key's and the tile's allocations,
+        // the Arc, the map slot), so a cache full of small or empty tiles stays within its
+        // size in real memory too.
+        (key.len() + val.raw.len() + val.gzip.len() + ENTRY_OVERHEAD) as u64
     }
 }
 
