@@ -1,12 +1,12 @@
 //! `GET /catalog` (every layer, its typed fields, counts, bounds and attribution),
-//! `GET /health`, and the landing page.
+//! and `GET /health`.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json_, json};
 
 use super::AppState;
@@ -118,34 +118,4 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
         "layers": dataset.layers.len(),
         "features": dataset.layers.iter().map(|l| l.features.len()).sum::<usize>(),
     }))
-}
-
-/// A plain landing page listing the layers and their endpoints.
-pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Html<String> {
-    let dataset = state.dataset.load_full();
-    let base = base_url(state.options.public_url.as_deref(), &headers);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let mut rows = String::new();
-    for l in &dataset.layers {
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{base}/tiles/{}.json\">TileJSON</a></td></tr>\n",
-            esc(&l.id),
-            esc(&l.title),
-            l.geometry_type(),
-            l.features.len(),
-            esc(&l.id)
-        ));
-    }
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <h1>{title}</h1><p>{desc}</p><table><tr><th>id</th><th>title</th><th>geometry</th><th>features</th><th></th></tr>\n{rows}</table>\
-         <p><a href=\"{base}/catalog\">catalog</a> · <a href=\"{base}/health\">health</a></p></body></html>",
-        title = esc(&dataset.title),
-        desc = esc(&dataset.description),
-    ))
 }
