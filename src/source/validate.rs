@@ -1,50 +1,39 @@
 //! Geometry checks that warn rather than refuse: a ring that crosses itself still draws (with
 //! even-odd holes), so the data is served, but the person who made it should hear about it.
 
-use std::collections::HashMap;
-
-/// Where a closed ring first crosses itself, if it does. Segments are bucketed in a grid
-/// sized to the ring, so the check is close to linear for real boundaries.
+/// Where a closed ring first crosses itself, if it does. Segments are sorted by their left
+/// end and swept left to right, so only segments whose x ranges overlap are compared: close
+/// to n log n for real boundaries.
 pub fn self_intersection(ring: &[[f64; 2]]) -> Option<[f64; 2]> {
     let n = ring.len().saturating_sub(1);
     if n < 4 {
         return None;
     }
-    let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for p in ring {
-        for k in 0..2 {
-            min[k] = min[k].min(p[k]);
-            max[k] = max[k].max(p[k]);
-        }
-    }
-    let cells = ((n as f64).sqrt().ceil() as usize).clamp(1, 512);
-    let size = [
-        ((max[0] - min[0]) / cells as f64).max(1e-300),
-        ((max[1] - min[1]) / cells as f64).max(1e-300),
-    ];
-    let cell = |v: f64, k: usize| (((v - min[k]) / size[k]) as usize).min(cells - 1);
-    let mut grid: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-    for i in 0..n {
+    let mut order: Vec<(f64, f64, usize)> = (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[i + 1]);
+            (a[0].min(b[0]), a[0].max(b[0]), i)
+        })
+        .collect();
+    order.sort_unstable_by(|p, q| p.0.total_cmp(&q.0));
+    for (u, &(_, max_x, i)) in order.iter().enumerate() {
         let (a, b) = (ring[i], ring[i + 1]);
-        for x in cell(a[0].min(b[0]), 0)..=cell(a[0].max(b[0]), 0) {
-            for y in cell(a[1].min(b[1]), 1)..=cell(a[1].max(b[1]), 1) {
-                grid.entry((x, y)).or_default().push(i);
+        let (lo, hi) = (a[1].min(b[1]), a[1].max(b[1]));
+        for &(min_x, _, j) in &order[u + 1..] {
+            if min_x > max_x {
+                break;
             }
-        }
-    }
-    let mut keys: Vec<&(usize, usize)> = grid.keys().collect();
-    keys.sort();
-    for key in keys {
-        let segs = &grid[key];
-        for (u, &i) in segs.iter().enumerate() {
-            for &j in &segs[u + 1..] {
-                // Neighbouring segments share a vertex; the first and last close the ring.
-                if j == i + 1 || (i == 0 && j == n - 1) {
-                    continue;
-                }
-                if let Some(p) = crossing(ring[i], ring[i + 1], ring[j], ring[j + 1]) {
-                    return Some(p);
-                }
+            // Neighbouring segments share a vertex; the first and last close the ring.
+            let (first, second) = (i.min(j), i.max(j));
+            if second == first + 1 || (first == 0 && second == n - 1) {
+                continue;
+            }
+            let (c, d) = (ring[j], ring[j + 1]);
+            if c[1].max(d[1]) < lo || c[1].min(d[1]) > hi {
+                continue;
+            }
+            if let Some(p) = crossing(a, b, c, d) {
+                return Some(p);
             }
         }
     }
