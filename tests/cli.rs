@@ -30,14 +30,7 @@ fn check_passes_on_the_default_data() {
 
 #[test]
 fn check_fails_with_the_line_of_an_unmatched_row() {
-    let dir = std::env::temp_dir().join(format!("borderland-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        common::repo_path("data/provinces.geojson"),
-        dir.join("provinces.geojson"),
-    )
-    .unwrap();
+    let dir = common::dir_with_provinces("cli");
     std::fs::write(
         dir.join("p.csv"),
         "province,group,source,citation,report_date\nKhost,TTP,S,c,2025\nKhostt,TTP,S,c,2025\n",

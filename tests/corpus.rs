@@ -46,14 +46,7 @@ fn catalog_for_table(name: &str, kind: &str) -> String {
 
 /// A directory holding the good version of a case's file, and the origin that loads it.
 fn setup(case: &Case, n: usize) -> (PathBuf, Origin, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("borderland-corpus-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        common::repo_path("data/provinces.geojson"),
-        dir.join("provinces.geojson"),
-    )
-    .unwrap();
+    let dir = common::dir_with_provinces(&format!("corpus-{n}"));
     let target = dir.join(&case.file);
     let origin = match case.kind.as_str() {
         "geojson" => {

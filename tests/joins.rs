@@ -217,21 +217,9 @@ async fn filter_spellings_share_one_cache_entry() {
 
 // ---- catalogs in temporary directories ----
 
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("borderland-joins-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// A catalog over the default provinces with one presence table.
 fn presence_catalog(name: &str, csv: &str, extra: &str) -> PathBuf {
-    let dir = tempdir(name);
-    std::fs::copy(
-        common::repo_path("data/provinces.geojson"),
-        dir.join("provinces.geojson"),
-    )
-    .unwrap();
+    let dir = common::dir_with_provinces(&format!("joins-{name}"));
     std::fs::write(dir.join("presence.csv"), csv).unwrap();
     let catalog = format!(
         "[[table]]\nid = \"presence\"\nfile = \"presence.csv\"\nkind = \"presence\"\n{extra}\n\n\
@@ -323,12 +311,7 @@ fn bad_rows_name_file_line_and_field() {
 
 #[test]
 fn events_with_bad_coordinates_are_refused() {
-    let dir = tempdir("coords");
-    std::fs::copy(
-        common::repo_path("data/provinces.geojson"),
-        dir.join("provinces.geojson"),
-    )
-    .unwrap();
+    let dir = common::dir_with_provinces("joins-coords");
     std::fs::write(
         dir.join("events.csv"),
         "id,date,group,latitude,longitude,source,citation,report_date\n1,2025-02-01,TTP,33.3,69.9,S,c,2025-02-02\n2,2025-02-01,TTP,200,69.9,S,c,2025-02-02\n",
@@ -422,12 +405,7 @@ fn samples_are_never_in_the_default_catalog() {
 
 #[test]
 fn json_tables_join_like_csv() {
-    let dir = tempdir("json");
-    std::fs::copy(
-        common::repo_path("data/provinces.geojson"),
-        dir.join("provinces.geojson"),
-    )
-    .unwrap();
+    let dir = common::dir_with_provinces("joins-json");
     std::fs::write(
         dir.join("presence.json"),
         r#"[{"province": "Konar", "group": "TTP", "source": "S", "citation": "c", "report_date": "2025-03"},

@@ -13,10 +13,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("borderland-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::fresh_dir(&format!("load-{name}"))
 }
 
 fn load_error(name: &str, text: &str) -> String {

@@ -25,40 +25,6 @@ fn samples_app() -> Router {
     server::router(state.clone())
 }
 
-/// One UCDP sample row as the CSV file has it (read here independently of the server).
-struct UcdpRow {
-    id: u64,
-    lon: f64,
-    lat: f64,
-    start: String,
-    end: String,
-}
-
-fn ucdp_rows() -> Vec<UcdpRow> {
-    let mut r = csv::Reader::from_path(repo_path("data/samples/ucdp_ged_SYNTHETIC.csv")).unwrap();
-    let h = r.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (id, lon, lat, start, end) = (
-        col("id"),
-        col("longitude"),
-        col("latitude"),
-        col("date_start"),
-        col("date_end"),
-    );
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            UcdpRow {
-                id: rec[id].parse().unwrap(),
-                lon: rec[lon].parse().unwrap(),
-                lat: rec[lat].parse().unwrap(),
-                start: rec[start].to_string(),
-                end: rec[end].to_string(),
-            }
-        })
-        .collect()
-}
-
 fn ids(fc: &Value) -> Vec<u64> {
     fc["features"]
         .as_array()
@@ -317,7 +283,7 @@ async fn catalog_filters_recompute_joined_attributes_as_tiles_do() {
 #[tokio::test]
 async fn bbox_and_datetime_give_the_expected_subsets() {
     let app = samples_app();
-    let rows = ucdp_rows();
+    let rows = common::ucdp_rows();
     let bbox = [69.5, 33.0, 70.5, 34.0];
     let mut want: Vec<u64> = rows
         .iter()
@@ -642,7 +608,7 @@ async fn downloads_carry_provenance_and_honour_filters() {
     // Every row keeps the table's own columns (not only the first row).
     let side_a = header.iter().position(|h| h == "side_a").unwrap();
     assert!(records.iter().all(|r| !r[side_a].is_empty()));
-    let rows = ucdp_rows();
+    let rows = common::ucdp_rows();
     let first = rows
         .iter()
         .find(|row| row.id.to_string() == records[1][0])

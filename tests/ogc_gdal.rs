@@ -172,36 +172,14 @@ async fn gdal_reads_attributes_and_filters_on_the_server() {
         "{one}"
     );
 
-    // The sample CSV, read independently: id, lon, lat, first and last day.
-    let mut r = csv::Reader::from_path(repo_path("data/samples/ucdp_ged_SYNTHETIC.csv")).unwrap();
-    let h = r.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (id, lon, lat, start, end) = (
-        col("id"),
-        col("longitude"),
-        col("latitude"),
-        col("date_start"),
-        col("date_end"),
-    );
-    let rows: Vec<(u64, f64, f64, String, String)> = r
-        .records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            (
-                rec[id].parse().unwrap(),
-                rec[lon].parse().unwrap(),
-                rec[lat].parse().unwrap(),
-                rec[start].to_string(),
-                rec[end].to_string(),
-            )
-        })
-        .collect();
+    // The sample CSV, read independently of the server.
+    let rows = common::ucdp_rows();
 
     // A box around Khost and Kurram.
     let mut want: Vec<u64> = rows
         .iter()
-        .filter(|r| (69.5..=70.5).contains(&r.1) && (33.0..=34.0).contains(&r.2))
-        .map(|r| r.0)
+        .filter(|r| (69.5..=70.5).contains(&r.lon) && (33.0..=34.0).contains(&r.lat))
+        .map(|r| r.id)
         .collect();
     want.sort();
     assert!(!want.is_empty() && want.len() < rows.len());
@@ -224,8 +202,8 @@ async fn gdal_reads_attributes_and_filters_on_the_server() {
     // 2024, as GDAL turns a date comparison into datetime=2024-01-01T/2024-12-31T.
     let mut want: Vec<u64> = rows
         .iter()
-        .filter(|r| r.3.as_str() <= "2024-12-31" && r.4.as_str() >= "2024-01-01")
-        .map(|r| r.0)
+        .filter(|r| r.start.as_str() <= "2024-12-31" && r.end.as_str() >= "2024-01-01")
+        .map(|r| r.id)
         .collect();
     want.sort();
     assert!(!want.is_empty() && want.len() < rows.len());

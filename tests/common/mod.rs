@@ -19,6 +19,61 @@ pub fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// An empty scratch directory, unique to this test process and `name`.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("borderland-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// A scratch directory holding a copy of the default provinces, for catalogs built in tests.
+pub fn dir_with_provinces(name: &str) -> PathBuf {
+    let d = fresh_dir(name);
+    std::fs::copy(
+        repo_path("data/provinces.geojson"),
+        d.join("provinces.geojson"),
+    )
+    .expect("copy provinces");
+    d
+}
+
+/// One row of the SYNTHETIC UCDP sample, read straight from the CSV (independently of the
+/// server), for tests that check what the server returns against the file.
+pub struct UcdpRow {
+    pub id: u64,
+    pub lon: f64,
+    pub lat: f64,
+    pub start: String,
+    pub end: String,
+}
+
+pub fn ucdp_rows() -> Vec<UcdpRow> {
+    let mut r = csv::Reader::from_path(repo_path("data/samples/ucdp_ged_SYNTHETIC.csv"))
+        .expect("sample CSV");
+    let h = r.headers().expect("header").clone();
+    let col = |name: &str| h.iter().position(|c| c == name).expect("column");
+    let (id, lon, lat, start, end) = (
+        col("id"),
+        col("longitude"),
+        col("latitude"),
+        col("date_start"),
+        col("date_end"),
+    );
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            UcdpRow {
+                id: rec[id].parse().expect("id"),
+                lon: rec[lon].parse().expect("lon"),
+                lat: rec[lat].parse().expect("lat"),
+                start: rec[start].to_string(),
+                end: rec[end].to_string(),
+            }
+        })
+        .collect()
+}
+
 /// The default catalog, loaded once per test binary.
 pub fn default_state() -> Arc<AppState> {
     static STATE: OnceLock<Arc<AppState>> = OnceLock::new();
