@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let layer = load(bytes);
-    let refs = [tile::LayerRef::from(&layer)];
+    let refs = [layer.tile_layer(None)];
     let mut g = c.benchmark_group("cut");
     g.sample_size(20);
     g.bench_function("z0_uncached", |b| {
@@ -125,13 +125,10 @@ filters = ["date", "group", "event_type"]
             let q = format!("from={year}-03-01&to={year}-09-30&group=TTP,ISIL-K");
             let filter = Filter::parse(Some(&q), &allowed).expect("valid filter");
             let views: Vec<_> = layers.iter().map(|l| l.filtered(&filter)).collect();
-            let refs: Vec<tile::LayerRef> = layers
+            let refs: Vec<tile::TileLayer> = layers
                 .iter()
                 .zip(&views)
-                .map(|(l, v)| tile::LayerRef {
-                    layer: l,
-                    view: Some(v),
-                })
+                .map(|(l, v)| l.tile_layer(Some(v)))
                 .collect();
             tile::render(&refs, TileCoord { z: 5, x: 21, y: 13 })
         })

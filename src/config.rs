@@ -66,7 +66,7 @@ pub struct TableConfig {
     pub license: Option<String>,
     /// Declared column types; other columns are inferred.
     #[serde(default)]
-    pub columns: std::collections::HashMap<String, crate::table::ColumnType>,
+    pub columns: std::collections::HashMap<String, crate::value::ColumnType>,
     /// Column naming the area (ISO code or name) a row is about.
     #[serde(default)]
     pub key: Option<String>,

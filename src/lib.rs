@@ -4,6 +4,7 @@
 //! Data flows one way: `config` (catalog) → `source` (readers) → `dataset` (typed, indexed,
 //! immutable snapshot) → `tile` (cut and encode) → `server` (HTTP).
 
+pub mod assets;
 pub mod check;
 pub mod config;
 pub mod dataset;
@@ -13,9 +14,10 @@ pub mod export;
 pub mod features;
 pub mod geometry;
 pub mod join;
-pub mod label;
+pub mod name;
 pub mod server;
 pub mod source;
 pub mod synthetic;
 pub mod table;
 pub mod tile;
+pub mod value;

@@ -7,32 +7,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::dataset::{FieldType, Value};
 use crate::date::{self, DateSpan};
 use crate::error::LoadError;
-
-/// Column types, inferred or declared in the catalog.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ColumnType {
-    Text,
-    Integer,
-    Float,
-    Boolean,
-    Date,
-}
-
-impl ColumnType {
-    /// The attribute type a column becomes in tiles (dates are ISO text).
-    pub fn field_type(self) -> FieldType {
-        match self {
-            ColumnType::Text | ColumnType::Date => FieldType::String,
-            ColumnType::Integer => FieldType::Integer,
-            ColumnType::Float => FieldType::Float,
-            ColumnType::Boolean => FieldType::Boolean,
-        }
-    }
-}
+use crate::value::{ColumnType, Value};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Column {

@@ -33,7 +33,7 @@ fn shared_vertices_have_identical_importance() {
                             imp,
                             other,
                             "vertex {:?} shared by {} and {} has different importance",
-                            borderland::tile::projection::unproject(shapes.xy[i]),
+                            borderland::geometry::projection::unproject(shapes.xy[i]),
                             name(feature),
                             name(piece.feature as usize)
                         );

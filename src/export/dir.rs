@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ExportError, Plan, TileSink};
-use crate::tile::TileCoord;
+use crate::geometry::TileCoord;
 
 pub struct DirSink {
     root: PathBuf,

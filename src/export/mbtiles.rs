@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 use super::{ExportError, Plan, TileSink};
-use crate::tile::TileCoord;
+use crate::geometry::TileCoord;
 
 const SCHEMA: &str = "
 PRAGMA application_id = 0x4d504258;

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::{Value as Json, json};
 
 use crate::config::FilterKind;
-use crate::dataset::{Dataset, Layer, lonlat_bounds};
+use crate::dataset::tilejson;
+use crate::dataset::{Dataset, Layer, lonlat_bounds, tile_layers};
 use crate::geometry::BBox;
+use crate::geometry::projection::{project, unproject};
 use crate::join::filter::Filter;
-use crate::server::tilejson;
-use crate::tile::projection::{project, unproject};
-use crate::tile::{self, BUFFER, EXTENT, LayerRef, TileCoord};
+use crate::tile::{self, BUFFER, EXTENT, TileCoord, TileLayer};
 
 /// What to export.
 #[derive(Clone, Debug, Default)]
@@ -91,12 +91,8 @@ pub struct Plan {
 impl Plan {
     pub fn new(dataset: &Dataset, opts: &ExportOptions) -> Result<Plan, ExportError> {
         let layers = match &opts.layers {
-            Some(ids) => crate::server::tiles::resolve_layers(dataset, ids).map_err(|e| {
-                ExportError(format!(
-                    "--layers: {} (layers: {})",
-                    e.error,
-                    layer_ids(dataset)
-                ))
+            Some(ids) => dataset.resolve(ids).map_err(|e| {
+                ExportError(format!("--layers: {e} (layers: {})", layer_ids(dataset)))
             })?,
             None => dataset.layers.clone(),
         };
@@ -282,7 +278,7 @@ pub fn run(
         .iter()
         .map(|l| dataset.filtered(l, &plan.filter))
         .collect();
-    let refs = LayerRef::with_views(&plan.layers, &views);
+    let refs = tile_layers(&plan.layers, &views);
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -312,7 +308,7 @@ type CutTile = (usize, Option<Vec<u8>>);
 
 /// Cut `batch` on `threads` threads; results in the batch's order (`None` for empty tiles).
 fn cut_batch(
-    refs: &[LayerRef],
+    refs: &[TileLayer],
     batch: &[TileCoord],
     threads: usize,
 ) -> Result<Vec<Option<Vec<u8>>>, ExportError> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileType};
 
 use super::{ExportError, Plan, TileSink};
-use crate::tile::TileCoord;
+use crate::geometry::TileCoord;
 
 /// Writes to `OUT.partial` and renames on success, so a failed export leaves no half archive.
 pub struct PmtilesSink {

@@ -6,8 +6,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{ExportError, ExportOptions, ExportSummary, Plan};
+use crate::assets;
 use crate::dataset::Dataset;
-use crate::server::assets;
 
 /// Where the archive goes inside the site.
 pub const ARCHIVE: &str = "tiles/borderland.pmtiles";

@@ -1,9 +1,11 @@
 //! A selection as CSV for spreadsheets: `feature_id` (as in the tiles), then `longitude`/`latitude` for point layers,
 //! then every attribute (provenance included). Polygons and lines carry attributes only.
 
-use super::select::{PieceIndex, Selection};
-use crate::dataset::{Layer, Value};
-use crate::tile::projection::unproject;
+use super::select::Selection;
+use crate::dataset::Layer;
+use crate::geometry::PieceIndex;
+use crate::geometry::projection::unproject;
+use crate::value::Value;
 
 fn cell(v: &Value) -> String {
     match v {

@@ -4,10 +4,12 @@
 
 use std::fmt::Write;
 
-use super::select::{PieceIndex, Selection};
-use crate::dataset::{Layer, Value};
+use super::select::Selection;
+use crate::dataset::Layer;
+use crate::geometry::PieceIndex;
+use crate::geometry::projection::unproject;
 use crate::geometry::{GeomKind, Shapes, ring_area};
-use crate::tile::projection::unproject;
+use crate::value::Value;
 
 fn write_position(out: &mut String, xy: [f64; 2]) {
     let [lon, lat] = unproject(xy);
@@ -160,7 +162,7 @@ impl<'a> FeatureWriter<'a> {
             .features
             .iter()
             .enumerate()
-            .any(|(i, f)| member_count(&layer.shapes, pieces.of(i), f.kind) > 1);
+            .any(|(i, _)| member_count(&layer.shapes, pieces.of(i), layer.kinds[i]) > 1);
         FeatureWriter {
             layer,
             pieces,
@@ -176,7 +178,7 @@ impl<'a> FeatureWriter<'a> {
             out,
             &self.layer.shapes,
             self.pieces.of(i),
-            feature.kind,
+            self.layer.kinds[i],
             self.multi,
         );
         out.push_str(r#","properties":"#);
@@ -213,7 +215,7 @@ impl<'a> FeatureWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tile::projection::project;
+    use crate::geometry::projection::project;
 
     fn square(clockwise_in_lonlat: bool) -> Shapes {
         let mut ring = vec![

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use crate::dataset::{Dataset, FieldType, FilteredLayer, Layer, Value};
-use crate::geometry::{BBox, GeomKind, Shapes};
+use crate::dataset::{Dataset, FilteredLayer, Layer};
+use crate::geometry::projection::project;
+use crate::geometry::{BBox, GeomKind, PieceIndex, Shapes};
 use crate::join::filter::Filter;
-use crate::tile::projection::project;
+use crate::value::{FieldType, Value};
 
 /// `[west, south, east, north]` in degrees; west > east crosses the antimeridian.
 pub type LonLatBox = [f64; 4];
@@ -94,46 +95,6 @@ fn projected_boxes([w, s, e, n]: LonLatBox) -> Vec<BBox> {
         vec![one(w, e)]
     } else {
         vec![one(w, 180.0), one(-180.0, e)]
-    }
-}
-
-/// The pieces of each feature, as offsets into one array (a feature may have several).
-pub struct PieceIndex {
-    offsets: Vec<u32>,
-    pieces: Vec<u32>,
-}
-
-impl PieceIndex {
-    pub fn new(shapes: &Shapes, features: usize) -> PieceIndex {
-        let mut counts = vec![0u32; features + 1];
-        for p in &shapes.pieces {
-            if let Some(c) = counts.get_mut(p.feature as usize + 1) {
-                *c += 1;
-            }
-        }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let mut next = counts.clone();
-        let mut pieces = vec![0u32; shapes.pieces.len()];
-        for (i, p) in shapes.pieces.iter().enumerate() {
-            if let Some(slot) = next.get_mut(p.feature as usize) {
-                pieces[*slot as usize] = i as u32;
-                *slot += 1;
-            }
-        }
-        PieceIndex {
-            offsets: counts,
-            pieces,
-        }
-    }
-
-    /// Indices into `shapes.pieces` of feature `i`.
-    pub fn of(&self, i: usize) -> &[u32] {
-        match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&a), Some(&b)) => &self.pieces[a as usize..b as usize],
-            _ => &[],
-        }
     }
 }
 
@@ -252,7 +213,7 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
             let of = pieces.of(i);
             if !boxes
                 .iter()
-                .any(|b| feature_hits_box(&layer.shapes, of, feature.kind, b))
+                .any(|b| feature_hits_box(&layer.shapes, of, layer.kinds[i], b))
             {
                 continue;
             }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use super::claims::ClaimRow;
-use super::keys::normalize;
 use crate::config::FilterKind;
 use crate::date::{self, DateSpan};
+use crate::name::normalize;
+use crate::source::claims::ClaimRow;
 
 /// A parsed filter; the default matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

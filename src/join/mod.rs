@@ -4,7 +4,6 @@
 //! request recomputes the aggregates from the same row assignment, so a time window changes
 //! the choropleth too. Rows that match nothing are reported, never dropped silently.
 
-pub mod claims;
 pub mod filter;
 pub mod keys;
 pub mod spatial;
@@ -14,12 +13,13 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::config::TableKind;
-use crate::dataset::{Field, FieldType, Value};
+use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, Shapes};
-use crate::tile::projection::project;
-use claims::Claims;
+use crate::name::slug;
+use crate::source::claims::Claims;
+use crate::value::{Field, FieldType, Value};
 use filter::Filter;
-use keys::{KeyIndex, Lookup, slug};
+use keys::{KeyIndex, Lookup};
 
 /// How many claims are listed per feature in the `_claims` attribute (the rest are counted).
 pub const MAX_CLAIMS_PER_FEATURE: usize = 50;
@@ -269,7 +269,7 @@ impl LayerJoin {
     /// The attribute values of `feature` under `filter`, in the order of [`LayerJoin::fields`].
     pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
         let dated = self.claims.kind == TableKind::Events;
-        let rows: Vec<&claims::ClaimRow> = self.rows_by_feature[feature]
+        let rows: Vec<&crate::source::claims::ClaimRow> = self.rows_by_feature[feature]
             .iter()
             .map(|&r| &self.claims.rows[r as usize])
             .filter(|row| filter.matches(row, dated))
@@ -336,7 +336,8 @@ impl LayerJoin {
             text(sources.join("; "))
         });
         // Claims without a point of their own are listed for popups; points carry theirs.
-        let listed: Vec<&&claims::ClaimRow> = rows.iter().filter(|r| r.point.is_none()).collect();
+        let listed: Vec<&&crate::source::claims::ClaimRow> =
+            rows.iter().filter(|r| r.point.is_none()).collect();
         if listed.is_empty() {
             out.push(Value::Null);
         } else {

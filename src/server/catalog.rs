@@ -34,7 +34,7 @@ pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
             "archive".into(),
             json!({
                 "format": archive.format.name(),
-                "vector_layers": super::tilejson::vector_layers(layer),
+                "vector_layers": crate::dataset::tilejson::vector_layers(layer),
             }),
         );
     }

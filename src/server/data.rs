@@ -87,7 +87,8 @@ pub async fn download(
                 members.insert("title".into(), layer.title.clone().into());
                 members.insert(
                     "attribution".into(),
-                    super::tilejson::attribution(&dataset, std::slice::from_ref(&layer)).into(),
+                    crate::dataset::tilejson::attribution(&dataset, std::slice::from_ref(&layer))
+                        .into(),
                 );
                 members.insert(
                     "license".into(),

@@ -186,7 +186,7 @@ pub fn collection_json(dataset: &Dataset, layer: &Arc<Layer>, base: &str, root: 
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
         });
     }
-    let attribution = super::tilejson::attribution(dataset, std::slice::from_ref(layer));
+    let attribution = crate::dataset::tilejson::attribution(dataset, std::slice::from_ref(layer));
     let description = match &layer.note {
         Some(note) if !layer.description.is_empty() => format!("{} {note}", layer.description),
         Some(note) => note.clone(),

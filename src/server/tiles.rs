@@ -10,32 +10,21 @@ use axum::response::Response;
 use super::AppState;
 use super::errors::ApiError;
 use crate::config::FilterKind;
-use crate::dataset::{Dataset, FilteredLayer, Layer};
+use crate::dataset::{Dataset, FilteredLayer, Layer, ResolveError, tile_layers};
 use crate::join::filter::Filter;
-use crate::tile::{self, LayerRef, TileCoord};
+use crate::tile::{self, TileCoord};
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
 
 /// Resolve a comma list of layer ids against the dataset.
 pub fn resolve_layers(dataset: &Dataset, ids: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
-    let mut out: Vec<Arc<Layer>> = Vec::new();
-    for id in ids.split(',') {
-        match dataset.layer(id) {
-            Some(layer) if !out.iter().any(|l| l.id == layer.id) => out.push(Arc::clone(layer)),
-            Some(_) => {
-                return Err(ApiError::bad_request(format!(
-                    "layer '{id}' is listed twice"
-                )));
-            }
-            None => {
-                let known: Vec<&str> = dataset.layers.iter().map(|l| l.id.as_str()).collect();
-                return Err(ApiError::not_found(format!("unknown layer '{id}'"))
-                    .hint(format!("known layers: {}", known.join(", "))));
-            }
+    dataset.resolve(ids).map_err(|e| match &e {
+        ResolveError::Twice(_) => ApiError::bad_request(e.to_string()),
+        ResolveError::Unknown { known, .. } => {
+            ApiError::not_found(e.to_string()).hint(format!("known layers: {}", known.join(", ")))
         }
-    }
-    Ok(out)
+    })
 }
 
 /// Parse the query's filters against those the layers declare (any of them).
@@ -137,7 +126,7 @@ pub async fn tile_response(
         format!(
             "{}-{:x}",
             dataset.version,
-            crate::dataset::text_id(&filter.canonical())
+            crate::value::text_id(&filter.canonical())
         )
     };
     if not_modified(headers, &version) {
@@ -154,7 +143,7 @@ pub async fn tile_response(
         .cache
         .get_or_compute(key, move || {
             let views = views(&dataset, &resolved, &filter);
-            let refs = LayerRef::with_views(&resolved, &views);
+            let refs = tile_layers(&resolved, &views);
             let started = std::time::Instant::now();
             let tile = tile::render(&refs, coord);
             timing.metrics.cut(started.elapsed());

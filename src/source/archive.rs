@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use serde_json::Value as Json;
 
 use crate::error::LoadError;
-use crate::tile::TileCoord;
+use crate::geometry::TileCoord;
 
 /// Which kind of archive a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{RawFeature, RawId, RawLayer};
-use crate::dataset::Value;
+use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, ring_area};
-use crate::tile::projection::project;
+use crate::value::Value;
 
 /// Parse a GeoJSON FeatureCollection (or a single Feature) from bytes into `out`.
 pub fn read(bytes: &[u8], out: &mut RawLayer) -> Result<(), serde_json::Error> {
@@ -130,7 +130,7 @@ impl FeatureParts {
                         && out.warnings.len() < super::MAX_WARNINGS
                         && let Some(p) = super::validate::self_intersection(xy)
                     {
-                        let [lon, lat] = crate::tile::projection::unproject(p);
+                        let [lon, lat] = crate::geometry::projection::unproject(p);
                         out.warnings.push(format!(
                                 "feature {index} (counting from 0): polygon ring {r} crosses itself near {lon:.5}, {lat:.5} (lon, lat); it is served, but fills may show holes",
                             ));

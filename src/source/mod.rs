@@ -2,6 +2,7 @@
 //! geometry. One file per format; the dataset builder types, indexes and joins what they return.
 
 pub mod archive;
+pub mod claims;
 pub mod csv;
 pub mod geojson;
 pub mod json_table;
@@ -11,9 +12,9 @@ pub mod validate;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::dataset::Value;
 use crate::error::LoadError;
 use crate::geometry::{GeomKind, Shapes};
+use crate::value::Value;
 
 /// Warnings kept per layer (the rest are counted in the last one).
 pub const MAX_WARNINGS: usize = 100;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::date::{self, DateSpan};
 use crate::error::LoadError;
-use crate::join::claims::Roles;
+use crate::source::claims::Roles;
 use crate::table::{Cell, Table};
 
 fn need(table: &Table, names: &[&str], preset: &str) -> Result<Vec<usize>, LoadError> {

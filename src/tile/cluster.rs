@@ -1,21 +1,38 @@
 //! Point clustering at low zooms: points that fall in the same cell of a 64-unit grid become
-//! one feature with `cluster = true`, `point_count`, the fatality sum and the date range, as
-//! MapLibre's own GeoJSON clustering names them. Lone points keep all their attributes.
-//! Clustering runs after the request's filter, so counts follow the time window.
+//! one feature with `cluster = true` and `point_count`, as MapLibre's own GeoJSON clustering
+//! names them, plus what [`ClusterRules`] asks for (a sum, one category or "several", a
+//! first and last value): for claim tables, the fatality sum, the group and the date range.
+//! Lone points keep all their attributes. Clustering runs after the request's filter, so
+//! counts follow the time window.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::encode::GeometryWriter;
-use super::{BUFFER, EXTENT, TileCoord, tile_bbox};
-use crate::dataset::{Layer, Value};
+use super::{BUFFER, EXTENT, TileCoord, TileLayer, tile_bbox};
+use crate::value::{Value, text_id};
 
 /// Cell size in tile units (of 4096): 8 pixels on a 512-pixel tile.
 pub const CELL: i32 = 64;
 /// Cluster ids live above 2^52 so they do not collide with row ids.
 const CLUSTER_ID_BASE: u64 = 1 << 52;
 
-pub enum Item {
+/// Which fields a cluster aggregates, by index in the layer's fields; each keeps its field's
+/// name in the cluster. Fields the layer lacks are `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClusterRules {
+    /// Points are clustered below this zoom.
+    pub maxzoom: u8,
+    /// Integer field summed over the cluster.
+    pub sum: Option<usize>,
+    /// Text field kept when every point shares it, else "several groups".
+    pub category: Option<usize>,
+    /// Integer fields whose smallest and largest value the cluster keeps.
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+}
+
+pub enum Item<'a> {
     Single {
         feature: usize,
         geometry: GeometryWriter,
@@ -23,12 +40,12 @@ pub enum Item {
     Cluster {
         id: u64,
         geometry: GeometryWriter,
-        props: Vec<(&'static str, Value)>,
+        props: Vec<(&'a str, Value)>,
     },
 }
 
-pub struct Clusters {
-    pub items: Vec<Item>,
+pub struct Clusters<'a> {
+    pub items: Vec<Item<'a>>,
 }
 
 #[derive(Default)]
@@ -37,7 +54,7 @@ struct Cell {
     sum: [i64; 2],
     first: usize,
     first_point: [i32; 2],
-    fatalities: Option<i64>,
+    sum_value: Option<i64>,
     group: Option<Arc<str>>,
     several_groups: bool,
     first_day: Option<i64>,
@@ -45,19 +62,11 @@ struct Cell {
 }
 
 /// Cluster the visible points of `layer` in tile `coord`.
-pub fn cluster<'a>(
-    layer: &'a Layer,
-    coord: TileCoord,
-    visible: Option<&[bool]>,
-    attributes: &dyn Fn(usize) -> &'a [Value],
-) -> Clusters {
-    let field = |name: &str| layer.field_index(name);
-    let (f_fatalities, f_group, f_first, f_last) = (
-        field("fatalities"),
-        field("group"),
-        field("date_days"),
-        field("date_end_days"),
-    );
+pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord) -> Clusters<'a> {
+    let (f_sum, f_category, f_first, f_last) = (rules.sum, rules.category, rules.first, rules.last);
+    let visible = layer.visible;
+    let fields = layer.fields;
+    let name = |i: usize| -> &'a str { fields[i].name.as_str() };
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let scale = (1u64 << coord.z) as f64;
     let mut cells: HashMap<(i32, i32), Cell> = HashMap::new();
@@ -66,7 +75,7 @@ pub fn cluster<'a>(
         return Clusters { items: Vec::new() };
     };
     let stores = [
-        (layer.shapes.as_ref(), &node.shared[..]),
+        (layer.shapes, &node.shared[..]),
         (&node.own, &node.own.pieces[..]),
     ];
     for (shapes, pieces) in stores {
@@ -75,7 +84,7 @@ pub fn cluster<'a>(
             if !piece.bbox.intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
                 continue;
             }
-            let props = attributes(feature);
+            let props = layer.attributes(feature);
             for part in shapes.parts_of(piece) {
                 for p in &shapes.xy[part.range()] {
                     if p[0] < bbox.min_x
@@ -99,10 +108,10 @@ pub fn cluster<'a>(
                     cell.count += 1;
                     cell.sum[0] += ix as i64;
                     cell.sum[1] += iy as i64;
-                    if let Some(Value::Int(n)) = f_fatalities.map(|i| &props[i]) {
-                        *cell.fatalities.get_or_insert(0) += n;
+                    if let Some(Value::Int(n)) = f_sum.map(|i| &props[i]) {
+                        *cell.sum_value.get_or_insert(0) += n;
                     }
-                    if let Some(Value::String(g)) = f_group.map(|i| &props[i]) {
+                    if let Some(Value::String(g)) = f_category.map(|i| &props[i]) {
                         match &cell.group {
                             None if !cell.several_groups => cell.group = Some(g.clone()),
                             Some(h) if h != g => {
@@ -137,9 +146,8 @@ pub fn cluster<'a>(
             let n = c.count as i64;
             geometry.points(&[[(c.sum[0] / n) as i32, (c.sum[1] / n) as i32]]);
             let id = CLUSTER_ID_BASE
-                | (crate::dataset::text_id(&format!("{coord}/{}/{}", key.0, key.1))
-                    & (CLUSTER_ID_BASE - 1));
-            let mut props: Vec<(&'static str, Value)> = vec![
+                | (text_id(&format!("{coord}/{}/{}", key.0, key.1)) & (CLUSTER_ID_BASE - 1));
+            let mut props: Vec<(&'a str, Value)> = vec![
                 ("cluster", Value::Bool(true)),
                 ("point_count", Value::Int(n)),
                 (
@@ -147,19 +155,21 @@ pub fn cluster<'a>(
                     Value::String(abbreviate(n).into()),
                 ),
             ];
-            if let Some(f) = c.fatalities {
-                props.push(("fatalities", Value::Int(f)));
+            if let (Some(f), Some(s)) = (f_sum, c.sum_value) {
+                props.push((name(f), Value::Int(s)));
             }
-            match (&c.group, c.several_groups) {
-                (Some(g), false) => props.push(("group", Value::String(g.clone()))),
-                (_, true) => props.push(("group", Value::String("several groups".into()))),
-                _ => {}
+            if let Some(f) = f_category {
+                match (&c.group, c.several_groups) {
+                    (Some(g), false) => props.push((name(f), Value::String(g.clone()))),
+                    (_, true) => props.push((name(f), Value::String("several groups".into()))),
+                    _ => {}
+                }
             }
-            if let Some(d) = c.first_day {
-                props.push(("date_days", Value::Int(d)));
+            if let (Some(f), Some(d)) = (f_first, c.first_day) {
+                props.push((name(f), Value::Int(d)));
             }
-            if let Some(d) = c.last_day {
-                props.push(("date_end_days", Value::Int(d)));
+            if let (Some(f), Some(d)) = (f_last, c.last_day) {
+                props.push((name(f), Value::Int(d)));
             }
             Item::Cluster {
                 id,

@@ -5,8 +5,7 @@ use super::clean;
 use super::clip::{Run, clip_line, clip_ring};
 use super::encode::GeometryWriter;
 use super::simplify::sq_tolerance;
-use super::{BUFFER, EXTENT, TileCoord, tile_bbox};
-use crate::dataset::Layer;
+use super::{BUFFER, EXTENT, TileCoord, TileLayer, tile_bbox};
 use crate::geometry::{GeomKind, Part, Piece, Shapes};
 
 /// Tolerance of simplification, in tile units (of 4096): half a pixel on a 512-pixel tile.
@@ -48,7 +47,7 @@ impl Default for Detail {
 /// units of area for polygons, the square of the longer side of the box for lines, infinite
 /// for points.
 pub fn cut_layer(
-    layer: &Layer,
+    layer: &TileLayer,
     coord: TileCoord,
     detail: Detail,
     s: &mut CutScratch,
@@ -58,9 +57,9 @@ pub fn cut_layer(
         return;
     };
     cut_pieces(
-        &layer.shapes,
+        layer.shapes,
         &node.shared,
-        &layer.kinds,
+        layer.kinds,
         coord,
         detail,
         s,
@@ -69,7 +68,7 @@ pub fn cut_layer(
     cut_pieces(
         &node.own,
         &node.own.pieces,
-        &layer.kinds,
+        layer.kinds,
         coord,
         detail,
         s,

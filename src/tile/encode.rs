@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use crate::dataset::Value;
 use crate::geometry::GeomKind;
+use crate::value::Value;
 
 const MOVE_TO: u32 = 1;
 const LINE_TO: u32 = 2;

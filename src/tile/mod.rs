@@ -1,6 +1,7 @@
 //! The tiling pipeline, one step per file, data handed forward:
-//! `projection` → `simplify` (importance at load) → `index` (pyramid at load, built with
-//! `clip`) → `cut` (simplify, clip, round to the grid) → `clean` → `encode`.
+//! `simplify` (importance at load) → `index` (pyramid at load, built with `clip`) → `cut`
+//! (simplify, clip, round to the grid) → `clean` → `encode`; `cluster` for points at low
+//! zooms. It reads a narrow [`TileLayer`] that `dataset` builds, and knows no claim fields.
 
 pub mod clean;
 pub mod clip;
@@ -8,90 +9,14 @@ pub mod cluster;
 pub mod cut;
 pub mod encode;
 pub mod index;
-pub mod projection;
 pub mod simplify;
 
-use std::fmt;
-use std::sync::Arc;
-
-use crate::dataset::{FilteredLayer, Layer, Value};
-use crate::geometry::{BBox, GeomKind};
-use crate::source::archive::ArchiveError;
-
-/// Tiles are 4096 units square, as MapLibre and tippecanoe expect.
-pub const EXTENT: u32 = 4096;
-/// Buffer around each tile in tile units, so strokes and labels do not clip at tile edges.
-pub const BUFFER: u32 = 64;
-/// Deepest zoom served.
-pub const MAX_ZOOM: u8 = 30;
-
-/// A tile address in the XYZ scheme (y grows southwards).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TileCoord {
-    pub z: u8,
-    pub x: u32,
-    pub y: u32,
-}
-
-/// Why a tile address is not valid.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TileCoordError {
-    ZoomTooHigh(u64),
-    OutOfRange { z: u8, x: u64, y: u64 },
-}
-
-impl fmt::Display for TileCoordError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TileCoordError::ZoomTooHigh(z) => {
-                write!(f, "zoom {z} is above the maximum of {MAX_ZOOM}")
-            }
-            TileCoordError::OutOfRange { z, x, y } => {
-                let n = 1u64 << z;
-                write!(
-                    f,
-                    "tile {z}/{x}/{y} does not exist: at zoom {z}, x and y must be between 0 and {}",
-                    n - 1
-                )
-            }
-        }
-    }
-}
-
-impl TileCoord {
-    /// Validate a z/x/y triple.
-    pub fn new(z: u64, x: u64, y: u64) -> Result<TileCoord, TileCoordError> {
-        if z > MAX_ZOOM as u64 {
-            return Err(TileCoordError::ZoomTooHigh(z));
-        }
-        let n = 1u64 << z;
-        if x >= n || y >= n {
-            return Err(TileCoordError::OutOfRange { z: z as u8, x, y });
-        }
-        Ok(TileCoord {
-            z: z as u8,
-            x: x as u32,
-            y: y as u32,
-        })
-    }
-}
-
-impl fmt::Display for TileCoord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.z, self.x, self.y)
-    }
-}
-
-/// The projected box of a tile, grown by `buffer` (a fraction of the tile's size) on each side.
-pub fn tile_bbox(c: TileCoord, buffer: f64) -> BBox {
-    let size = 1.0 / (1u64 << c.z) as f64;
-    BBox {
-        min_x: (c.x as f64 - buffer) * size,
-        min_y: (c.y as f64 - buffer) * size,
-        max_x: (c.x as f64 + 1.0 + buffer) * size,
-        max_y: (c.y as f64 + 1.0 + buffer) * size,
-    }
-}
+pub use crate::geometry::{BUFFER, EXTENT, MAX_ZOOM, TileCoord, TileCoordError, tile_bbox};
+use crate::geometry::{GeomKind, Shapes};
+use crate::source::archive::{Archive, ArchiveError};
+use crate::value::{Feature, Field, Value};
+use cluster::ClusterRules;
+use index::TileIndex;
 
 /// Largest tile, gzipped, before detail is reduced (the limit MapLibre and tippecanoe use).
 pub const MAX_TILE_BYTES: usize = 500 * 1024;
@@ -112,11 +37,11 @@ pub struct EncodedTile {
 /// A layer read from an archive contributes its stored tile as it is (MVT messages
 /// concatenate into a valid tile); an archive that cannot be read is logged and left out.
 /// [`try_render`] reports it instead.
-pub fn render(layers: &[LayerRef], coord: TileCoord) -> EncodedTile {
+pub fn render(layers: &[TileLayer], coord: TileCoord) -> EncodedTile {
     let stored = layers
         .iter()
         .map(|r| {
-            stored_tile(r.layer, coord).unwrap_or_else(|e| {
+            stored_tile(r, coord).unwrap_or_else(|e| {
                 tracing::warn!("{e}");
                 None
             })
@@ -126,23 +51,23 @@ pub fn render(layers: &[LayerRef], coord: TileCoord) -> EncodedTile {
 }
 
 /// [`render`], failing when an archive layer's tile cannot be read (for exports).
-pub fn try_render(layers: &[LayerRef], coord: TileCoord) -> Result<EncodedTile, ArchiveError> {
+pub fn try_render(layers: &[TileLayer], coord: TileCoord) -> Result<EncodedTile, ArchiveError> {
     let stored = layers
         .iter()
-        .map(|r| stored_tile(r.layer, coord))
+        .map(|r| stored_tile(r, coord))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(render_with(layers, coord, &stored))
 }
 
 /// The decompressed stored tile of an archive layer within its zooms.
-fn stored_tile(layer: &Layer, coord: TileCoord) -> Result<Option<Vec<u8>>, ArchiveError> {
+fn stored_tile(layer: &TileLayer, coord: TileCoord) -> Result<Option<Vec<u8>>, ArchiveError> {
     match &layer.archive {
-        Some(a) if (layer.minzoom..=layer.maxzoom).contains(&coord.z) => a.tile(coord),
+        Some(s) if (s.zooms.0..=s.zooms.1).contains(&coord.z) => s.archive.tile(coord),
         _ => Ok(None),
     }
 }
 
-fn render_with(layers: &[LayerRef], coord: TileCoord, stored: &[Option<Vec<u8>>]) -> EncodedTile {
+fn render_with(layers: &[TileLayer], coord: TileCoord, stored: &[Option<Vec<u8>>]) -> EncodedTile {
     const ATTEMPTS: usize = 6;
     let mut detail = cut::Detail::default();
     let mut scratch = cut::CutScratch::default();
@@ -209,38 +134,47 @@ fn reduce(detail: cut::Detail, sizes: &mut [f64], bytes: usize) -> cut::Detail {
     }
 }
 
-/// A layer to draw, with its attributes and visibility under the request's filter.
+/// What the tiler reads of one layer: its name and fields, its features' ids and attributes
+/// (recomputed under a filter, and which features the filter leaves), its geometry and
+/// pyramid, how its points cluster at low zooms, or the archive whose tiles it serves as they
+/// are. `dataset` builds it for each request.
 #[derive(Clone, Copy)]
-pub struct LayerRef<'a> {
-    pub layer: &'a Layer,
-    pub view: Option<&'a FilteredLayer>,
+pub struct TileLayer<'a> {
+    pub name: &'a str,
+    pub fields: &'a [Field],
+    pub features: &'a [Feature],
+    pub kinds: &'a [GeomKind],
+    pub shapes: &'a Shapes,
+    pub index: &'a TileIndex,
+    /// Attributes under the request's filter, when they differ from the features' own.
+    pub props: Option<&'a [Box<[Value]>]>,
+    /// Which features the request's filter leaves.
+    pub visible: Option<&'a [bool]>,
+    /// Point layers: how points merge below `ClusterRules::maxzoom`.
+    pub cluster: Option<ClusterRules>,
+    /// Archive layers: the stored tiles, served within `zooms`.
+    pub archive: Option<StoredTiles<'a>>,
 }
 
-impl<'a> LayerRef<'a> {
-    /// Layers with their filtered views (as [`crate::dataset::Dataset::filtered`] returns them).
-    pub fn with_views(
-        layers: &'a [Arc<Layer>],
-        views: &'a [Option<Arc<FilteredLayer>>],
-    ) -> Vec<LayerRef<'a>> {
-        layers
-            .iter()
-            .zip(views)
-            .map(|(l, v)| LayerRef {
-                layer: l,
-                view: v.as_deref(),
-            })
-            .collect()
-    }
+/// An archive's tiles, served as stored within a zoom range.
+#[derive(Clone, Copy)]
+pub struct StoredTiles<'a> {
+    pub archive: &'a Archive,
+    pub zooms: (u8, u8),
 }
 
-impl<'a> From<&'a Layer> for LayerRef<'a> {
-    fn from(layer: &'a Layer) -> Self {
-        LayerRef { layer, view: None }
+impl TileLayer<'_> {
+    /// The attributes of feature `i` under the request's filter.
+    pub fn attributes(&self, i: usize) -> &[Value] {
+        match self.props {
+            Some(p) => &p[i],
+            None => &self.features[i].props,
+        }
     }
 }
 
 fn encode_layers(
-    layers: &[LayerRef],
+    layers: &[TileLayer],
     stored: &[Option<Vec<u8>>],
     coord: TileCoord,
     detail: cut::Detail,
@@ -248,27 +182,22 @@ fn encode_layers(
     sizes: &mut Vec<f64>,
 ) -> Vec<u8> {
     let mut tile = Vec::new();
-    for (i, r) in layers.iter().enumerate() {
-        let layer = r.layer;
+    for (i, layer) in layers.iter().enumerate() {
         if layer.archive.is_some() {
             if let Some(Some(bytes)) = stored.get(i) {
                 tile.extend_from_slice(bytes);
             }
             continue;
         }
-        let props = r.view.and_then(|v| v.props.as_deref());
-        let visible = r.view.and_then(|v| v.visible.as_deref());
-        let attributes = |feature: usize| -> &[Value] {
-            match props {
-                Some(p) => &p[feature],
-                None => &layer.features[feature].props,
-            }
-        };
+        let visible = layer.visible;
+        let attributes = |feature: usize| layer.attributes(feature);
         let names = || layer.fields.iter().map(|f| f.name.as_str());
         // Declared before the encoder, which borrows the clusters' attributes.
-        let clusters = (coord.z < layer.cluster_maxzoom && layer.geometry_type() == "point")
-            .then(|| cluster::cluster(layer, coord, visible, &attributes));
-        let mut enc = encode::LayerEncoder::new(&layer.id, EXTENT);
+        let clusters = layer
+            .cluster
+            .filter(|rules| coord.z < rules.maxzoom)
+            .map(|rules| cluster::cluster(layer, &rules, coord));
+        let mut enc = encode::LayerEncoder::new(layer.name, EXTENT);
         if let Some(clusters) = &clusters {
             for c in &clusters.items {
                 match c {

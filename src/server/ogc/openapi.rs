@@ -12,10 +12,11 @@ use serde_json::{Map, Value as Json, json};
 use super::params::{DEFAULT_LIMIT, MAX_LIMIT, Use, accepted, check_format_only};
 use super::tiles::TMS_ID;
 use super::{GEOJSON, JSON, OPENAPI, json_response, ogc_base};
-use crate::dataset::{Dataset, FieldType, Layer};
+use crate::dataset::{Dataset, Layer};
 use crate::server::AppState;
 use crate::server::errors::ApiError;
 use crate::server::tiles::MVT_CONTENT_TYPE;
+use crate::value::FieldType;
 
 /// Route templates under `/ogc`, in OpenAPI spelling; `routes()` serves each of them.
 pub const PATHS: &[&str] = &[

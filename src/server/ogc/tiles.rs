@@ -11,12 +11,13 @@ use serde_json::{Map, Value as Json, json};
 
 use super::params::check_format_only;
 use super::{CRS84, JSON, find_layer, json_response, link, ogc_base};
-use crate::dataset::{FieldType, Layer};
+use crate::dataset::Layer;
+use crate::geometry::TileCoord;
 use crate::join::filter::decode;
 use crate::server::AppState;
 use crate::server::errors::ApiError;
 use crate::server::tiles::{MVT_CONTENT_TYPE, tile_response};
-use crate::tile::TileCoord;
+use crate::value::FieldType;
 
 pub const TMS_ID: &str = "WebMercatorQuad";
 pub const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
@@ -229,7 +230,7 @@ pub async fn tileset(
     let body = json!({
         "title": layer.title,
         "description": layer.description,
-        "attribution": crate::server::tilejson::attribution(&dataset, std::slice::from_ref(&layer)),
+        "attribution": crate::dataset::tilejson::attribution(&dataset, std::slice::from_ref(&layer)),
         "dataType": "vector",
         "crs": EPSG_3857,
         "tileMatrixSetURI": TMS_URI,

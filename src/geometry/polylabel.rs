@@ -1,16 +1,8 @@
-//! Label points for polygon layers: one point per feature at its pole of inaccessibility
-//! (polylabel), so a map labels each province once, inside it, even where it is concave.
+//! Mapbox's polylabel: the point inside a polygon farthest from its edges, found by a
+//! best-first search over a quadtree of cells. Used for label points.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::path::Path;
-
-use crate::config::LayerConfig;
-use crate::dataset::{Layer, layer_from_raw};
-use crate::error::LoadError;
-use crate::geometry::{GeomKind, Part, ring_area};
-use crate::source::{RawFeature, RawId, RawLayer};
-use crate::tile::simplify::KEEP;
 
 /// The point inside a polygon farthest from its edges, to within `precision` (in the units of
 /// the coordinates). `rings[0]` is the exterior; the others are holes. Rings may be open or
@@ -170,85 +162,6 @@ fn centroid(ring: &[[f64; 2]]) -> [f64; 2] {
     } else {
         [x / area, y / area]
     }
-}
-
-/// Label precision in projected units (the world is 1 wide): about 40 m.
-const PRECISION: f64 = 1e-6;
-
-/// The label point of one feature: the pole of inaccessibility of its largest polygon.
-pub fn feature_label(layer: &Layer, feature: usize) -> Option<[f64; 2]> {
-    let shapes = &layer.shapes;
-    let mut best: Option<(f64, Vec<&Part>)> = None;
-    for piece in shapes
-        .pieces
-        .iter()
-        .filter(|p| p.feature as usize == feature)
-    {
-        let parts = shapes.parts_of(piece);
-        let mut i = 0;
-        while i < parts.len() {
-            let mut polygon = vec![&parts[i]];
-            i += 1;
-            while i < parts.len() && !parts[i].outer {
-                polygon.push(&parts[i]);
-                i += 1;
-            }
-            let area = ring_area(&shapes.xy[polygon[0].range()]).abs();
-            if best.as_ref().is_none_or(|(a, _)| area > *a) {
-                best = Some((area, polygon));
-            }
-        }
-    }
-    let (_, polygon) = best?;
-    let rings: Vec<&[[f64; 2]]> = polygon.iter().map(|p| &shapes.xy[p.range()]).collect();
-    Some(polylabel(&rings, PRECISION))
-}
-
-/// A point layer `id` with one feature per polygon of `layer`, at its label point, carrying
-/// the polygon's attributes and id (a separate layer, so the ids do not clash).
-pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, LoadError> {
-    let mut raw = RawLayer::default();
-    let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
-    for (i, feature) in layer.features.iter().enumerate() {
-        if feature.kind != GeomKind::Polygon {
-            continue;
-        }
-        let Some(point) = feature_label(layer, i) else {
-            continue;
-        };
-        let index = raw.features.len() as u32;
-        let first = raw.shapes.parts.len();
-        raw.shapes.push_part(&[point], &[KEEP], false);
-        raw.shapes.finish_piece(index, first);
-        raw.features.push(RawFeature {
-            id: Some(RawId::Int(feature.id)),
-            props: keys
-                .iter()
-                .copied()
-                .zip(feature.props.iter().cloned())
-                .collect(),
-            kind: GeomKind::Point,
-            index: i,
-        });
-    }
-    let label_cfg = LayerConfig {
-        id: id.to_string(),
-        title: Some(format!("{} (labels)", layer.title)),
-        description: format!(
-            "One point per feature of '{}', at its pole of inaccessibility, for labels.",
-            layer.id
-        ),
-        joins: Vec::new(),
-        filters: Vec::new(),
-        id_property: None,
-        labels: None,
-        cluster_maxzoom: None,
-        note: None,
-        ..cfg.clone()
-    };
-    let mut labels = layer_from_raw(&label_cfg, Path::new(&layer.file), raw)?;
-    labels.file = layer.file.clone();
-    Ok(labels)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Flat geometry storage shared by the dataset and the tile pipeline.
+//! Flat geometry storage shared by the readers, the dataset and the tile pipeline.
 //!
 //! Coordinates live in one array per store (Web Mercator in [0, 1]), with a parallel array of
 //! per-vertex importance (squared Douglas–Peucker distance, as f32: 20 bytes a vertex), so a tile cut walks contiguous
@@ -129,6 +129,12 @@ impl Shapes {
         &self.parts[piece.parts.start as usize..piece.parts.end as usize]
     }
 
+    /// The polygons of a piece of a polygon feature, each as its parts: the exterior ring
+    /// first, then its holes.
+    pub fn polygons_of<'a>(&'a self, piece: &Piece) -> impl Iterator<Item = &'a [Part]> + 'a {
+        polygons(self.parts_of(piece))
+    }
+
     /// Number of vertices of a piece (its parts are contiguous).
     pub fn piece_vertices(&self, piece: &Piece) -> usize {
         let parts = self.parts_of(piece);
@@ -168,6 +174,59 @@ impl Shapes {
             bbox,
         });
     }
+}
+
+/// The pieces of each feature, as offsets into one array (a feature may have several).
+pub struct PieceIndex {
+    offsets: Vec<u32>,
+    pieces: Vec<u32>,
+}
+
+impl PieceIndex {
+    pub fn new(shapes: &Shapes, features: usize) -> PieceIndex {
+        let mut counts = vec![0u32; features + 1];
+        for p in &shapes.pieces {
+            if let Some(c) = counts.get_mut(p.feature as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut next = counts.clone();
+        let mut pieces = vec![0u32; shapes.pieces.len()];
+        for (i, p) in shapes.pieces.iter().enumerate() {
+            if let Some(slot) = next.get_mut(p.feature as usize) {
+                pieces[*slot as usize] = i as u32;
+                *slot += 1;
+            }
+        }
+        PieceIndex {
+            offsets: counts,
+            pieces,
+        }
+    }
+
+    /// Indices into `shapes.pieces` of feature `i`.
+    pub fn of(&self, i: usize) -> &[u32] {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.pieces[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Split polygon parts into polygons: each an exterior ring followed by its holes.
+pub fn polygons(parts: &[Part]) -> impl Iterator<Item = &[Part]> {
+    let mut rest = parts;
+    std::iter::from_fn(move || {
+        let (first, tail) = rest.split_first()?;
+        let holes = tail.iter().take_while(|p| !p.outer).count();
+        let _ = first;
+        let (polygon, next) = rest.split_at(1 + holes);
+        rest = next;
+        Some(polygon)
+    })
 }
 
 /// Signed area of a closed ring (shoelace); positive when counter-clockwise with y up.

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::presets;
 use crate::config::{Preset, TableConfig, TableKind};
-use crate::dataset::text_id;
 use crate::date::{self, DateSpan};
 use crate::error::LoadError;
-use crate::join::keys::normalize;
-use crate::source::presets;
+use crate::name::normalize;
 use crate::table::{Cell, Table};
+use crate::value::text_id;
 
 /// One claim: who, where, when, and who says so.
 #[derive(Clone, Debug)]

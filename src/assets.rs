@@ -1,0 +1,117 @@
+//! The files the binary carries: the viewer page and its scripts, the built-in MapLibre
+//! styles and the glyph ranges. Both the server and the static-site export read this one
+//! table, so the site is always the same viewer the server sends.
+
+/// A file served as is.
+pub struct Asset {
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+}
+
+macro_rules! asset {
+    ($path:literal, $type:literal) => {
+        Asset {
+            path: $path,
+            content_type: $type,
+            bytes: include_bytes!(concat!("../static/", $path)),
+        }
+    };
+}
+
+pub const STATIC_FILES: &[Asset] = &[
+    asset!("viewer.js", "text/javascript; charset=utf-8"),
+    asset!("viewer.css", "text/css; charset=utf-8"),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl.mjs",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl-worker.mjs",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/maplibre-gl.css",
+        "text/css; charset=utf-8"
+    ),
+    asset!(
+        "vendor/maplibre-gl/LICENSE.txt",
+        "text/plain; charset=utf-8"
+    ),
+    // The npm `pmtiles` protocol: only the static site (`export --site`) loads it.
+    asset!(
+        "vendor/pmtiles/pmtiles.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("vendor/pmtiles/LICENSE.txt", "text/plain; charset=utf-8"),
+    asset!("LICENSES.md", "text/markdown; charset=utf-8"),
+];
+
+pub const INDEX_HTML: &str = include_str!("../static/index.html");
+
+/// Styles by name; `{base}` in any string becomes this server's base URL.
+pub const STYLES: &[(&str, &str)] = &[
+    ("explainer", include_str!("../styles/explainer.json")),
+    ("presence", include_str!("../styles/presence.json")),
+];
+
+/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges
+/// (made by `examples/glyphs.rs` from `fonts/OpenSans-Regular.ttf`).
+pub const FONT_STACK: &str = "Open Sans Regular";
+pub const GLYPH_RANGES: &[(u32, &[u8])] = &[
+    (0, include_bytes!("../fonts/open-sans-regular/0-255.pbf")),
+    (
+        256,
+        include_bytes!("../fonts/open-sans-regular/256-511.pbf"),
+    ),
+    (
+        8192,
+        include_bytes!("../fonts/open-sans-regular/8192-8447.pbf"),
+    ),
+];
+
+/// The files under `/static/`, as (path below `static/`, bytes): the static site writes the
+/// same table.
+pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    STATIC_FILES.iter().map(|a| (a.path, a.bytes))
+}
+
+/// Names of the styles served, for hints.
+pub fn style_names() -> Vec<&'static str> {
+    STYLES.iter().map(|(n, _)| *n).collect()
+}
+/// A style with `{base}` replaced in every string.
+pub fn render_style(template: &str, base: &str) -> Result<serde_json::Value, serde_json::Error> {
+    fn walk(v: &mut serde_json::Value, base: &str) {
+        match v {
+            serde_json::Value::String(s) if s.contains("{base}") => {
+                *s = s.replace("{base}", base);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, base)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, base)),
+            _ => {}
+        }
+    }
+    let mut style: serde_json::Value = serde_json::from_str(template)?;
+    walk(&mut style, base);
+    Ok(style)
+}
+/// An empty glyph range: a valid PBF naming the stack and range, with no glyphs.
+pub fn empty_range(stack: &str, range: &str) -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+        out.push(tag);
+        let mut n = bytes.len();
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out.extend_from_slice(bytes);
+    }
+    let mut fontstack = Vec::new();
+    field(&mut fontstack, 0x0a, stack.as_bytes());
+    field(&mut fontstack, 0x12, range.as_bytes());
+    let mut out = Vec::new();
+    field(&mut out, 0x0a, &fontstack);
+    out
+}

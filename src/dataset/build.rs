@@ -1,0 +1,399 @@
+//! Files to layers: a catalog and the files it names (or files given on the command line),
+//! read, typed, given ids, simplified and indexed into a [`Dataset`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
+use crate::error::{LoadError, LoadErrors, display_path};
+use crate::geometry::projection::project;
+use crate::geometry::{BBox, GeomKind, Part, Shapes};
+use crate::source::archive::{Archive, ArchiveFormat};
+use crate::source::claims::Claims;
+use crate::source::{self, RawId, RawLayer};
+use crate::tile::index::{IndexOptions, TileIndex};
+use crate::tile::simplify::{KEEP, line_importance, ring_importance};
+use crate::value::{Feature, Field, FieldType, Value, text_id, value_text};
+
+use super::{ContentHash, Dataset, Layer, Origin, load_claims, points_layer};
+
+impl Dataset {
+    /// Load a catalog (`data/layers.toml`) and every file it names.
+    pub fn from_catalog(path: &Path) -> Result<Dataset, LoadErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        let catalog: Catalog = config::parse_catalog(path, &text)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut hasher = ContentHash::default();
+        hasher.add(text.as_bytes());
+        let mut errors = Vec::new();
+        let line_of = |offset: usize| {
+            LoadError::new(path, "")
+                .at_offset(&text, offset)
+                .line
+                .unwrap_or(0)
+        };
+        let missing = |file: &Path, e: std::io::Error, what: &str, id: &str, offset: usize| {
+            let mut err = LoadError::io(file, e);
+            err.message = format!(
+                "{} (named by {what} '{id}' in {} line {})",
+                err.message,
+                display_path(path),
+                line_of(offset)
+            );
+            err
+        };
+
+        let mut tables: Vec<Arc<Claims>> = Vec::new();
+        for spanned in &catalog.tables {
+            let cfg = spanned.get_ref();
+            let file = dir.join(cfg.file.get_ref());
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    hasher.add(&bytes);
+                    match load_claims(cfg, &file, &bytes) {
+                        Ok(c) => tables.push(Arc::new(c)),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, cfg.file.span().start)),
+            }
+        }
+        let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
+
+        let mut layers = Vec::new();
+        for spanned in &catalog.layers {
+            let cfg = spanned.get_ref();
+            let built = match (&cfg.file, &cfg.table) {
+                (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
+                    let file = dir.join(f.get_ref());
+                    archive_layer(cfg, &file, &mut hasher)
+                }
+                (Some(f), _) => {
+                    let file = dir.join(f.get_ref());
+                    match std::fs::read(&file) {
+                        Ok(bytes) => {
+                            hasher.add(&bytes);
+                            build_layer(cfg, &file, bytes)
+                        }
+                        Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
+                    }
+                }
+                (None, Some(t)) => match table(t) {
+                    Some(claims) => points_layer(cfg, claims),
+                    // The table's own error is already reported.
+                    None => continue,
+                },
+                (None, None) => continue,
+            };
+            let mut layer = match built {
+                Ok(l) => l,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            for j in &cfg.joins {
+                if let Some(claims) = table(&j.table) {
+                    let prefix = j.prefix.clone().unwrap_or_else(|| j.table.clone());
+                    layer.add_join(claims, &prefix, &cfg.keys, &cfg.aliases);
+                }
+            }
+            let labels = cfg
+                .labels
+                .as_ref()
+                .map(|id| super::labels::label_layer(cfg, &layer, id));
+            layers.push(Arc::new(layer));
+            match labels {
+                Some(Ok(l)) => layers.push(Arc::new(l)),
+                Some(Err(e)) => errors.push(e),
+                None => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let dataset = Dataset {
+            title: catalog.title,
+            description: catalog.description,
+            attribution: catalog.attribution,
+            layers,
+            version: hasher.finish(),
+            origin: Origin::Catalog(path.to_path_buf()),
+            tables,
+            views: Default::default(),
+        };
+        dataset.log_problems();
+        Ok(dataset)
+    }
+
+    /// Serve files directly, one layer per file, named after the file.
+    pub fn from_files(files: &[PathBuf]) -> Result<Dataset, LoadErrors> {
+        let mut hasher = ContentHash::default();
+        let mut layers: Vec<Arc<Layer>> = Vec::new();
+        let mut errors = Vec::new();
+        for file in files {
+            let mut cfg = LayerConfig::for_file(file);
+            let base = cfg.id.clone();
+            let mut n = 2;
+            while layers.iter().any(|l| l.id == cfg.id) {
+                cfg.id = format!("{base}_{n}");
+                n += 1;
+            }
+            if ArchiveFormat::of_path(file).is_some() {
+                match archive_layer(&cfg, file, &mut hasher) {
+                    Ok(layer) => layers.push(Arc::new(layer)),
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
+            match std::fs::read(file) {
+                Ok(bytes) => {
+                    hasher.add(&bytes);
+                    match build_layer(&cfg, file, bytes) {
+                        Ok(layer) => layers.push(Arc::new(layer)),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(e) => errors.push(LoadError::io(file, e)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let dataset = Dataset {
+            title: "borderland".into(),
+            description: String::new(),
+            attribution: None,
+            layers,
+            version: hasher.finish(),
+            origin: Origin::Files(files.to_vec()),
+            tables: Vec::new(),
+            views: Default::default(),
+        };
+        dataset.log_problems();
+        Ok(dataset)
+    }
+}
+
+/// Build one layer from a file's bytes (dropped once parsed, to keep peak memory low).
+pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Layer, LoadError> {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let raw = match ext.as_str() {
+        "geojson" | "json" => source::read_geojson_bytes(file, &bytes)?,
+        other => {
+            return Err(LoadError::new(
+                file,
+                format!("unsupported file type '.{other}' (supported: .geojson, .json)"),
+            ));
+        }
+    };
+    drop(bytes);
+    layer_from_raw(cfg, file, raw)
+}
+
+/// Type the attributes, assign ids, compute simplification and build the tile pyramid.
+pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<Layer, LoadError> {
+    let RawLayer {
+        keys,
+        features: raw_features,
+        mut shapes,
+        skipped_empty,
+        warnings,
+        ..
+    } = raw;
+
+    // Schema: union of the types seen per key.
+    let mut types: Vec<Option<FieldType>> = vec![None; keys.len()];
+    for f in &raw_features {
+        for (k, v) in &f.props {
+            if let Some(t) = v.kind() {
+                types[*k as usize] = Some(FieldType::union(types[*k as usize], t));
+            }
+        }
+    }
+    let fields: Vec<Field> = keys
+        .iter()
+        .zip(&types)
+        .map(|(name, t)| Field {
+            name: name.clone(),
+            kind: t.unwrap_or(FieldType::String),
+        })
+        .collect();
+
+    let id_field = match &cfg.id_property {
+        Some(name) => Some(keys.iter().position(|k| k == name).ok_or_else(|| {
+            LoadError::new(
+                file,
+                format!(
+                    "layer '{}': id_property '{name}' is not a property of any feature (properties: {})",
+                    cfg.id,
+                    keys.join(", ")
+                ),
+            )
+            .with_field("id_property")
+        })?),
+        None => None,
+    };
+
+    let mut features = Vec::with_capacity(raw_features.len());
+    let mut kinds = Vec::with_capacity(raw_features.len());
+    let mut seen_ids: HashMap<u64, usize> = HashMap::with_capacity(raw_features.len());
+    for (i, f) in raw_features.into_iter().enumerate() {
+        let mut props = vec![Value::Null; fields.len()].into_boxed_slice();
+        for (k, v) in f.props {
+            props[k as usize] = v.coerce(fields[k as usize].kind);
+        }
+        let id = match id_field {
+            Some(k) => match &props[k] {
+                Value::Int(n) if *n >= 0 => *n as u64,
+                Value::Null => {
+                    return Err(LoadError::new(
+                        file,
+                        format!(
+                            "feature {} has no '{}', which is the layer's id_property",
+                            f.index, fields[k].name
+                        ),
+                    )
+                    .with_field(fields[k].name.clone()));
+                }
+                other => text_id(&value_text(other)),
+            },
+            None => match &f.id {
+                Some(RawId::Int(n)) => *n,
+                Some(RawId::Text(t)) => t.parse::<u64>().unwrap_or_else(|_| text_id(t)),
+                None => i as u64 + 1,
+            },
+        };
+        if let Some(prev) = seen_ids.insert(id, f.index) {
+            return Err(LoadError::new(
+                file,
+                format!(
+                    "features {prev} and {} have the same id {id}; ids must be unique (set id_property to a unique property)",
+                    f.index
+                ),
+            ));
+        }
+        kinds.push(f.kind);
+        features.push(Feature { id, props });
+    }
+
+    compute_importance(&mut shapes, &kinds);
+    let mut bbox = BBox::EMPTY;
+    for p in &shapes.pieces {
+        bbox.union(&p.bbox);
+    }
+    let shapes = Arc::new(shapes);
+    let index = TileIndex::build(&shapes, &kinds, &IndexOptions::default());
+    Ok(Layer {
+        id: cfg.id.clone(),
+        title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
+        description: cfg.description.clone(),
+        attribution: cfg.attribution.clone(),
+        license: cfg.license.clone(),
+        file: display_path(file),
+        minzoom: cfg.minzoom.unwrap_or(0),
+        maxzoom: cfg.maxzoom.unwrap_or(DEFAULT_MAXZOOM),
+        fields,
+        features,
+        kinds,
+        shapes,
+        index,
+        bbox,
+        skipped_empty,
+        warnings,
+        base_fields: 0,
+        joins: Vec::new(),
+        rows: None,
+        filters: cfg.filters.iter().copied().collect(),
+        cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
+        note: cfg.note.clone(),
+        archive: None,
+    })
+    .map(|mut l| {
+        l.base_fields = l.fields.len();
+        l
+    })
+}
+
+/// A layer served from a PMTiles or MBTiles archive: no features of its own; zooms, bounds
+/// and attribution come from the archive unless the catalog sets them. Only the archive's
+/// header and metadata go into the data version, so a large basemap is not read at load.
+pub fn archive_layer(
+    cfg: &LayerConfig,
+    file: &Path,
+    hasher: &mut ContentHash,
+) -> Result<Layer, LoadError> {
+    let archive = Archive::open(file)?;
+    hasher.add(&archive.fingerprint);
+    let meta = &archive.metadata;
+    let [w, s, e, n] = meta.bounds;
+    let mut bbox = BBox::EMPTY;
+    bbox.extend(project([w, n]));
+    bbox.extend(project([e, s]));
+    let shapes = Arc::new(Shapes::default());
+    let index = TileIndex::build(&shapes, &[], &IndexOptions::default());
+    Ok(Layer {
+        id: cfg.id.clone(),
+        title: cfg
+            .title
+            .clone()
+            .or_else(|| meta.name.clone())
+            .unwrap_or_else(|| cfg.id.clone()),
+        description: if cfg.description.is_empty() {
+            meta.description.clone().unwrap_or_default()
+        } else {
+            cfg.description.clone()
+        },
+        attribution: cfg.attribution.clone().or_else(|| meta.attribution.clone()),
+        license: cfg.license.clone(),
+        file: display_path(file),
+        minzoom: cfg.minzoom.unwrap_or(meta.minzoom),
+        maxzoom: cfg.maxzoom.unwrap_or(meta.maxzoom),
+        fields: Vec::new(),
+        features: Vec::new(),
+        kinds: Vec::new(),
+        shapes,
+        index,
+        bbox,
+        skipped_empty: 0,
+        warnings: Vec::new(),
+        base_fields: 0,
+        joins: Vec::new(),
+        rows: None,
+        filters: Default::default(),
+        cluster_maxzoom: 0,
+        note: cfg.note.clone(),
+        archive: Some(Arc::new(archive)),
+    })
+}
+
+/// Per-vertex importance: shared-arc aware for polygons, per line for lines.
+fn compute_importance(shapes: &mut Shapes, kinds: &[GeomKind]) {
+    let mut polygon_parts: Vec<Part> = Vec::new();
+    let mut line_parts: Vec<Part> = Vec::new();
+    let Shapes {
+        pieces,
+        parts,
+        xy,
+        importance,
+    } = shapes;
+    for piece in pieces.iter() {
+        let piece_parts = &parts[piece.parts.start as usize..piece.parts.end as usize];
+        match kinds[piece.feature as usize] {
+            GeomKind::Polygon => polygon_parts.extend_from_slice(piece_parts),
+            GeomKind::Line => line_parts.extend_from_slice(piece_parts),
+            GeomKind::Point => {
+                for p in piece_parts {
+                    importance[p.range()].fill(KEEP);
+                }
+            }
+        }
+    }
+    ring_importance(xy, &polygon_parts, importance);
+    line_importance(xy, &line_parts, importance);
+}

@@ -1,0 +1,82 @@
+//! Label points for polygon layers: one point per feature at its pole of inaccessibility
+//! (polylabel), so a map labels each province once, inside it, even where it is concave.
+
+use std::path::Path;
+
+use crate::config::LayerConfig;
+use crate::error::LoadError;
+use crate::geometry::polylabel::polylabel;
+use crate::geometry::{GeomKind, Part, PieceIndex, Shapes, ring_area};
+use crate::source::{RawFeature, RawId, RawLayer};
+use crate::tile::simplify::KEEP;
+
+use super::Layer;
+use super::build::layer_from_raw;
+
+/// Label precision in projected units (the world is 1 wide): about 40 m.
+const PRECISION: f64 = 1e-6;
+
+/// The label point of one feature, from its pieces: the pole of inaccessibility of its
+/// largest polygon.
+fn feature_label(shapes: &Shapes, pieces: &[u32]) -> Option<[f64; 2]> {
+    let mut best: Option<(f64, &[Part])> = None;
+    for &piece in pieces {
+        for polygon in shapes.polygons_of(&shapes.pieces[piece as usize]) {
+            let area = ring_area(&shapes.xy[polygon[0].range()]).abs();
+            if best.is_none_or(|(a, _)| area > a) {
+                best = Some((area, polygon));
+            }
+        }
+    }
+    let (_, polygon) = best?;
+    let rings: Vec<&[[f64; 2]]> = polygon.iter().map(|p| &shapes.xy[p.range()]).collect();
+    Some(polylabel(&rings, PRECISION))
+}
+
+/// A point layer `id` with one feature per polygon of `layer`, at its label point, carrying
+/// the polygon's attributes and id (a separate layer, so the ids do not clash).
+pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, LoadError> {
+    let mut raw = RawLayer::default();
+    let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
+    let pieces = PieceIndex::new(&layer.shapes, layer.features.len());
+    for (i, feature) in layer.features.iter().enumerate() {
+        if layer.kinds[i] != GeomKind::Polygon {
+            continue;
+        }
+        let Some(point) = feature_label(&layer.shapes, pieces.of(i)) else {
+            continue;
+        };
+        let index = raw.features.len() as u32;
+        let first = raw.shapes.parts.len();
+        raw.shapes.push_part(&[point], &[KEEP], false);
+        raw.shapes.finish_piece(index, first);
+        raw.features.push(RawFeature {
+            id: Some(RawId::Int(feature.id)),
+            props: keys
+                .iter()
+                .copied()
+                .zip(feature.props.iter().cloned())
+                .collect(),
+            kind: GeomKind::Point,
+            index: i,
+        });
+    }
+    let label_cfg = LayerConfig {
+        id: id.to_string(),
+        title: Some(format!("{} (labels)", layer.title)),
+        description: format!(
+            "One point per feature of '{}', at its pole of inaccessibility, for labels.",
+            layer.id
+        ),
+        joins: Vec::new(),
+        filters: Vec::new(),
+        id_property: None,
+        labels: None,
+        cluster_maxzoom: None,
+        note: None,
+        ..cfg.clone()
+    };
+    let mut labels = layer_from_raw(&label_cfg, Path::new(&layer.file), raw)?;
+    labels.file = layer.file.clone();
+    Ok(labels)
+}

@@ -1,0 +1,191 @@
+//! A layer ready to serve: its schema, features, geometry and pyramid, the tables joined to
+//! it, and the filtered views of its attributes.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::config::FilterKind;
+use crate::geometry::projection::unproject;
+use crate::geometry::{BBox, GeomKind, Shapes};
+use crate::join::filter::Filter;
+use crate::join::{self, LayerJoin, Target};
+use crate::source::archive::Archive;
+use crate::source::claims::Claims;
+use crate::tile::index::TileIndex;
+use crate::value::{Feature, Field, Value};
+
+/// A layer ready to serve.
+#[derive(Debug)]
+pub struct Layer {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub attribution: Option<String>,
+    pub license: Option<String>,
+    pub file: String,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    pub fields: Vec<Field>,
+    pub features: Vec<Feature>,
+    pub kinds: Vec<GeomKind>,
+    pub shapes: Arc<Shapes>,
+    pub index: TileIndex,
+    /// Projected bounds of all geometry.
+    pub bbox: BBox,
+    /// Features skipped because their geometry was null or empty.
+    pub skipped_empty: usize,
+    /// Problems found while loading that did not stop it (see `borderland check`).
+    pub warnings: Vec<String>,
+    /// Number of fields that come from the layer's own file (joined fields follow).
+    pub base_fields: usize,
+    /// Tables joined onto the features.
+    pub joins: Vec<LayerJoin>,
+    /// For a point layer made from a table: the table and the row of each feature.
+    pub rows: Option<PointRows>,
+    /// Query filters the layer accepts.
+    pub filters: BTreeSet<FilterKind>,
+    /// Points are clustered below this zoom.
+    pub cluster_maxzoom: u8,
+    pub note: Option<String>,
+    /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
+    /// served as they are (the layer then has no features of its own).
+    pub archive: Option<Arc<Archive>>,
+}
+
+/// The rows behind a point layer made from a claim table.
+#[derive(Debug)]
+pub struct PointRows {
+    pub claims: Arc<Claims>,
+    pub row_of_feature: Vec<u32>,
+}
+
+/// A layer's attributes and visible features under a filter.
+#[derive(Debug, Default)]
+pub struct FilteredLayer {
+    /// Recomputed attributes (joined layers).
+    pub props: Option<Vec<Box<[Value]>>>,
+    /// Which features pass (point layers made from tables).
+    pub visible: Option<Vec<bool>>,
+}
+
+impl Layer {
+    /// Attribution strings: the layer's own, then every claim table's (or its sources).
+    pub fn attributions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.attribution.iter().cloned().collect();
+        let tables = self
+            .joins
+            .iter()
+            .map(|j| &j.claims)
+            .chain(self.rows.iter().map(|r| &r.claims));
+        for claims in tables {
+            let text = match &claims.attribution {
+                Some(a) => a.clone(),
+                None => format!(
+                    "Claims: {}",
+                    claims
+                        .sources()
+                        .iter()
+                        .map(|s| s.as_ref())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            };
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// Join a claim table onto this layer's features, adding its attributes.
+    pub fn add_join(
+        &mut self,
+        claims: Arc<Claims>,
+        prefix: &str,
+        keys: &[String],
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) {
+        let join = {
+            let target = Target {
+                layer_id: &self.id,
+                fields: &self.fields,
+                props: self.features.iter().map(|f| &f.props[..]).collect(),
+                shapes: &self.shapes,
+                kinds: &self.kinds,
+                keys,
+                aliases,
+            };
+            join::join(&target, claims, prefix)
+        };
+        let all = Filter::default();
+        for (i, feature) in self.features.iter_mut().enumerate() {
+            let mut props = std::mem::take(&mut feature.props).into_vec();
+            props.extend(join.values(i, &all));
+            feature.props = props.into_boxed_slice();
+        }
+        self.fields.extend(join.fields());
+        self.joins.push(join);
+    }
+
+    /// Attributes and visibility under `filter` (computed, not cached: see [`Dataset::filtered`]).
+    pub fn filtered(&self, filter: &Filter) -> FilteredLayer {
+        let props = (!self.joins.is_empty()).then(|| {
+            (0..self.features.len())
+                .map(|i| {
+                    let mut p: Vec<Value> = self.features[i].props[..self.base_fields].to_vec();
+                    for j in &self.joins {
+                        p.extend(j.values(i, filter));
+                    }
+                    p.into_boxed_slice()
+                })
+                .collect()
+        });
+        let visible = self.rows.as_ref().map(|rows| {
+            rows.row_of_feature
+                .iter()
+                .map(|&r| filter.matches(&rows.claims.rows[r as usize], true))
+                .collect()
+        });
+        FilteredLayer { props, visible }
+    }
+
+    /// `[west, south, east, north]` in degrees.
+    pub fn bounds(&self) -> [f64; 4] {
+        lonlat_bounds(&self.bbox)
+    }
+
+    /// The geometry type name for the catalog: `polygon`, `line`, `point`, or `mixed`.
+    pub fn geometry_type(&self) -> &'static str {
+        if self.archive.is_some() {
+            return "archive";
+        }
+        let mut kinds = self.kinds.iter();
+        match kinds.next() {
+            None => "none",
+            Some(first) if kinds.all(|k| k == first) => first.name(),
+            Some(_) => "mixed",
+        }
+    }
+
+    /// The attributes of feature `i` as (name, value) pairs.
+    pub fn props(&self, i: usize) -> impl Iterator<Item = (&str, &Value)> {
+        self.fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .zip(self.features[i].props.iter())
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// `[west, south, east, north]` of a projected box.
+pub fn lonlat_bounds(b: &BBox) -> [f64; 4] {
+    if b.is_empty() {
+        return [-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59];
+    }
+    let [w, n] = unproject([b.min_x, b.min_y]);
+    let [e, s] = unproject([b.max_x, b.max_y]);
+    [w, s, e, n]
+}

@@ -1,0 +1,190 @@
+//! The immutable snapshot that every request reads: layers with typed schemas, stable feature
+//! ids, projected geometry, a tile pyramid, bounds, and a content-derived version (the ETag).
+//!
+//! A snapshot is built completely before it is published, so a request never sees half-loaded
+//! data; a reload builds a new one and swaps it in. One step a file: `layer` (the model),
+//! `build` (files to layers), `points` (claim rows to a point layer), `labels`, `hash`,
+//! `tile_view` (the narrow view the tiler reads), `tilejson`.
+
+mod build;
+mod hash;
+mod labels;
+mod layer;
+mod points;
+mod tile_view;
+pub mod tilejson;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config;
+use crate::error::LoadErrors;
+use crate::join;
+use crate::join::filter::Filter;
+use crate::source::claims::Claims;
+
+pub use build::{archive_layer, build_layer, layer_from_raw};
+pub use hash::ContentHash;
+pub use layer::*;
+pub use points::{load_claims, points_layer};
+pub use tile_view::tile_layers;
+
+/// Everything a server needs for one data version.
+#[derive(Debug)]
+pub struct Dataset {
+    pub title: String,
+    pub description: String,
+    pub attribution: Option<String>,
+    pub layers: Vec<Arc<Layer>>,
+    /// Content hash of the catalog and every file: the ETag of everything served.
+    pub version: String,
+    /// Where the data came from, for messages and reload.
+    pub origin: Origin,
+    /// Claim tables by id.
+    pub tables: Vec<Arc<Claims>>,
+    /// Filtered views, computed once per (layer, filter).
+    views: std::sync::Mutex<HashMap<(String, String), Arc<FilteredLayer>>>,
+}
+
+/// How many filtered views a dataset keeps before it starts again.
+const MAX_VIEWS: usize = 64;
+
+/// What a dataset was loaded from.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    Catalog(PathBuf),
+    Files(Vec<PathBuf>),
+}
+
+impl Origin {
+    /// Every file whose change should trigger a reload.
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        match self {
+            Origin::Files(files) => files.clone(),
+            Origin::Catalog(path) => {
+                let mut files = vec![path.clone()];
+                if let Ok(text) = std::fs::read_to_string(path)
+                    && let Ok(catalog) = config::parse_catalog(path, &text)
+                {
+                    let dir = path.parent().unwrap_or(Path::new("."));
+                    let layer_files = catalog
+                        .layers
+                        .iter()
+                        .filter_map(|l| l.get_ref().file.as_ref());
+                    let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
+                    files.extend(
+                        layer_files
+                            .chain(table_files)
+                            .map(|f| dir.join(f.get_ref())),
+                    );
+                }
+                files
+            }
+        }
+    }
+}
+
+/// Why a comma list of layer ids does not name layers of this dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveError {
+    /// A layer named twice.
+    Twice(String),
+    /// An id no layer has; `known` lists the ids that exist.
+    Unknown { id: String, known: Vec<String> },
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::Twice(id) => write!(f, "layer '{id}' is listed twice"),
+            ResolveError::Unknown { id, .. } => write!(f, "unknown layer '{id}'"),
+        }
+    }
+}
+
+impl Dataset {
+    pub fn layer(&self, id: &str) -> Option<&Arc<Layer>> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// The layers a comma list of ids names, in its order (a composite tile).
+    pub fn resolve(&self, ids: &str) -> Result<Vec<Arc<Layer>>, ResolveError> {
+        let mut out: Vec<Arc<Layer>> = Vec::new();
+        for id in ids.split(',') {
+            match self.layer(id) {
+                Some(layer) if !out.iter().any(|l| l.id == layer.id) => out.push(Arc::clone(layer)),
+                Some(_) => return Err(ResolveError::Twice(id.to_string())),
+                None => {
+                    return Err(ResolveError::Unknown {
+                        id: id.to_string(),
+                        known: self.layers.iter().map(|l| l.id.clone()).collect(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A layer's attributes and visibility under `filter`; `None` when the filter is empty.
+    pub fn filtered(&self, layer: &Layer, filter: &Filter) -> Option<Arc<FilteredLayer>> {
+        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none()) {
+            return None;
+        }
+        let key = (layer.id.clone(), filter.canonical());
+        if let Some(v) = self.views.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Some(v);
+        }
+        let view = Arc::new(layer.filtered(filter));
+        if let Ok(mut m) = self.views.lock() {
+            if m.len() >= MAX_VIEWS {
+                m.clear();
+            }
+            m.insert(key, Arc::clone(&view));
+        }
+        Some(view)
+    }
+
+    /// Log what loaded with problems. Unmatched rows are reported, never dropped silently; the
+    /// log shows the first few of each kind and `borderland check` lists them all.
+    fn log_problems(&self) {
+        for layer in &self.layers {
+            for w in layer.warnings.iter().take(10) {
+                tracing::warn!("{}: {w}", layer.file);
+            }
+        }
+        for report in self.join_reports() {
+            for u in report.unmatched.iter().take(10) {
+                tracing::warn!(
+                    "{} {u} (table '{}' joined to layer '{}')",
+                    report.file,
+                    report.table,
+                    report.layer
+                );
+            }
+            if report.unmatched.len() > 10 {
+                tracing::warn!(
+                    "{}: {} more unmatched row(s); run `borderland check` for the full list",
+                    report.file,
+                    report.unmatched.len() - 10
+                );
+            }
+        }
+    }
+
+    /// Every join's report, for `check` and the catalog.
+    pub fn join_reports(&self) -> Vec<&join::JoinReport> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.joins.iter().map(|j| &j.report))
+            .collect()
+    }
+
+    /// Load whatever `origin` names.
+    pub fn load(origin: &Origin) -> Result<Dataset, LoadErrors> {
+        match origin {
+            Origin::Catalog(path) => Dataset::from_catalog(path),
+            Origin::Files(files) => Dataset::from_files(files),
+        }
+    }
+}
