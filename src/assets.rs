@@ -20,7 +20,20 @@ macro_rules! asset {
 }
 
 pub const STATIC_FILES: &[Asset] = &[
+    // The viewer: `viewer.js` is the entry point; the others are its ES modules, one a concern.
     asset!("viewer.js", "text/javascript; charset=utf-8"),
+    asset!("state.js", "text/javascript; charset=utf-8"),
+    asset!("months.js", "text/javascript; charset=utf-8"),
+    asset!("dom.js", "text/javascript; charset=utf-8"),
+    asset!("catalog.js", "text/javascript; charset=utf-8"),
+    asset!("filters.js", "text/javascript; charset=utf-8"),
+    asset!("groups.js", "text/javascript; charset=utf-8"),
+    asset!("layers.js", "text/javascript; charset=utf-8"),
+    asset!("legend.js", "text/javascript; charset=utf-8"),
+    asset!("popups.js", "text/javascript; charset=utf-8"),
+    asset!("embed.js", "text/javascript; charset=utf-8"),
+    asset!("style.js", "text/javascript; charset=utf-8"),
+    asset!("static-mode.js", "text/javascript; charset=utf-8"),
     asset!("viewer.css", "text/css; charset=utf-8"),
     asset!(
         "vendor/maplibre-gl/maplibre-gl.mjs",
