@@ -21,10 +21,64 @@ pub struct Catalog {
     /// Attribution shown for every layer, in addition to each layer's own.
     #[serde(default)]
     pub attribution: Option<String>,
+    /// The map's words, shown by the viewer: a subtitle under the title, notes (caveats),
+    /// credits and a text about the sources. None of them is built in.
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    #[serde(default, rename = "note")]
+    pub notes: Vec<NoteConfig>,
+    #[serde(default)]
+    pub credits: Option<String>,
+    #[serde(default)]
+    pub about_sources: Option<String>,
+    /// Groups' labels, colours and order (first listed first); groups not listed get a
+    /// colour from the palette and come after, by name.
+    #[serde(default, rename = "group")]
+    pub groups: Vec<GroupConfig>,
+    /// Style files (relative to the catalog) served beside or instead of the generated ones;
+    /// `styles/*.json` beside the catalog are served without being named.
+    #[serde(default)]
+    pub styles: Vec<Spanned<PathBuf>>,
+    /// The time slider's range (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`); default: the first and
+    /// last dated rows.
+    #[serde(default)]
+    pub time_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub time_to: Option<Spanned<String>>,
     #[serde(default, rename = "layer")]
     pub layers: Vec<Spanned<LayerConfig>>,
     #[serde(default, rename = "table")]
     pub tables: Vec<Spanned<TableConfig>>,
+}
+
+/// One `[[note]]`: a caveat or explanation shown on the map's panel.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteConfig {
+    /// A short lead in bold ("Claims, not facts.").
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    /// Shown with a warning colour.
+    #[serde(default)]
+    pub caution: bool,
+}
+
+/// One `[[group]]`: how a group the data names is shown.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The group as the data names it (compared after normalising case and punctuation).
+    pub name: String,
+    /// Other spellings in the data that mean the same group.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// What the legend and picker call it (default: the name).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// A CSS colour, `#rrggbb`.
+    #[serde(default)]
+    pub colour: Option<Spanned<String>>,
 }
 
 /// What rows of a table claim, which decides how they join.
@@ -330,6 +384,25 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             )
             .with_field("labels")
             .at_offset(text, layer.span().start));
+        }
+    }
+    for g in &catalog.groups {
+        if let Some(colour) = &g.colour {
+            let c = colour.get_ref();
+            let hex = c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+            if !hex {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "group '{}': colour '{c}' is not a #rrggbb colour (e.g. \"#4477aa\")",
+                        g.name
+                    ),
+                )
+                .with_field("colour")
+                .at_offset(text, colour.span().start));
+            }
         }
     }
     let mut table_ids = std::collections::HashSet::new();

@@ -1,8 +1,9 @@
 // What the viewer knows of the data, fetched once: the server's `/catalog`, or in static mode
-// the site's `site.json` (the archive's TileJSON). Which mode the page is in is read here too.
+// the site's `site.json`. Both carry the words, the styles on offer, the groups and the time
+// range; the viewer names no layer, group or year of its own. The page's mode is read here too.
 
 export const STATIC = document.querySelector('meta[name="borderland-mode"]')?.content === 'static';
-/** The style's vector source that filters apply to. */
+/** The style's vector source that filters apply to (every generated style names it so). */
 export const SOURCE = 'borderland';
 
 let loaded = null;
@@ -18,17 +19,4 @@ export function catalog() {
     })();
   }
   return loaded;
-}
-
-/** A layer's fields as [{name, type}], from the catalog or, in static mode, TileJSON. */
-export async function layerFields(id) {
-  const c = await catalog();
-  if (STATIC) {
-    // site.json: TileJSON vector_layers, whose fields are {name: type}.
-    const layer = (c.vector_layers || []).find((l) => l.id === id);
-    return Object.entries((layer && layer.fields) || {})
-      .map(([name, type]) => ({ name, type: String(type).toLowerCase() }));
-  }
-  const layer = (c.layers || []).find((l) => l.id === id);
-  return layer ? layer.fields : [];
 }

@@ -1,65 +1,26 @@
-// The groups the data names: the picker's options, found in the catalog's fields
-// (`presence_<group>`, `incidents_count_<group>`), and their spellings as the data writes
-// them, learned from the features as tiles load.
+// The groups the data names, as the style's metadata lists them (`borderland:groups`: slug,
+// label, colour and every spelling the data uses): the picker's options, and what a choice
+// means to the server (`group=` with every spelling) and to the browser's filters.
 
 import { $, el } from './dom.js';
-import { SOURCE, catalog, layerFields } from './catalog.js';
-import { parseClaims } from './popups.js';
 import { state } from './state.js';
 
-/** Group slugs the filters know. */
-export let groupSlugs = new Set();
-/** slug -> names as the data spells them. */
-export const groupSpellings = new Map();
+/** slug -> {slug, label, colour, names}. */
+export const groups = new Map();
 
-export const slug = (s) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
-  .split(/[^\p{L}\p{N}]+/u).filter(Boolean).join('_');
-
-/** Fill the group picker from the catalog; `onChange` runs when the reader picks one. */
-export async function buildGroupPicker(onChange) {
+/** Fill the group picker from the style's groups; `onChange` runs when the reader picks one.
+ *  With no groups the picker is hidden. */
+export function buildGroupPicker(list, onChange) {
+  groups.clear();
+  for (const g of list || []) groups.set(g.slug, g);
+  if (state.group && !groups.has(state.group)) state.group = '';
   const picker = $('group-picker');
-  const slugs = new Set();
-  try {
-    const { title } = await catalog();
-    if (title) { $('title').textContent = title; document.title = title; }
-    for (const f of await layerFields('provinces')) {
-      let m = f.name.match(/^presence_(.+)$/);
-      if (m && f.type === 'boolean') slugs.add(m[1]);
-      m = f.name.match(/^incidents_count_(.+)$/);
-      if (m) slugs.add(m[1]);
-    }
-  } catch (e) {
-    console.warn('the layer list is not available; no group list', e);
-  }
-  if (state.group) slugs.add(state.group);
-  groupSlugs = slugs;
-  for (const s of [...slugs].sort()) picker.append(el('option', { value: s }, s.replace(/_/g, ' ')));
+  picker.replaceChildren(el('option', { value: '' }, 'All groups'),
+    ...[...groups.values()].map((g) => el('option', { value: g.slug }, g.label)));
   picker.value = state.group;
-  picker.addEventListener('change', () => { state.group = picker.value; onChange(); });
+  picker.onchange = () => { state.group = picker.value; onChange(); };
+  $('groups').hidden = groups.size === 0;
 }
 
-/** Replace slug labels with the names used in the data (e.g. "al qaeda" becomes "Al-Qaeda").
- *  Returns whether a spelling was learned. */
-const names = new Map(); // slug -> name as the data spells it, learned as tiles load
-
-export function nameGroups(map) {
-  const known = [...groupSpellings.values()].reduce((n, s) => n + s.size, 0);
-  for (const f of map.querySourceFeatures(SOURCE, { sourceLayer: 'incidents' })) {
-    if (f.properties.group && !f.properties.cluster) names.set(slug(f.properties.group), f.properties.group);
-  }
-  // Label points are never filtered, so their claims name every group.
-  for (const f of map.querySourceFeatures(SOURCE, { sourceLayer: 'province_labels' })) {
-    for (const g of String(f.properties.presence_groups || '').split(';').map((s) => s.trim()).filter(Boolean)) {
-      names.set(slug(g), g);
-    }
-    for (const c of parseClaims(f.properties.incidents_claims)) if (c.group) names.set(slug(c.group), c.group);
-  }
-  for (const option of $('group-picker').options) {
-    if (option.value && names.has(option.value)) option.textContent = names.get(option.value);
-  }
-  for (const [s, name] of names) {
-    if (!groupSpellings.has(s)) groupSpellings.set(s, new Set());
-    groupSpellings.get(s).add(name);
-  }
-  return [...groupSpellings.values()].reduce((n, s) => n + s.size, 0) !== known;
-}
+/** The spellings the data uses for the chosen group (the server's `group=` takes them all). */
+export const chosenNames = () => (state.group && groups.has(state.group) ? groups.get(state.group).names : []);

@@ -1,7 +1,10 @@
 // The legend, read from the style: each layer with `metadata["borderland:legend"]` gets a
-// title and swatches made from its paint (step classes, match categories, plain colours).
+// title and swatches made from its paint (step classes, match categories, plain colours),
+// group names as the data's groups label them, and what the classes are
+// (`borderland:classes`).
 
 import { $, el } from './dom.js';
+import { groups } from './groups.js';
 
 const isColour = (v) => typeof v === 'string';
 
@@ -30,15 +33,21 @@ function legendFor(layer) {
   } else if (layer.type === 'circle') {
     const c = paint['circle-color'];
     if (Array.isArray(c) && c[0] === 'match') {
-      for (let i = 2; i < c.length - 1; i += 2) items.push({ kind: 'circle', colour: c[i + 1], text: String(c[i]) });
-      items.push({ kind: 'circle', colour: c[c.length - 1], text: 'other groups' });
-    }
+      for (let i = 2; i < c.length - 1; i += 2) {
+        const names = Array.isArray(c[i]) ? c[i] : [c[i]];
+        const g = [...groups.values()].find((x) => names.some((n) => x.names.includes(n)));
+        items.push({ kind: 'circle', colour: c[i + 1], text: g ? g.label : names.join(', ') });
+      }
+      items.push({ kind: 'circle', colour: c[c.length - 1], text: 'other or no group' });
+    } else if (isColour(c)) items.push({ kind: 'circle', colour: c, text: '' });
     if (JSON.stringify(paint['circle-radius'] || '').includes('fatalities')) {
       items.push({ kind: 'text', colour: '', text: 'Larger circles: more fatalities reported (none stated: smallest). Numbers: several incidents grouped at this zoom.' });
     }
   } else if (layer.type === 'symbol') {
     items.push({ kind: 'text', colour: '', text: 'Aa  (label)' });
   }
+  const classes = layer.metadata['borderland:classes'];
+  if (classes) items.push({ kind: 'text', colour: '', text: classes });
   return { title, items };
 }
 

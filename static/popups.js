@@ -1,9 +1,9 @@
-// Popups: a click on an incident or a province shows its attributes and, for every claim, the
-// source, citation, link and report date.
+// Popups: a click on a point, a line or an area shows its attributes and, for every claim,
+// the source, citation, link and report date. What a layer is comes from its style metadata
+// (`borderland:role`, `borderland:events`, `borderland:presence`, `borderland:name`).
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { el } from './dom.js';
-import { STATIC } from './catalog.js';
 import { state } from './state.js';
 
 /** A `*_claims` attribute (JSON text) as a list; anything else as none. */
@@ -33,20 +33,42 @@ function dl(rows) {
     .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))]));
 }
 
-function provincePopup(p) {
-  const presence = parseClaims(p.presence_claims), incidents = parseClaims(p.incidents_claims);
+/** Attributes a reader can use: not the joined ones (shown as counts and claims) and not
+ *  the machine ones (days since 1970, JSON claims). */
+function ownRows(p, prefixes, nameField) {
+  return Object.entries(p)
+    .filter(([k]) => k !== nameField && !prefixes.some((x) => k.startsWith(`${x}_`)))
+    .filter(([k, v]) => !k.endsWith('_days') && !k.endsWith('_claims') && typeof v !== 'object')
+    .slice(0, 12);
+}
+
+/** An area (a polygon with claims joined): its attributes, its counts under the current
+ *  filters and every claim with its source. */
+function areaPopup(f, meta) {
+  const p = f.properties, st = f.state || {};
+  const ev = meta['borderland:events'], pr = meta['borderland:presence'], nameField = meta['borderland:name'];
+  const prefixes = [ev, pr].filter(Boolean);
+  const count = (k) => (st[k] !== undefined ? st[k] : p[k]);
+  const rows = ownRows(p, prefixes, nameField);
+  if (ev) {
+    rows.push(['Incidents', `${count(`${ev}_count`) ?? 0}${state.window ? ' in the time window' : ''}`]);
+    rows.push(['Fatalities', count(`${ev}_fatalities`)]);
+    if (!state.window) rows.push(['Undated incidents', p[`${ev}_undated`]]);
+  }
+  if (pr) rows.push(['Groups reported', p[`${pr}_groups`] || 'none in these sources']);
   return el('div', { class: 'popup' },
-    el('h3', {}, `${p.name} (${p.country})`),
-    dl([
-      ['Code', p.iso_3166_2],
-      ['Incidents', `${p.incidents_count ?? 0}${STATIC ? ' (all dates and groups)' : state.window ? ' in the time window' : ''}`],
-      ['Fatalities', p.incidents_fatalities],
-      ['Undated incidents', state.window ? null : p.incidents_undated],
-      ['Groups reported', p.presence_groups || 'none in these sources'],
-    ]),
-    presence.map((c) => claimBlock(c, 'Reported presence')),
-    incidents.map((c) => claimBlock(c, 'Reported incident')),
-    el('p', { class: 'small' }, `Boundary: ${p.source || 'not stated'}`));
+    el('h3', {}, String(p[nameField] ?? 'Area')),
+    dl(rows),
+    pr ? parseClaims(p[`${pr}_claims`]).map((c) => claimBlock(c, 'Reported presence')) : [],
+    ev ? parseClaims(p[`${ev}_claims`]).map((c) => claimBlock(c, 'Reported incident')) : []);
+}
+
+/** Any other feature: its attributes. */
+function featurePopup(f, meta) {
+  const nameField = meta['borderland:name'];
+  return el('div', { class: 'popup' },
+    el('h3', {}, String(f.properties[nameField] ?? meta['borderland:title'] ?? 'Feature')),
+    dl(ownRows(f.properties, [], nameField)));
 }
 
 function incidentPopup(p) {
@@ -56,20 +78,26 @@ function incidentPopup(p) {
     claimBlock(p, 'Claim'));
 }
 
-/** The popup for a click on the map, if the click hit a point or a polygon. */
+const role = (l) => (l.metadata || {})['borderland:role'];
+
+/** The popup for a click on the map: a point first, then a line, then an area. */
 export function showPopup(map, e) {
-  const layers = map.getStyle().layers;
-  const ids = (pred) => layers.filter(pred).map((l) => l.id).filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
-  const points = map.queryRenderedFeatures(e.point, { layers: ids((l) => l['source-layer'] === 'incidents' && l.type === 'circle') });
+  const layers = map.getStyle().layers.filter((l) => l.source && map.getLayoutProperty(l.id, 'visibility') !== 'none');
+  const at = (pred) => {
+    const ids = layers.filter(pred).map((l) => l.id);
+    return ids.length ? map.queryRenderedFeatures(e.point, { layers: ids }) : [];
+  };
+  const metaOf = (f) => (layers.find((l) => l.id === f.layer.id) || {}).metadata || {};
   let content = null;
-  if (points.length) {
-    const p = points[0].properties;
-    if (p.cluster) {
-      content = el('div', { class: 'popup' }, el('h3', {}, `${p.point_count} incidents`), 'Zoom in to see each one and its source.');
-    } else content = incidentPopup(p);
-  } else {
-    const polys = map.queryRenderedFeatures(e.point, { layers: ids((l) => l['source-layer'] === 'provinces' && l.type === 'fill') });
-    if (polys.length) content = provincePopup(polys[0].properties);
-  }
+  const [point] = at((l) => l.type === 'circle');
+  const [line] = point ? [] : at((l) => l.type === 'line' && role(l) === 'lines');
+  const [area] = point || line ? [] : at((l) => l.type === 'fill');
+  if (point && metaOf(point)['borderland:role'] === 'events') {
+    const p = point.properties;
+    content = p.cluster
+      ? el('div', { class: 'popup' }, el('h3', {}, `${p.point_count} incidents`), 'Zoom in to see each one and its source.')
+      : incidentPopup(p);
+  } else if (point || line) content = featurePopup(point || line, metaOf(point || line));
+  else if (area) content = areaPopup(area, metaOf(area));
   if (content) new maplibregl.Popup({ maxWidth: '360px' }).setLngLat(e.lngLat).setDOMContent(content).addTo(map);
 }

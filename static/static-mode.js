@@ -1,12 +1,15 @@
 // Static mode (the page `borderland export --site` writes): no server runs, so tiles come from
-// one PMTiles archive and the group and time filters become MapLibre layer filters and paint
-// expressions evaluated in the browser.
+// one PMTiles archive and the group and time filters run in the browser: points by MapLibre
+// filters on their dates and group; area counts recomputed from the dated rows the site ships
+// (`events.json`) and given to the map as feature state, so the same view, group and window
+// draw the same map as the server.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { $, el } from './dom.js';
 import { windowDays } from './months.js';
 import { state } from './state.js';
-import { groupSlugs, groupSpellings } from './groups.js';
+import { SOURCE } from './catalog.js';
+import { chosenNames, groups } from './groups.js';
 
 /** Reads the archive with range requests, or whole when the host ignores Range (as
  *  `python3 -m http.server` and some static hosts do): the first read finds out which. */
@@ -40,6 +43,7 @@ const loadScript = (src) => new Promise((resolve, reject) => {
 let pmtilesProtocol = null;
 let baseLayers = []; // the style's layers as written, before client filters
 let map = null;
+let events = null; // events.json: per area layer, each feature's dated rows
 
 /** Show the static note and register the `pmtiles://` protocol. */
 export async function startStatic() {
@@ -47,6 +51,9 @@ export async function startStatic() {
   const link = $('catalog-link');
   link.href = 'site.json';
   link.textContent = 'site.json';
+  const res = await fetch('events.json');
+  if (!res.ok) throw new Error(`events.json: HTTP ${res.status}`);
+  events = await res.json();
   await loadScript('static/vendor/pmtiles/pmtiles.js');
   // metadata: the archive's TileJSON (attribution, vector_layers), not only its header.
   pmtilesProtocol = new window.pmtiles.Protocol({ metadata: true });
@@ -89,51 +96,72 @@ function overlaps(start, end, w) {
     ['<=', first, w.to]];
 }
 
-/** Incidents (points and clusters) in the window and of the group: clusters carry their
- *  date range and one group, or "several groups", which a group choice hides. */
-function incidentFilter(base) {
+/** Points (and clusters) in the window and of the group: clusters carry their date range and
+ *  one group, or "several groups", which a group choice hides. */
+function pointFilter(base) {
   const parts = base ? [base] : [];
   const w = windowDays(state.window);
   if (w) parts.push(overlaps('date_days', 'date_end_days', w));
-  if (state.group) {
-    const names = [...(groupSpellings.get(state.group) || []), state.group];
-    parts.push(['in', ['to-string', ['get', 'group']], ['literal', names]]);
-  }
+  const names = chosenNames();
+  if (names.length) parts.push(['in', ['to-string', ['get', 'group']], ['literal', names]]);
   return parts.length === 0 ? null : parts.length === 1 ? parts[0] : ['all', ...parts];
 }
 
-/** Province and country expressions with the filters applied to their joined attributes:
- *  incident counts by group (`incidents_count_<group>`), zero outside the window (by
- *  `incidents_first_days`..`incidents_last_days`), presence by `presence_<group>`. */
-function substitute(expr) {
+/** Area expressions with the filters applied: `{events}_count` read from the feature state
+ *  (recomputed here for the window and group), presence of the chosen group only. */
+function substitute(expr, meta) {
   if (!Array.isArray(expr) || expr[0] === 'literal') return expr;
   if (expr[0] === 'get' && expr.length === 2 && typeof expr[1] === 'string') {
     const name = expr[1];
-    if (name === 'incidents_count') {
-      const count = ['coalesce', ['get', state.group ? `incidents_count_${state.group}` : 'incidents_count'], 0];
-      const w = windowDays(state.window);
-      return w ? ['case', overlaps('incidents_first_days', 'incidents_last_days', w), count, 0] : count;
-    }
-    if (!state.group) return expr;
-    if (name === 'presence_count') return ['case', ['==', ['get', `presence_${state.group}`], true], 1, 0];
-    const m = name.match(/^presence_(.+)$/);
-    if (m && groupSlugs.has(m[1]) && m[1] !== state.group) return false;
-    return expr;
+    const ev = meta['borderland:events'], pr = meta['borderland:presence'];
+    if (ev && name === `${ev}_count`) return ['coalesce', ['feature-state', name], ['get', name]];
+    const g = state.group && groups.get(state.group);
+    if (!pr || !g) return expr;
+    const chosen = ['any', ...g.keys.map((k) => ['==', ['get', `${pr}_${k}`], true])];
+    if (name === `${pr}_count`) return ['case', chosen, 1, 0];
+    // Another group's flag: the server's group filter leaves only the chosen group's claims.
+    const other = [...groups.values()].some((o) => o !== g && o.keys.some((k) => name === `${pr}_${k}`));
+    return other ? false : expr;
   }
-  return expr.map(substitute);
+  return expr.map((e) => substitute(e, meta));
 }
 
 /** One layer of the style with the client filters applied: its filter and paint. */
 function clientLayer(layer) {
-  if (layer['source-layer'] === 'incidents') return { filter: incidentFilter(layer.filter), paint: layer.paint };
+  const meta = layer.metadata || {};
+  if (meta['borderland:role'] === 'events') return { filter: pointFilter(layer.filter), paint: layer.paint };
   const paint = {};
-  for (const [k, v] of Object.entries(layer.paint || {})) paint[k] = substitute(v);
-  return { filter: layer.filter === undefined ? undefined : substitute(layer.filter), paint };
+  for (const [k, v] of Object.entries(layer.paint || {})) paint[k] = substitute(v, meta);
+  return { filter: layer.filter === undefined ? undefined : substitute(layer.filter, meta), paint };
+}
+
+/** Each area's count of rows in the window and of the group, as the server counts them:
+ *  a row counts when its date span overlaps the window (undated rows only with no window). */
+export function recount() {
+  if (!map || !events) return;
+  const w = windowDays(state.window);
+  const names = new Set(chosenNames());
+  for (const layer of events.layers) {
+    for (const [id, rows] of layer.features) {
+      let n = 0, dead = null;
+      for (const [first, last, g, fatalities] of rows) {
+        if (names.size && !names.has(layer.names[g])) continue;
+        if (w && (first === null || last < w.from || first > w.to)) continue;
+        n += 1;
+        if (fatalities !== null) dead = (dead || 0) + fatalities;
+      }
+      const counts = { [`${layer.prefix}_count`]: n, [`${layer.prefix}_fatalities`]: dead };
+      for (const sourceLayer of [layer.layer, layer.labels].filter(Boolean)) {
+        map.setFeatureState({ source: SOURCE, sourceLayer, id }, counts);
+      }
+    }
+  }
 }
 
 /** Apply the current group and window to every layer of the map's style. */
 export function applyClientFilters() {
   if (!map) return;
+  recount();
   for (const layer of baseLayers) {
     if (!layer.source || !map.getLayer(layer.id)) continue;
     const { filter, paint } = clientLayer(layer);

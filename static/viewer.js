@@ -1,29 +1,43 @@
 // The borderland viewer's entry point: a styled map with layer toggles, a legend read from the
 // style, popups that cite each claim's source, and group/time filters. Each concern is its own
-// module (state and hash, catalog, filters, groups, layers, legend, popups, embed, static mode);
-// this file only wires them together in order.
+// module (state and hash, catalog, words, filters, groups, layers, legend, popups, embed,
+// static mode); this file only wires them together in order. Nothing here names a layer, a
+// group or a year: the catalog and the style's metadata do.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
-import { $ } from './dom.js';
-import { STATIC } from './catalog.js';
+import { $, el } from './dom.js';
+import { STATIC, catalog } from './catalog.js';
 import { setupEmbed } from './embed.js';
 import { applyFilters, attachFilterMap, setupTime } from './filters.js';
-import { buildGroupPicker, nameGroups } from './groups.js';
+import { buildGroupPicker } from './groups.js';
 import { buildLayerList } from './layers.js';
 import { buildLegend } from './legend.js';
 import { showPopup } from './popups.js';
 import { attachMap, readHash, state, writeHash } from './state.js';
 import { applyClientFilters, attachStaticMap, startStatic } from './static-mode.js';
-import { STYLES, fetchStyle, switchStyle } from './style.js';
+import { fetchStyle, styleData, switchStyle } from './style.js';
+import { showWords } from './words.js';
+
+/** The filters for a style's groups and time range. */
+function setupFilters(style) {
+  const { groups, time } = styleData(style);
+  buildGroupPicker(groups, applyFilters);
+  setupTime(time);
+}
 
 async function start() {
-  readHash(STYLES);
+  const data = await catalog();
+  showWords(data.words);
+  const styles = data.styles || [];
+  readHash(styles.map((s) => s.name));
+  if (!styles.some((s) => s.name === state.style) && styles.length) state.style = styles[0].name;
   if (STATIC) await startStatic();
   if (state.embed) document.body.classList.add('embed');
-  setupTime();
+  const picker = $('style-picker');
+  picker.replaceChildren(...styles.map((s) => el('option', { value: s.name }, s.title)));
+  picker.value = state.style;
   setupEmbed();
-  const groups = buildGroupPicker(applyFilters);
-  const style = await fetchStyle(state.style);
+  const style = await fetchStyle(state.style, setupFilters);
   const map = new maplibregl.Map({
     container: 'map',
     style,
@@ -33,23 +47,23 @@ async function start() {
   attachMap(map);
   attachFilterMap(map);
   attachStaticMap(map);
-  $('style-picker').value = state.style;
-  $('style-picker').addEventListener('change', (e) => switchStyle(map, e.target.value));
+  picker.addEventListener('change', (e) => switchStyle(map, e.target.value, setupFilters, () => {
+    if (STATIC) applyClientFilters();
+  }));
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'top-left'); // the full attribution fills the bottom
   map.on('moveend', writeHash);
   map.on('click', (e) => showPopup(map, e));
-  map.once('load', () => { buildLayerList(map); buildLegend(map); });
-  map.on('idle', () => {
-    groups.then(() => {
-      // A group chosen before its spelling was known filters incidents by name only from now.
-      if (nameGroups(map) && STATIC && state.group) applyClientFilters();
-    });
+  map.once('load', () => {
+    buildLayerList(map);
+    buildLegend(map);
+    if (STATIC) applyClientFilters();
   });
   window.borderland = { map, state, maplibregl };
 }
 
 start().catch((e) => {
   $('time-status').textContent = `The map could not start: ${e.message}`;
+  $('time').hidden = false;
   throw e;
 });
