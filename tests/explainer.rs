@@ -160,13 +160,16 @@ fn generated_styles_follow_the_fixture_groups_counts_and_layers() {
         .iter()
         .find(|l| l["id"] == "districts-incidents")
         .unwrap();
-    // Counts 2, 3 and 3 over all dates (one undated row in Cedar Reach): one class a count.
+    // Counts 2, 3 and 3 over all dates (one undated row in Cedar Reach): zero, then 1 (which
+    // a window can give), then one class a count.
     assert_eq!(
         fill["paint"]["fill-color"],
         serde_json::json!([
             "step",
             ["coalesce", ["get", "reports_count"], 0],
             "#f7f7f7",
+            1,
+            "#fc8d59",
             2,
             "#e34a33",
             3,
@@ -177,7 +180,7 @@ fn generated_styles_follow_the_fixture_groups_counts_and_layers() {
         fill["metadata"]["borderland:classes"]
             .as_str()
             .unwrap()
-            .contains("One class per count")
+            .contains("one class per count")
     );
 
     // Adding a group keeps the others' colours.
@@ -256,12 +259,14 @@ fn a_catalog_with_other_layers_groups_and_words_drives_the_viewer() {
         "distinct colours: {}",
         r["legendCircles"]
     );
-    assert!(
-        r["legend"]
-            .as_str()
-            .unwrap()
-            .contains("One class per count")
-    );
+    let legend = r["legend"].as_str().unwrap();
+    assert!(legend.contains("one class per count"), "{legend}");
+    for class in ["0", "1", "2", "3 or more"] {
+        assert!(
+            legend.lines().any(|l| l.trim() == class),
+            "class {class:?} in {legend}"
+        );
+    }
     assert_eq!(r["timeVisible"], true);
     assert_eq!(r["styles"], serde_json::json!(["explainer", "presence"]));
     for layer in ["districts", "district_points", "rivers", "reports"] {

@@ -158,35 +158,43 @@ fn keys_of(names: &[String]) -> Vec<String> {
     keys
 }
 
-/// Class lower bounds for counts: every distinct count when there are few, otherwise the
-/// quartiles of the non-zero counts (so each class holds about as many areas).
-pub fn class_breaks(counts: &[i64]) -> Vec<i64> {
+/// Class lower bounds for counts, the first always 1 so that zero (which any time window
+/// can give) is a class of its own: every distinct count when there are few, otherwise the
+/// quantiles of the non-zero counts (so each class holds about as many areas). The flag says
+/// which.
+pub fn class_breaks(counts: &[i64]) -> (Vec<i64>, bool) {
     let mut positive: Vec<i64> = counts.iter().copied().filter(|&c| c > 0).collect();
     positive.sort_unstable();
     let mut distinct = positive.clone();
     distinct.dedup();
-    if distinct.len() < CLASS_COLOURS.len() {
-        return distinct;
+    let room = CLASS_COLOURS.len() - 1 - usize::from(distinct.first().is_some_and(|&c| c > 1));
+    let (mut breaks, each) = if distinct.len() <= room {
+        (distinct, true)
+    } else {
+        let mut q: Vec<i64> = (0..room)
+            .map(|k| positive[k * positive.len() / room])
+            .collect();
+        q.dedup();
+        (q, false)
+    };
+    if breaks.first().is_some_and(|&c| c > 1) {
+        breaks.insert(0, 1);
     }
-    let classes = CLASS_COLOURS.len() - 1;
-    let mut breaks: Vec<i64> = (0..classes)
-        .map(|k| positive[k * positive.len() / classes])
-        .collect();
-    breaks.dedup();
-    breaks
+    (breaks, each)
 }
 
 /// What the classes are, in words, for the legend.
-fn classes_text(breaks: &[i64], areas: &str) -> String {
+fn classes_text(breaks: &[i64], each: bool, areas: &str) -> String {
     if breaks.is_empty() {
         return format!("No {areas} has a reported incident.");
     }
-    let distinct = breaks.windows(2).all(|w| w[1] == w[0] + 1);
-    if distinct {
-        format!("One class per count of reported incidents among the {areas}, over all dates.")
+    if each {
+        format!(
+            "Classes: no incident, then one class per count that the {areas} have over all dates."
+        )
     } else {
         format!(
-            "Classes split the {areas} with at least one reported incident (over all dates) into groups of about equal size."
+            "Classes: no incident, then the {areas} with at least one incident over all dates split into groups of about equal size."
         )
     }
 }
@@ -387,11 +395,11 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
             match (kind, events, presence) {
                 (Kind::Explainer, Some(e), _) => {
                     let count = format!("{}_count", e.prefix);
-                    let breaks = class_breaks(&int_values(layer, &count));
+                    let (breaks, each) = class_breaks(&int_values(layer, &count));
                     let mut x = extra.clone();
                     x.push((
                         "borderland:classes",
-                        json!(classes_text(&breaks, &title.to_lowercase())),
+                        json!(classes_text(&breaks, each, &title.to_lowercase())),
                     ));
                     fills.push(json!({
                         "id": format!("{id}-incidents"), "type": "fill", "source": "borderland",
@@ -713,11 +721,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn few_counts_get_a_class_each_and_many_get_quartiles() {
-        assert_eq!(class_breaks(&[0, 0, 3, 1, 3]), vec![1, 3]);
-        assert_eq!(class_breaks(&[0, 0]), Vec::<i64>::new());
+    fn few_counts_get_a_class_each_and_many_get_quantiles_with_zero_apart() {
+        assert_eq!(class_breaks(&[0, 0, 3, 1, 3]), (vec![1, 3], true));
+        assert_eq!(class_breaks(&[0, 2, 3, 3]), (vec![1, 2, 3], true));
+        assert_eq!(class_breaks(&[0, 0]), (Vec::<i64>::new(), true));
         let many: Vec<i64> = (1..=100).collect();
-        assert_eq!(class_breaks(&many), vec![1, 21, 41, 61, 81]);
+        assert_eq!(class_breaks(&many), (vec![1, 21, 41, 61, 81], false));
+        let high: Vec<i64> = (10..=109).collect();
+        assert_eq!(class_breaks(&high), (vec![1, 10, 35, 60, 85], false));
     }
 
     #[test]
