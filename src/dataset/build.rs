@@ -10,7 +10,7 @@ use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
 use crate::source::archive::{Archive, ArchiveFormat};
-use crate::source::claims::Claims;
+use crate::source::claims::{Claims, GroupNames};
 use crate::source::{self, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
@@ -46,6 +46,7 @@ impl Dataset {
             err
         };
 
+        let groups = GroupNames::new(&catalog.groups);
         let mut tables: Vec<Arc<Claims>> = Vec::new();
         for spanned in &catalog.tables {
             let cfg = spanned.get_ref();
@@ -53,9 +54,9 @@ impl Dataset {
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match load_claims(cfg, &file, &bytes) {
+                    match load_claims(cfg, &file, &bytes, &groups) {
                         Ok(c) => tables.push(Arc::new(c)),
-                        Err(e) => errors.push(e),
+                        Err(e) => errors.extend(e.0),
                     }
                 }
                 Err(e) => errors.push(missing(&file, e, "table", &cfg.id, cfg.file.span().start)),
@@ -105,13 +106,18 @@ impl Dataset {
                 .labels
                 .as_ref()
                 .map(|id| super::labels::label_layer(cfg, &layer, id));
-            layers.push(Arc::new(layer));
+            layers.push(layer);
             match labels {
-                Some(Ok(l)) => layers.push(Arc::new(l)),
+                Some(Ok(l)) => layers.push(l),
                 Some(Err(e)) => errors.push(e),
                 None => {}
             }
         }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        annotate_placements(&mut layers);
+        let layers: Vec<Arc<Layer>> = layers.into_iter().map(Arc::new).collect();
         let groups = styles::groups(&layers, &catalog.groups);
         let time = match time_range(&tables, &catalog, path, &text) {
             Ok(t) => t,
@@ -143,6 +149,10 @@ impl Dataset {
             return Err(LoadErrors(errors));
         }
         let words = Words::from_catalog(&catalog);
+        let inferred = tables
+            .iter()
+            .flat_map(|t| t.inferred.iter().map(|l| format!("{}: {l}", t.table.file)))
+            .collect();
         let dataset = Dataset {
             title: catalog.title,
             description: catalog.description,
@@ -156,64 +166,59 @@ impl Dataset {
             time,
             styles: served,
             views: Default::default(),
+            inferred,
+            intake: None,
         };
         dataset.log_problems();
         Ok(dataset)
     }
+}
 
-    /// Serve files directly, one layer per file, named after the file.
-    pub fn from_files(files: &[PathBuf]) -> Result<Dataset, LoadErrors> {
-        let mut hasher = ContentHash::default();
-        let mut layers: Vec<Arc<Layer>> = Vec::new();
-        let mut errors = Vec::new();
-        for file in files {
-            let mut cfg = LayerConfig::for_file(file);
-            let base = cfg.id.clone();
-            let mut n = 2;
-            while layers.iter().any(|l| l.id == cfg.id) {
-                cfg.id = format!("{base}_{n}");
-                n += 1;
-            }
-            if ArchiveFormat::of_path(file).is_some() {
-                match archive_layer(&cfg, file, &mut hasher) {
-                    Ok(layer) => layers.push(Arc::new(layer)),
-                    Err(e) => errors.push(e),
-                }
+/// Point layers made from a table whose rows name a place and give coordinates that
+/// disagree (see `join::PlaceConflict`) carry both: `counted_in` (where the row is counted)
+/// and `area_at_point` (the feature its point falls in), beside `area` as the row states it.
+pub fn annotate_placements(layers: &mut [Layer]) {
+    /// Per row: where it is counted and where its point falls, by feature name.
+    type Names = Vec<Option<String>>;
+    let mut found: Vec<(String, Names, Names)> = Vec::new();
+    for layer in layers.iter() {
+        for join in &layer.joins {
+            if join.report.place_conflicts.is_empty() {
                 continue;
             }
-            match std::fs::read(file) {
-                Ok(bytes) => {
-                    hasher.add(&bytes);
-                    match build_layer(&cfg, file, bytes) {
-                        Ok(layer) => layers.push(Arc::new(layer)),
-                        Err(e) => errors.push(e),
-                    }
-                }
-                Err(e) => errors.push(LoadError::io(file, e)),
+            let name = |f: Option<u32>| f.map(|f| join.feature_names[f as usize].clone());
+            found.push((
+                join.claims.id.clone(),
+                join.placements.iter().map(|p| name(p.counted)).collect(),
+                join.placements.iter().map(|p| name(p.at_point)).collect(),
+            ));
+        }
+    }
+    for (table, counted, at_point) in found {
+        for layer in layers.iter_mut() {
+            let Some(rows) = &layer.rows else { continue };
+            if rows.claims.id != table || layer.field_index("counted_in").is_some() {
+                continue;
             }
+            let row_of: Vec<usize> = rows.row_of_feature.iter().map(|&r| r as usize).collect();
+            let text = |v: &Option<String>| match v {
+                Some(s) => Value::String(s.as_str().into()),
+                None => Value::Null,
+            };
+            for (feature, r) in layer.features.iter_mut().zip(&row_of) {
+                let mut props = std::mem::take(&mut feature.props).into_vec();
+                props.push(text(&counted[*r]));
+                props.push(text(&at_point[*r]));
+                feature.props = props.into_boxed_slice();
+            }
+            for name in ["counted_in", "area_at_point"] {
+                layer.fields.push(Field {
+                    name: name.into(),
+                    kind: FieldType::String,
+                });
+            }
+            layer.base_fields = layer.fields.len();
         }
-        if !errors.is_empty() {
-            return Err(LoadErrors(errors));
-        }
-        let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
-        let words = Words::for_files(&ids);
-        let styles = styles::generated(&layers, &[], None);
-        let dataset = Dataset {
-            title: "borderland".into(),
-            description: String::new(),
-            attribution: None,
-            layers,
-            version: hasher.finish(),
-            origin: Origin::Files(files.to_vec()),
-            tables: Vec::new(),
-            words,
-            groups: Vec::new(),
-            time: None,
-            styles,
-            views: Default::default(),
-        };
-        dataset.log_problems();
-        Ok(dataset)
     }
 }
 
@@ -468,12 +473,7 @@ fn time_range(
         let (y, m, dd) = civil_from_days(d);
         format!("{y:04}-{m:02}-{dd:02}")
     };
-    let spans = tables
-        .iter()
-        .filter(|t| t.kind == TableKind::Events)
-        .flat_map(|t| t.rows.iter().filter_map(|r| r.date));
-    let mut first = spans.clone().map(|s| s.first).min();
-    let mut last = spans.map(|s| s.last).max();
+    let (mut first, mut last) = dated_days(tables);
     let parsed = |field: &str, v: &toml::Spanned<String>| {
         date::parse(v.get_ref()).map_err(|e| {
             LoadError::new(path, format!("{field} '{}': {e}", v.get_ref()))
@@ -491,4 +491,28 @@ fn time_range(
         (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
         _ => None,
     })
+}
+
+/// The first and last days of the dated event rows.
+fn dated_days(tables: &[Arc<Claims>]) -> (Option<i32>, Option<i32>) {
+    let spans = tables
+        .iter()
+        .filter(|t| t.kind == TableKind::Events)
+        .flat_map(|t| t.rows.iter().filter_map(|r| r.date));
+    (
+        spans.clone().map(|s| s.first).min(),
+        spans.map(|s| s.last).max(),
+    )
+}
+
+/// The time slider's range of data with no catalog: its first and last dated rows.
+pub fn data_time(tables: &[Arc<Claims>]) -> Option<[String; 2]> {
+    let day = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    match dated_days(tables) {
+        (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
+        _ => None,
+    }
 }

@@ -98,6 +98,9 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
                 .collect(),
             groups: j.groups.clone(),
             report: j.report.clone(),
+            // Rows are placed in the polygons' features, named as the polygons name them.
+            placements: j.placements.clone(),
+            feature_names: j.feature_names.clone(),
         })
         .collect();
     Ok(labels)
