@@ -374,7 +374,7 @@ fn an_edited_style_file_shows_after_reload_and_a_broken_one_keeps_the_last_good(
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
-    assert!(text.contains("explainer.json line 2"), "{text}");
+    assert!(text.contains("explainer.json:2:"), "file:line:col: {text}");
 
     // A style that draws a layer the data does not have is refused, naming both.
     std::fs::write(
