@@ -212,7 +212,9 @@ impl DateFormat {
                 digits_first && t.iter().any(|b| matches!(b, b'/' | b'-' | b'.'))
             }
             DateFormat::Written => t.iter().any(u8::is_ascii_alphabetic),
-            DateFormat::Serial => digits_first && t.iter().all(|b| b.is_ascii_digit() || *b == b'.'),
+            DateFormat::Serial => {
+                digits_first && t.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+            }
         }
     }
 
