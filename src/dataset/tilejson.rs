@@ -88,10 +88,18 @@ pub fn build(
     let minzoom = layers.iter().map(|l| l.minzoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|l| l.maxzoom).max().unwrap_or(14);
     let bounds = lonlat_bounds(&bbox);
-    let center = unproject([
-        (bbox.min_x + bbox.max_x) / 2.0,
-        (bbox.min_y + bbox.max_y) / 2.0,
-    ]);
+    // An empty layer has the whole world as bounds and its centre as centre (never null).
+    let (center, center_zoom) = if bbox.is_empty() {
+        ([0.0, 0.0], minzoom)
+    } else {
+        (
+            unproject([
+                (bbox.min_x + bbox.max_x) / 2.0,
+                (bbox.min_y + bbox.max_y) / 2.0,
+            ]),
+            fit_zoom(&bbox, minzoom, maxzoom),
+        )
+    };
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let name: Vec<&str> = layers.iter().map(|l| l.title.as_str()).collect();
     let description: Vec<&str> = layers
@@ -110,7 +118,7 @@ pub fn build(
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds.map(round),
-        "center": [round(center[0]), round(center[1]), fit_zoom(&bbox, minzoom, maxzoom)],
+        "center": [round(center[0]), round(center[1]), center_zoom],
         "vector_layers": layers.iter().flat_map(|l| vector_layers(l)).collect::<Vec<_>>(),
     })
 }

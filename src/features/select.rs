@@ -8,7 +8,7 @@ use crate::dataset::{Dataset, FilteredLayer, Layer};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, PieceIndex, Shapes};
 use crate::join::filter::Filter;
-use crate::value::{FieldType, Value};
+use crate::value::{FieldType, Value, value_text};
 
 /// `[west, south, east, north]` in degrees; west > east crosses the antimeridian.
 pub type LonLatBox = [f64; 4];
@@ -48,7 +48,7 @@ impl Selection {
 /// booleans). The error says what was expected.
 pub fn parse_value(kind: FieldType, text: &str) -> Result<Value, String> {
     match kind {
-        FieldType::String => Ok(Value::String(text.into())),
+        FieldType::String | FieldType::Mixed => Ok(Value::String(text.into())),
         FieldType::Integer => text
             .trim()
             .parse::<i64>()
@@ -75,6 +75,8 @@ fn equal(have: &Value, want: &Value) -> bool {
     match (have, want) {
         (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => *a as f64 == *b,
         (Value::Null, _) | (_, Value::Null) => false,
+        // A mixed field is queried with text: "1" matches the number 1 and the text "1".
+        (a, Value::String(b)) if !matches!(a, Value::String(_)) => value_text(a) == **b,
         (a, b) => a == b,
     }
 }

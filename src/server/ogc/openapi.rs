@@ -187,6 +187,7 @@ fn field_schema(kind: FieldType) -> Json {
         FieldType::Integer => json!({"type": "integer"}),
         FieldType::Float => json!({"type": "number"}),
         FieldType::Boolean => json!({"type": "boolean"}),
+        FieldType::Mixed => json!({"type": ["string", "number", "boolean"]}),
     }
 }
 
