@@ -365,8 +365,11 @@ use serde::Deserialize;
 /// A geometry's parts as ranges into the layer's scratch coordinates, grouped by what they
 /// are drawn as (a GeometryCollection may hold polygons, lines and points).
 struct ParsedGeometry {
-    groups: Vec<(GeomKind, Vec<(std::ops::Range<usize>, bool)>)>,
+    groups: Vec<(GeomKind, Vec<PartRange>)>,
 }
+
+/// A part's positions in the scratch array, and whether it is an exterior ring.
+type PartRange = (std::ops::Range<usize>, bool);
 
 impl ParsedGeometry {
     /// Add another geometry's parts (a collection's member), keeping one group per kind in

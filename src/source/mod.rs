@@ -110,7 +110,9 @@ impl RawLayer {
         geometry: &LonLatGeometry,
         index: usize,
     ) -> Result<(), String> {
-        let mut groups: Vec<(GeomKind, Vec<(Vec<[f64; 2]>, bool)>)> = Vec::new();
+        // Per kind: each part's projected positions, and whether it is an exterior ring.
+        type Parts = Vec<(Vec<[f64; 2]>, bool)>;
+        let mut groups: Vec<(GeomKind, Parts)> = Vec::new();
         let mut polygon_parts = Vec::new();
         for (p, polygon) in geometry.polygons.iter().enumerate() {
             for (r, ring) in polygon.iter().enumerate() {
