@@ -230,15 +230,25 @@ pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Lay
         .unwrap_or("")
         .to_ascii_lowercase();
     let raw = match ext.as_str() {
-        "geojson" | "json" => source::read_geojson_bytes(file, &bytes)?,
+        "geojson" | "json" => {
+            let raw = source::read_geojson_bytes(file, &bytes)?;
+            drop(bytes);
+            raw
+        }
+        "gpkg" => {
+            drop(bytes);
+            source::gpkg::read(file, &cfg.id)?
+        }
+        "shp" | "zip" => source::shapefile::read(file, bytes)?,
         other => {
             return Err(LoadError::new(
                 file,
-                format!("unsupported file type '.{other}' (supported: .geojson, .json)"),
+                format!(
+                    "unsupported file type '.{other}' (supported: .geojson, .json, .gpkg, .shp, .zip with a Shapefile)"
+                ),
             ));
         }
     };
-    drop(bytes);
     layer_from_raw(cfg, file, raw)
 }
 
@@ -286,55 +296,98 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         None => None,
     };
 
+    // Ids. Explicit ids (the id_property's value, else the GeoJSON `id`) come first; a
+    // feature without one, or whose id an earlier feature already took, gets its position
+    // plus one, or the next number no feature has taken, so a positional id never collides
+    // with an explicit one. A missing or repeated id_property value is a warning.
+    let mut warnings = warnings;
+    let mut warn = |w: String| {
+        if warnings.len() < source::MAX_WARNINGS {
+            warnings.push(w);
+        }
+    };
     let mut features = Vec::with_capacity(raw_features.len());
     let mut kinds = Vec::with_capacity(raw_features.len());
+    let mut explicit: Vec<Option<u64>> = Vec::with_capacity(raw_features.len());
     let mut seen_ids: HashMap<u64, usize> = HashMap::with_capacity(raw_features.len());
-    for (i, f) in raw_features.into_iter().enumerate() {
+    for f in raw_features {
         let mut props = vec![Value::Null; fields.len()].into_boxed_slice();
         for (k, v) in f.props {
             props[k as usize] = v.coerce(fields[k as usize].kind);
         }
         let id = match id_field {
             Some(k) => match &props[k] {
-                Value::Int(n) if *n >= 0 => *n as u64,
+                Value::Int(n) if *n >= 0 => Some(*n as u64),
+                Value::UInt(n) => Some(*n),
                 Value::Null => {
-                    return Err(LoadError::new(
-                        file,
-                        format!(
-                            "feature {} has no '{}', which is the layer's id_property",
-                            f.index, fields[k].name
-                        ),
-                    )
-                    .with_field(fields[k].name.clone()));
+                    warn(format!(
+                        "feature {} has no '{}', the layer's id_property; it is served with a positional id",
+                        f.index, fields[k].name
+                    ));
+                    None
                 }
-                other => text_id(&value_text(other)),
+                other => Some(text_id(&value_text(other))),
             },
             None => match &f.id {
-                Some(RawId::Int(n)) => *n,
-                Some(RawId::Text(t)) => t.parse::<u64>().unwrap_or_else(|_| text_id(t)),
-                None => i as u64 + 1,
+                Some(RawId::Int(n)) => Some(*n),
+                Some(RawId::Text(t)) => Some(t.parse::<u64>().unwrap_or_else(|_| text_id(t))),
+                None => None,
             },
         };
-        if let Some(prev) = seen_ids.insert(id, f.index) {
-            return Err(LoadError::new(
-                file,
-                format!(
-                    "features {prev} and {} have the same id {id}; ids must be unique (set id_property to a unique property)",
+        let id = match id.map(|id| (id, seen_ids.get(&id))) {
+            Some((id, Some(prev))) => {
+                let what = match id_field {
+                    Some(k) => format!("the same '{}'", fields[k].name),
+                    None => "the same id".into(),
+                };
+                warn(format!(
+                    "features {prev} and {} have {what} ({id}); the later one is served with a positional id (set id_property to a unique property)",
                     f.index
-                ),
-            ));
-        }
+                ));
+                None
+            }
+            Some((id, None)) => {
+                seen_ids.insert(id, f.index);
+                Some(id)
+            }
+            None => None,
+        };
+        explicit.push(id);
         kinds.push(f.kind);
-        features.push(Feature { id, props });
+        features.push(Feature { id: 0, props });
+    }
+    let mut next_free = 1u64;
+    for (i, (feature, id)) in features.iter_mut().zip(&explicit).enumerate() {
+        feature.id = match id {
+            Some(id) => *id,
+            None => {
+                let mut id = (i as u64 + 1).max(next_free);
+                while seen_ids.contains_key(&id) {
+                    id += 1;
+                }
+                next_free = id + 1;
+                seen_ids.insert(id, i);
+                id
+            }
+        };
     }
 
+    if let Some(split) = crate::tile::wrap::split_at_antimeridian(&shapes, &kinds) {
+        shapes = split;
+    }
     compute_importance(&mut shapes, &kinds);
     let mut bbox = BBox::EMPTY;
     for p in &shapes.pieces {
         bbox.union(&p.bbox);
     }
+    let opts = IndexOptions::default();
+    let across = crate::tile::wrap::across_antimeridian(
+        &shapes,
+        &kinds,
+        opts.buffer as f64 / opts.extent as f64,
+    );
     let shapes = Arc::new(shapes);
-    let index = TileIndex::build(&shapes, &kinds, &IndexOptions::default());
+    let index = TileIndex::build_with_copies(&shapes, &kinds, &opts, across);
     Ok(Layer {
         id: cfg.id.clone(),
         title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),

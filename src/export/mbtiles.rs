@@ -52,7 +52,8 @@ fn metadata_rows(plan: &Plan) -> Vec<(String, String)> {
             })
             .unwrap_or_default()
     };
-    let json = serde_json::json!({ "vector_layers": m["vector_layers"] });
+    let json =
+        serde_json::json!({ "vector_layers": m["vector_layers"], "tilestats": m["tilestats"] });
     vec![
         ("name".into(), text("name")),
         ("format".into(), "pbf".into()),

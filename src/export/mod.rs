@@ -198,10 +198,15 @@ pub fn metadata(
 ) -> Json {
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let bounds = lonlat_bounds(bbox).map(round);
-    let center = unproject([
-        (bbox.min_x + bbox.max_x) / 2.0,
-        (bbox.min_y + bbox.max_y) / 2.0,
-    ]);
+    // An empty export is centred on the world's centre, never on NaN.
+    let center = if bbox.is_empty() {
+        [0.0, 0.0]
+    } else {
+        unproject([
+            (bbox.min_x + bbox.max_x) / 2.0,
+            (bbox.min_y + bbox.max_y) / 2.0,
+        ])
+    };
     let vector_layers: Vec<Json> = layers
         .iter()
         .flat_map(|l| tilejson::vector_layers(l))
@@ -231,6 +236,7 @@ pub fn metadata(
         "bounds": bounds,
         "center": [round(center[0]), round(center[1]), tilejson::fit_zoom(bbox, minzoom, maxzoom)],
         "vector_layers": vector_layers,
+        "tilestats": tilejson::tilestats(layers),
     })
 }
 

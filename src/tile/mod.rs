@@ -10,6 +10,7 @@ pub mod cut;
 pub mod encode;
 pub mod index;
 pub mod simplify;
+pub mod wrap;
 
 pub use crate::geometry::{BUFFER, EXTENT, MAX_ZOOM, TileCoord, TileCoordError, tile_bbox};
 use crate::geometry::{GeomKind, Shapes};
