@@ -53,7 +53,7 @@ pub async fn style(
         .iter()
         .find(|(n, _)| *n == stem)
         .ok_or_else(unknown)?;
-    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let base = base_url(&state.options, &headers);
     let style = render_style(template, &base).map_err(|e| {
         ApiError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
