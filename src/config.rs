@@ -45,6 +45,11 @@ pub struct Catalog {
     pub layers: Vec<Spanned<LayerConfig>>,
     #[serde(default, rename = "table")]
     pub tables: Vec<Spanned<TableConfig>>,
+    /// Folders outside the catalog's own that its files may come from (relative to the
+    /// catalog, or absolute). A file anywhere else, reached by `..`, an absolute path or a
+    /// symlink, is refused, so a catalog cannot be made to publish what it should not.
+    #[serde(default)]
+    pub data_roots: Vec<String>,
     /// Armed groups as sources spell them: each `[[group]]` merges its aliases into its name
     /// in the group picker, the counts and the filters, and may set the label, colour and
     /// order (first listed first) maps use; groups not listed get a palette colour, after.
@@ -477,7 +482,60 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             }
         }
     }
+    let files = catalog
+        .layers
+        .iter()
+        .filter_map(|l| l.get_ref().file.as_ref())
+        .chain(catalog.tables.iter().map(|t| &t.get_ref().file));
+    for file in files {
+        if let Some(message) = outside_roots(path, &catalog.data_roots, file.get_ref()) {
+            return Err(LoadError::new(path, message)
+                .with_field("file")
+                .at_offset(text, file.span().start));
+        }
+    }
     Ok(catalog)
+}
+
+/// Why `file` (as the catalog at `catalog` names it) is not allowed, if it is not: it must
+/// resolve, symlinks followed, inside the catalog's folder or one of `roots`. A file that does
+/// not exist yet is judged by its path alone (its absence is reported when it is read).
+fn outside_roots(catalog: &Path, roots: &[String], file: &Path) -> Option<String> {
+    let dir = catalog.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let allowed: Vec<PathBuf> = std::iter::once(dir.to_path_buf())
+        .chain(roots.iter().map(|r| dir.join(r)))
+        .filter_map(|r| r.canonicalize().ok())
+        .collect();
+    let joined = dir.join(file);
+    let resolved = match joined.canonicalize() {
+        Ok(p) => p,
+        Err(_) => {
+            // Not there (yet): lexically, `..` and absolute paths still leave the folder.
+            let escapes = file.is_absolute()
+                || file
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir));
+            if !escapes || !roots.is_empty() {
+                return None;
+            }
+            return Some(format!(
+                "file '{}' is outside the catalog's folder; list its folder in `data_roots` to allow it",
+                file.display()
+            ));
+        }
+    };
+    if allowed.iter().any(|root| resolved.starts_with(root)) {
+        return None;
+    }
+    Some(format!(
+        "file '{}' leads outside the catalog's folder (through '..', an absolute path or a symlink); list its folder in `data_roots` to allow it",
+        file.display()
+    ))
 }
 
 impl TableConfig {

@@ -363,7 +363,7 @@ fn archive_catalog(dir: &Path, archive: &Path) -> PathBuf {
     std::fs::write(
         &catalog,
         format!(
-            "title = \"archive test\"\n\n[[layer]]\nid = \"basemap\"\nfile = {:?}\n\n[[layer]]\nid = \"border\"\nfile = {:?}\nattribution = \"Made with Natural Earth\"\n",
+            "title = \"archive test\"\ndata_roots = [\"/\"]\n\n[[layer]]\nid = \"basemap\"\nfile = {:?}\n\n[[layer]]\nid = \"border\"\nfile = {:?}\nattribution = \"Made with Natural Earth\"\n",
             archive.to_str().unwrap(),
             border.to_str().unwrap()
         ),

@@ -111,7 +111,8 @@ pub fn build(
         "tilejson": "3.0.0",
         "name": name.join(", "),
         "description": description.join(" "),
-        "version": "1.0.0",
+        // Semver with the data version as build metadata: it changes whenever the data does.
+        "version": format!("1.0.0+{}", dataset.version),
         "attribution": attribution(dataset, layers),
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{ids}/{{z}}/{{x}}/{{y}}.mvt{}", query_suffix(filter))],

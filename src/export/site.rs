@@ -10,6 +10,9 @@ use crate::assets;
 use crate::config::TableKind;
 use crate::dataset::Dataset;
 
+/// The site's description, written last; its presence marks a folder as a site export.
+const SITE_JSON: &str = "site.json";
+
 /// Where the archive goes inside the site.
 pub const ARCHIVE: &str = "tiles/borderland.pmtiles";
 
@@ -29,9 +32,15 @@ pub fn export_site(
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
     let plan = Plan::new(dataset, opts)?;
+    super::output::check_replaceable(dir, SITE_JSON)?;
+    let _lock = super::output::OutputLock::acquire(dir)?;
+    // The whole site is written to a staging folder and replaces the old one when complete,
+    // so files of an older export (or a half-written site) are never published.
+    let staged = super::output::Staged::new(dir);
+    let dir = staged.path.as_path();
     let tiles = dir.join("tiles");
     std::fs::create_dir_all(&tiles).map_err(|e| ExportError::io(&tiles, "create the folder", e))?;
-    let sink = super::sink_for(&dir.join(ARCHIVE), &plan)?;
+    let sink = super::sink_for(super::OutputKind::Pmtiles, &dir.join(ARCHIVE), &plan)?;
     let summary = super::run(dataset, &plan, sink, opts)?;
     write_viewer(dataset, dir)?;
     let m = &plan.metadata;
@@ -58,7 +67,8 @@ pub fn export_site(
     write(&dir.join("events.json"), text.as_bytes())?;
     let text =
         serde_json::to_string_pretty(&site).map_err(|e| ExportError(format!("site.json: {e}")))?;
-    write(&dir.join("site.json"), text.as_bytes())?;
+    write(&dir.join(SITE_JSON), text.as_bytes())?;
+    staged.commit_dir()?;
     Ok(summary)
 }
 

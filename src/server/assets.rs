@@ -56,7 +56,7 @@ pub async fn style(
     };
     let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
     let found = dataset.style(stem).ok_or_else(unknown)?;
-    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let base = base_url(&state.options, &headers);
     Ok(with_headers(
         axum::Json(render_style(&found.json, &base)),
         "application/json",

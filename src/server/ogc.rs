@@ -80,10 +80,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The base of every `/ogc` link for this request.
 pub fn ogc_base(state: &AppState, headers: &HeaderMap) -> String {
-    format!(
-        "{}/ogc",
-        base_url(state.options.public_url.as_deref(), headers)
-    )
+    format!("{}/ogc", base_url(&state.options, headers))
 }
 
 pub fn link(rel: &str, kind: &str, href: String, title: &str) -> Json {
@@ -143,7 +140,7 @@ pub async fn landing(
     params::check_format_only(query.as_deref(), &[])?;
     let dataset = state.dataset.load_full();
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = json!({
         "title": dataset.title,
         "description": dataset.description,
@@ -268,7 +265,7 @@ async fn collections(
     params::check_format_only(query.as_deref(), &[])?;
     let dataset = state.dataset.load_full();
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = json!({
         "links": [link("self", JSON, format!("{base}/collections"), "The collections")],
         "collections": dataset.layers.iter().map(|l| collection_json(&dataset, l, &base, &root)).collect::<Vec<_>>(),
@@ -291,7 +288,7 @@ async fn collection(
     let dataset = state.dataset.load_full();
     let layer = find_layer(&dataset, &collection_id)?;
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = collection_json(&dataset, &layer, &base, &root);
     Ok(json_response(
         body.to_string(),
