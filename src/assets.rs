@@ -44,6 +44,16 @@ pub const STATIC_FILES: &[Asset] = &[
         "text/javascript; charset=utf-8"
     ),
     asset!("vendor/pmtiles/LICENSE.txt", "text/plain; charset=utf-8"),
+    // npm `@mapbox/mapbox-gl-rtl-text`: MapLibre shapes Arabic script (joined letters,
+    // right-to-left order) only with this plugin, which its worker loads from this URL.
+    asset!(
+        "vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/mapbox-gl-rtl-text/LICENSE.md",
+        "text/markdown; charset=utf-8"
+    ),
     asset!("LICENSES.md", "text/markdown; charset=utf-8"),
 ];
 
@@ -55,9 +65,22 @@ pub const STYLES: &[(&str, &str)] = &[
     ("presence", include_str!("../styles/presence.json")),
 ];
 
-/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges
-/// (made by `examples/glyphs.rs` from `fonts/OpenSans-Regular.ttf`).
+/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges, made
+/// by `examples/glyphs.rs`: Latin from `fonts/OpenSans-Regular.ttf`, Arabic script (Dari,
+/// Pashto, Urdu) from `fonts/NotoNaskhArabic-Regular.ttf`. One stack serves both, so a
+/// label in any of the four languages renders with the styles' one `text-font`.
 pub const FONT_STACK: &str = "Open Sans Regular";
+/// The licences of the fonts the glyph ranges come from, as (file name, text).
+pub const FONT_LICENCES: &[(&str, &str)] = &[
+    (
+        "LICENSE-OpenSans.txt",
+        include_str!("../fonts/LICENSE-OpenSans.txt"),
+    ),
+    (
+        "LICENSE-NotoNaskhArabic.txt",
+        include_str!("../fonts/LICENSE-NotoNaskhArabic.txt"),
+    ),
+];
 pub const GLYPH_RANGES: &[(u32, &[u8])] = &[
     (0, include_bytes!("../fonts/open-sans-regular/0-255.pbf")),
     (
@@ -67,6 +90,32 @@ pub const GLYPH_RANGES: &[(u32, &[u8])] = &[
     (
         8192,
         include_bytes!("../fonts/open-sans-regular/8192-8447.pbf"),
+    ),
+    // Arabic (U+0600-06FF), Arabic Supplement (U+0750-077F), and the presentation forms
+    // (U+FB50-FDFF, U+FE70-FEFF) that the RTL plugin's shaping turns letters into.
+    (
+        1536,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/1536-1791.pbf"),
+    ),
+    (
+        1792,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/1792-2047.pbf"),
+    ),
+    (
+        64256,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64256-64511.pbf"),
+    ),
+    (
+        64512,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64512-64767.pbf"),
+    ),
+    (
+        64768,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64768-65023.pbf"),
+    ),
+    (
+        65024,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/65024-65279.pbf"),
     ),
 ];
 
