@@ -164,3 +164,98 @@ pub fn empty_range(stack: &str, range: &str) -> Vec<u8> {
     field(&mut out, 0x0a, &fontstack);
     out
 }
+
+/// The languages map labels can be asked for with `?lang=`: English (the data's `name`) and
+/// the three the default provinces carry as `name_fa`, `name_ps`, `name_ur`.
+pub const LABEL_LANGUAGES: &[&str] = &["en", "fa", "ps", "ur"];
+
+/// Labels in `lang`: every symbol layer's `text-field` becomes
+/// `["coalesce", ["get", "name_<lang>"], <original>]`, so a feature without a name in that
+/// language keeps its usual label. Works on any style; `en` (or an unknown layer shape)
+/// leaves the style as it is. Legacy `"{token}"` strings are turned into expressions first,
+/// as `coalesce` does not expand tokens.
+pub fn localize_style(style: &mut serde_json::Value, lang: &str) {
+    use serde_json::{Value, json};
+    if lang == "en" {
+        return;
+    }
+    let Some(layers) = style.get_mut("layers").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for layer in layers {
+        if layer.get("type").and_then(Value::as_str) != Some("symbol") {
+            continue;
+        }
+        let Some(field) = layer
+            .get_mut("layout")
+            .and_then(|l| l.get_mut("text-field"))
+        else {
+            continue;
+        };
+        let original = match field.take() {
+            Value::String(s) => token_expression(&s),
+            other => other,
+        };
+        *field = json!(["coalesce", ["get", format!("name_{lang}")], original]);
+    }
+}
+
+/// A legacy text-field string ("{name} ({iso_a2})") as the expression it stands for.
+fn token_expression(text: &str) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut parts: Vec<Value> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            parts.push(json!(&rest[..open]));
+        }
+        parts.push(json!(["to-string", ["get", &rest[open + 1..close]]]));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(json!(rest));
+    }
+    match parts.len() {
+        0 => json!(""),
+        1 => parts.remove(0),
+        _ => {
+            let mut concat = vec![json!("concat")];
+            concat.extend(parts);
+            Value::Array(concat)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_symbol_layer_falls_back_to_its_own_label() {
+        let mut style = json!({"layers": [
+            {"id": "fill", "type": "fill", "layout": {}},
+            {"id": "a", "type": "symbol", "layout": {"text-field": ["get", "name"]}},
+            {"id": "b", "type": "symbol", "layout": {"text-field": "{name} ({iso_a2})"}},
+            {"id": "c", "type": "symbol", "layout": {"icon-image": "dot"}}
+        ]});
+        localize_style(&mut style, "ps");
+        assert_eq!(
+            style["layers"][1]["layout"]["text-field"],
+            json!(["coalesce", ["get", "name_ps"], ["get", "name"]])
+        );
+        assert_eq!(
+            style["layers"][2]["layout"]["text-field"],
+            json!(["coalesce", ["get", "name_ps"],
+                ["concat", ["to-string", ["get", "name"]], " (", ["to-string", ["get", "iso_a2"]], ")"]])
+        );
+        assert_eq!(style["layers"][0], json!({"id": "fill", "type": "fill", "layout": {}}));
+        assert_eq!(style["layers"][3]["layout"], json!({"icon-image": "dot"}));
+        let before = style.clone();
+        localize_style(&mut style, "en");
+        assert_eq!(style, before);
+    }
+}

@@ -124,3 +124,105 @@ async fn a_decoded_tile_carries_pashto_names() {
     assert!(nangarhar.props.contains_key("name_ur"));
 }
 
+/// The glyph PBF schema (MapLibre's glyphs.proto), decoded independently of the generator.
+mod glyphs {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Glyphs {
+        #[prost(message, repeated, tag = "1")]
+        pub stacks: Vec<Fontstack>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Fontstack {
+        #[prost(string, required, tag = "1")]
+        pub name: String,
+        #[prost(string, required, tag = "2")]
+        pub range: String,
+        #[prost(message, repeated, tag = "3")]
+        pub glyphs: Vec<Glyph>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Glyph {
+        #[prost(uint32, required, tag = "1")]
+        pub id: u32,
+        #[prost(bytes = "vec", optional, tag = "2")]
+        pub bitmap: Option<Vec<u8>>,
+        #[prost(uint32, required, tag = "3")]
+        pub width: u32,
+        #[prost(uint32, required, tag = "4")]
+        pub height: u32,
+        #[prost(sint32, required, tag = "5")]
+        pub left: i32,
+        #[prost(sint32, required, tag = "6")]
+        pub top: i32,
+        #[prost(uint32, required, tag = "7")]
+        pub advance: u32,
+    }
+}
+
+#[tokio::test]
+async fn the_arabic_glyph_ranges_are_real() {
+    use prost::Message;
+    let app = default_app();
+    // the styles' font stack; Arabic, Arabic Supplement and the presentation forms
+    for (range, letters) in [
+        ("1536-1791", &['\u{0628}', '\u{067E}', '\u{069A}', '\u{06AB}', '\u{06D2}'][..]),
+        ("65024-65279", &['\u{FE8F}', '\u{FE91}'][..]),
+        ("64256-64511", &['\u{FB56}'][..]),
+    ] {
+        let r = common::get(&app, &format!("/fonts/Open%20Sans%20Regular/{range}.pbf")).await;
+        assert_eq!(r.status, 200, "{range}");
+        let decoded = glyphs::Glyphs::decode(&r.body[..]).expect("a glyph PBF");
+        let stack = &decoded.stacks[0];
+        assert_eq!(stack.range, range);
+        assert!(stack.glyphs.len() > 50, "{range}: {} glyphs", stack.glyphs.len());
+        for &c in letters {
+            let g = stack
+                .glyphs
+                .iter()
+                .find(|g| g.id == c as u32)
+                .unwrap_or_else(|| panic!("{range}: no glyph for U+{:04X}", c as u32));
+            let bitmap = g.bitmap.as_deref().unwrap_or(&[]);
+            assert_eq!(bitmap.len() as u32, (g.width + 6) * (g.height + 6), "U+{:04X}", c as u32);
+            // an SDF has ink where values pass the edge (192)
+            assert!(bitmap.iter().any(|&v| v > 192), "U+{:04X} has no ink", c as u32);
+            assert!(g.advance > 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_style_asked_for_in_pashto_labels_with_name_ps() {
+    let app = default_app();
+    for name in ["explainer", "presence"] {
+        let english = common::get(&app, &format!("/styles/{name}.json")).await.json();
+        let pashto = common::get(&app, &format!("/styles/{name}.json?lang=ps")).await.json();
+        let layers = |s: &serde_json::Value| s["layers"].as_array().expect("layers").clone();
+        let (en, ps) = (layers(&english), layers(&pashto));
+        assert_eq!(en.len(), ps.len());
+        let mut rewritten = 0;
+        for (a, b) in en.iter().zip(&ps) {
+            let original = &a["layout"]["text-field"];
+            if a["type"] == "symbol" && !original.is_null() {
+                assert_eq!(
+                    b["layout"]["text-field"],
+                    serde_json::json!(["coalesce", ["get", "name_ps"], original]),
+                    "{name}: {}",
+                    a["id"]
+                );
+                rewritten += 1;
+            } else {
+                assert_eq!(a, b, "{name}: only text-field changes");
+            }
+        }
+        assert!(rewritten > 0, "{name} has a label layer");
+    }
+    assert_eq!(
+        common::get(&app, "/styles/explainer.json?lang=en").await.json(),
+        common::get(&app, "/styles/explainer.json").await.json()
+    );
+    let bad = common::get(&app, "/styles/explainer.json?lang=xx").await;
+    assert_eq!(bad.status, 400);
+    let body = bad.json();
+    assert!(body["error"].as_str().unwrap_or("").contains("lang"));
+    assert!(body["hint"].as_str().unwrap_or("").contains("ps"));
+}
