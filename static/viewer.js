@@ -10,6 +10,9 @@ const SOURCE = 'borderland';
 const FIRST_MONTH = '2021-08'; // the Taliban takeover; the default claims refer to later events
 const STYLES = ['explainer', 'presence'];
 const STATIC = document.querySelector('meta[name="borderland-mode"]')?.content === 'static';
+// Label languages (`#lang=`): English is the data's `name`; the others read `name_<lang>`.
+const LANGS = ['en', 'fa', 'ps', 'ur'];
+const RTL_LANGS = ['fa', 'ps', 'ur'];
 
 // ---- months -------------------------------------------------------------------------------
 
@@ -31,6 +34,7 @@ const state = {
   hidden: new Set(), // toggle names switched off
   view: null, // {zoom, lat, lon}
   embed: false,
+  lang: 'en',
 };
 
 function readHash() {
@@ -46,6 +50,7 @@ function readHash() {
   const m = (p.get('map') || '').split('/').map(Number);
   if (m.length === 3 && m.every(Number.isFinite)) state.view = { zoom: m[0], lat: m[1], lon: m[2] };
   state.embed = p.get('embed') === '1';
+  state.lang = LANGS.includes(p.get('lang')) ? p.get('lang') : 'en';
 }
 
 function hashText() {
@@ -59,6 +64,7 @@ function hashText() {
   if (state.window) { p.set('from', monthText(state.window.from)); p.set('to', monthText(state.window.to)); }
   if (state.hidden.size) p.set('hide', [...state.hidden].join(','));
   if (state.embed) p.set('embed', '1');
+  if (state.lang !== 'en') p.set('lang', state.lang);
   return p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
 }
 
@@ -249,10 +255,18 @@ let map = null;
 
 async function fetchStyle(name) {
   const styleUrl = new URL(`styles/${name}.json`, location.href).href;
-  const res = await fetch(styleUrl);
+  // the server rewrites labels for ?lang=; a static site's style files are rewritten here
+  const res = await fetch(STATIC || state.lang === 'en' ? styleUrl : `${styleUrl}?lang=${state.lang}`);
   if (!res.ok) throw new Error(`style ${name}: HTTP ${res.status}`);
   const style = await res.json();
   if (STATIC) {
+    if (state.lang !== 'en') {
+      for (const l of style.layers) {
+        if (l.type === 'symbol' && l.layout && l.layout['text-field'] !== undefined) {
+          l.layout['text-field'] = ['coalesce', ['get', `name_${state.lang}`], l.layout['text-field']];
+        }
+      }
+    }
     resolveStaticStyle(style, styleUrl);
     baseLayers = structuredClone(style.layers);
     for (const layer of style.layers) {
@@ -271,6 +285,13 @@ async function fetchStyle(name) {
   }
   if (state.view) { style.center = [state.view.lon, state.view.lat]; style.zoom = state.view.zoom; }
   return style;
+}
+
+/** Labels in `lang`, and the page right-to-left for Dari, Pashto and Urdu. */
+function setLanguage(lang) {
+  state.lang = LANGS.includes(lang) ? lang : 'en';
+  document.documentElement.lang = state.lang;
+  document.documentElement.dir = RTL_LANGS.includes(state.lang) ? 'rtl' : 'ltr';
 }
 
 async function switchStyle(name) {
@@ -558,6 +579,11 @@ function setupEmbed() {
 
 async function start() {
   readHash();
+  // MapLibre joins and orders Arabic-script letters only with this plugin (loaded on first use)
+  maplibregl.setRTLTextPlugin(new URL('static/vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js', location.href).href, true);
+  setLanguage(state.lang);
+  $('lang-picker').value = state.lang;
+  $('lang-picker').addEventListener('change', (e) => { setLanguage(e.target.value); switchStyle(state.style); });
   if (STATIC) await startStatic();
   if (state.embed) document.body.classList.add('embed');
   $('style-picker').value = state.style;
