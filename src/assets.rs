@@ -249,10 +249,22 @@ mod tests {
         );
         assert_eq!(
             style["layers"][2]["layout"]["text-field"],
-            json!(["coalesce", ["get", "name_ps"],
-                ["concat", ["to-string", ["get", "name"]], " (", ["to-string", ["get", "iso_a2"]], ")"]])
+            json!([
+                "coalesce",
+                ["get", "name_ps"],
+                [
+                    "concat",
+                    ["to-string", ["get", "name"]],
+                    " (",
+                    ["to-string", ["get", "iso_a2"]],
+                    ")"
+                ]
+            ])
         );
-        assert_eq!(style["layers"][0], json!({"id": "fill", "type": "fill", "layout": {}}));
+        assert_eq!(
+            style["layers"][0],
+            json!({"id": "fill", "type": "fill", "layout": {}})
+        );
         assert_eq!(style["layers"][3]["layout"], json!({"icon-image": "dot"}));
         let before = style.clone();
         localize_style(&mut style, "en");

@@ -75,7 +75,10 @@ fn all_34_afghan_provinces_have_fa_ps_ur_names_from_cldr() {
                 );
                 continue;
             };
-            assert!(arabic_script(name), "{code} name_{lang} {name:?} is not in Arabic script");
+            assert!(
+                arabic_script(name),
+                "{code} name_{lang} {name:?} is not in Arabic script"
+            );
             let raw = &source[code];
             // the label is the CLDR name, at most without the province word around it
             assert!(
@@ -85,7 +88,8 @@ fn all_34_afghan_provinces_have_fa_ps_ur_names_from_cldr() {
                     || raw.contains(&format!(" {name} ")),
                 "{code} name_{lang} {name:?} is not CLDR's {raw:?} less a province word"
             );
-            for word in ["ولایت", "ولايت", "صوبہ", "استان", "ایالت", "پراونس"] {
+            for word in ["ولایت", "ولايت", "صوبہ", "استان", "ایالت", "پراونس"]
+            {
                 assert!(
                     !name.split(' ').any(|w| w == word),
                     "{code} name_{lang} {name:?} keeps the province word {word}"
@@ -99,7 +103,11 @@ fn all_34_afghan_provinces_have_fa_ps_ur_names_from_cldr() {
         }
     }
     for lang in ["fa", "ps", "ur"] {
-        assert_eq!(counts[&("AF", lang)], 34, "Afghan provinces named in {lang}");
+        assert_eq!(
+            counts[&("AF", lang)],
+            34,
+            "Afghan provinces named in {lang}"
+        );
     }
     // Pakistan: every unit CLDR names (Pashto has no name for Islamabad Capital Territory)
     assert_eq!(counts[&("PK", "fa")], 7);
@@ -112,7 +120,10 @@ async fn a_decoded_tile_carries_pashto_names() {
     let app = default_app();
     let (x, y) = tile_of(70.45, 34.43, 7); // Nangarhar
     let layers = tile(&app, "provinces", 7, x, y).await.expect("tile");
-    let provinces = layers.iter().find(|l| l.name == "provinces").expect("layer");
+    let provinces = layers
+        .iter()
+        .find(|l| l.name == "provinces")
+        .expect("layer");
     let nangarhar = provinces.find("iso_3166_2", "AF-NAN").expect("Nangarhar");
     let cldr_ps = cldr("ps");
     let ps = nangarhar.props.get("name_ps").expect("name_ps in the tile");
@@ -165,7 +176,10 @@ async fn the_arabic_glyph_ranges_are_real() {
     let app = default_app();
     // the styles' font stack; Arabic, Arabic Supplement and the presentation forms
     for (range, letters) in [
-        ("1536-1791", &['\u{0628}', '\u{067E}', '\u{069A}', '\u{06AB}', '\u{06D2}'][..]),
+        (
+            "1536-1791",
+            &['\u{0628}', '\u{067E}', '\u{069A}', '\u{06AB}', '\u{06D2}'][..],
+        ),
         ("65024-65279", &['\u{FE8F}', '\u{FE91}'][..]),
         ("64256-64511", &['\u{FB56}'][..]),
     ] {
@@ -174,7 +188,11 @@ async fn the_arabic_glyph_ranges_are_real() {
         let decoded = glyphs::Glyphs::decode(&r.body[..]).expect("a glyph PBF");
         let stack = &decoded.stacks[0];
         assert_eq!(stack.range, range);
-        assert!(stack.glyphs.len() > 50, "{range}: {} glyphs", stack.glyphs.len());
+        assert!(
+            stack.glyphs.len() > 50,
+            "{range}: {} glyphs",
+            stack.glyphs.len()
+        );
         for &c in letters {
             let g = stack
                 .glyphs
@@ -182,9 +200,18 @@ async fn the_arabic_glyph_ranges_are_real() {
                 .find(|g| g.id == c as u32)
                 .unwrap_or_else(|| panic!("{range}: no glyph for U+{:04X}", c as u32));
             let bitmap = g.bitmap.as_deref().unwrap_or(&[]);
-            assert_eq!(bitmap.len() as u32, (g.width + 6) * (g.height + 6), "U+{:04X}", c as u32);
+            assert_eq!(
+                bitmap.len() as u32,
+                (g.width + 6) * (g.height + 6),
+                "U+{:04X}",
+                c as u32
+            );
             // an SDF has ink where values pass the edge (192)
-            assert!(bitmap.iter().any(|&v| v > 192), "U+{:04X} has no ink", c as u32);
+            assert!(
+                bitmap.iter().any(|&v| v > 192),
+                "U+{:04X} has no ink",
+                c as u32
+            );
             assert!(g.advance > 0);
         }
     }
@@ -194,8 +221,12 @@ async fn the_arabic_glyph_ranges_are_real() {
 async fn a_style_asked_for_in_pashto_labels_with_name_ps() {
     let app = default_app();
     for name in ["explainer", "presence"] {
-        let english = common::get(&app, &format!("/styles/{name}.json")).await.json();
-        let pashto = common::get(&app, &format!("/styles/{name}.json?lang=ps")).await.json();
+        let english = common::get(&app, &format!("/styles/{name}.json"))
+            .await
+            .json();
+        let pashto = common::get(&app, &format!("/styles/{name}.json?lang=ps"))
+            .await
+            .json();
         let layers = |s: &serde_json::Value| s["layers"].as_array().expect("layers").clone();
         let (en, ps) = (layers(&english), layers(&pashto));
         assert_eq!(en.len(), ps.len());
@@ -217,7 +248,9 @@ async fn a_style_asked_for_in_pashto_labels_with_name_ps() {
         assert!(rewritten > 0, "{name} has a label layer");
     }
     assert_eq!(
-        common::get(&app, "/styles/explainer.json?lang=en").await.json(),
+        common::get(&app, "/styles/explainer.json?lang=en")
+            .await
+            .json(),
         common::get(&app, "/styles/explainer.json").await.json()
     );
     let bad = common::get(&app, "/styles/explainer.json?lang=xx").await;
