@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `check`, `export`.
+//! Command line: `serve` (the default), `check`, `export`, `styles`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +33,24 @@ enum Command {
     /// Write tiles to a .pmtiles or .mbtiles archive or a folder of z/x/y files, or (with
     /// --site) a static website that needs no server.
     Export(ExportArgs),
+    /// Write the styles made from this data as files to edit: by default into `styles/`
+    /// beside the catalog, where the server finds them and reloads them when they change.
+    Styles(StylesArgs),
+}
+
+#[derive(Args, Clone)]
+struct StylesArgs {
+    /// GeoJSON files instead of a catalog (then --out is needed).
+    files: Vec<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder to write to [default: styles/ beside the catalog].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace files that already exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Clone)]
@@ -203,6 +221,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Export(args)) => export(args),
+        Some(Command::Styles(args)) => write_styles(args),
         None => serve(cli.serve),
     }
 }
@@ -412,4 +431,63 @@ fn export(args: ExportArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn write_styles(args: StylesArgs) -> ExitCode {
+    let (origin, out) = if args.files.is_empty() {
+        let catalog = args.config.clone().unwrap_or_else(default_catalog);
+        let dir = catalog
+            .parent()
+            .map(|d| d.join("styles"))
+            .unwrap_or_else(|| PathBuf::from("styles"));
+        (Origin::Catalog(catalog), args.out.clone().unwrap_or(dir))
+    } else {
+        match &args.out {
+            Some(out) => (Origin::Files(args.files.clone()), out.clone()),
+            None => {
+                eprintln!("error: with files and no catalog, name the folder with --out");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let dataset = match Dataset::load(&origin) {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("error: cannot create {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    // The generated ones, even where a file already overrides them.
+    let generated = borderland::dataset::styles::generated(
+        &dataset.layers,
+        &dataset.groups,
+        dataset.time.clone(),
+    );
+    for style in &generated {
+        let path = out.join(format!("{}.json", style.name));
+        if path.exists() && !args.force {
+            eprintln!(
+                "error: {} exists; edit it, or pass --force to replace it",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        let text = match serde_json::to_string_pretty(&style.json) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: style {}: {e}", style.name);
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = std::fs::write(&path, text + "\n") {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", path.display());
+    }
+    ExitCode::SUCCESS
 }

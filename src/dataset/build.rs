@@ -2,7 +2,7 @@
 //! read, typed, given ids, simplified and indexed into a [`Dataset`].
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
@@ -16,7 +16,9 @@ use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
 use crate::value::{Feature, Field, FieldType, Value, text_id, value_text};
 
-use super::{ContentHash, Dataset, Layer, Origin, load_claims, points_layer};
+use super::{ContentHash, Dataset, Layer, Origin, Words, load_claims, points_layer, styles};
+use crate::config::TableKind;
+use crate::date::{self, civil_from_days};
 
 impl Dataset {
     /// Load a catalog (`data/layers.toml`) and every file it names.
@@ -115,6 +117,38 @@ impl Dataset {
             return Err(LoadErrors(errors));
         }
         annotate_placements(&mut layers);
+        let layers: Vec<Arc<Layer>> = layers.into_iter().map(Arc::new).collect();
+        let groups = styles::groups(&layers, &catalog.groups);
+        let time = match time_range(&tables, &catalog, path, &text) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let mut served = styles::generated(&layers, &groups, time.clone());
+        let ids = served_layer_ids(&layers);
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let named: Vec<PathBuf> = catalog.styles.iter().map(|s| s.get_ref().clone()).collect();
+        for file in styles::style_files(dir, &named) {
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    hasher.add(&bytes);
+                    match styles::read_style_file(&file, &bytes, &ids) {
+                        Ok(style) => match served.iter_mut().find(|s| s.name == style.name) {
+                            Some(same) => *same = style,
+                            None => served.push(style),
+                        },
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(e) => errors.push(LoadError::io(&file, e)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let words = Words::from_catalog(&catalog);
         let inferred = tables
             .iter()
             .flat_map(|t| t.inferred.iter().map(|l| format!("{}: {l}", t.table.file)))
@@ -123,10 +157,14 @@ impl Dataset {
             title: catalog.title,
             description: catalog.description,
             attribution: catalog.attribution,
-            layers: layers.into_iter().map(Arc::new).collect(),
+            layers,
             version: hasher.finish(),
             origin: Origin::Catalog(path.to_path_buf()),
             tables,
+            words,
+            groups,
+            time,
+            styles: served,
             views: Default::default(),
             inferred,
             intake: None,
@@ -320,6 +358,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
         note: cfg.note.clone(),
+        labels_of: None,
         archive: None,
     })
     .map(|mut l| {
@@ -376,6 +415,7 @@ pub fn archive_layer(
         filters: Default::default(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
+        labels_of: None,
         archive: Some(Arc::new(archive)),
     })
 }
@@ -404,4 +444,75 @@ fn compute_importance(shapes: &mut Shapes, kinds: &[GeomKind]) {
     }
     ring_importance(xy, &polygon_parts, importance);
     line_importance(xy, &line_parts, importance);
+}
+
+/// Every source-layer id this data serves: layer ids, and the layers inside archives.
+fn served_layer_ids(layers: &[Arc<Layer>]) -> Vec<String> {
+    let mut ids: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
+    for l in layers {
+        for v in super::tilejson::vector_layers(l) {
+            if let Some(id) = v.get("id").and_then(|i| i.as_str())
+                && !ids.iter().any(|x| x == id)
+            {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// The time slider's range: the catalog's `time_from`/`time_to`, else the first and last
+/// days of the dated event rows.
+fn time_range(
+    tables: &[Arc<Claims>],
+    catalog: &Catalog,
+    path: &Path,
+    text: &str,
+) -> Result<Option<[String; 2]>, LoadError> {
+    let day = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    let (mut first, mut last) = dated_days(tables);
+    let parsed = |field: &str, v: &toml::Spanned<String>| {
+        date::parse(v.get_ref()).map_err(|e| {
+            LoadError::new(path, format!("{field} '{}': {e}", v.get_ref()))
+                .with_field(field.to_string())
+                .at_offset(text, v.span().start)
+        })
+    };
+    if let Some(v) = &catalog.time_from {
+        first = Some(parsed("time_from", v)?.first);
+    }
+    if let Some(v) = &catalog.time_to {
+        last = Some(parsed("time_to", v)?.last);
+    }
+    Ok(match (first, last) {
+        (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
+        _ => None,
+    })
+}
+
+/// The first and last days of the dated event rows.
+fn dated_days(tables: &[Arc<Claims>]) -> (Option<i32>, Option<i32>) {
+    let spans = tables
+        .iter()
+        .filter(|t| t.kind == TableKind::Events)
+        .flat_map(|t| t.rows.iter().filter_map(|r| r.date));
+    (
+        spans.clone().map(|s| s.first).min(),
+        spans.map(|s| s.last).max(),
+    )
+}
+
+/// The time slider's range of data with no catalog: its first and last dated rows.
+pub fn data_time(tables: &[Arc<Claims>]) -> Option<[String; 2]> {
+    let day = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    match dated_days(tables) {
+        (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
+        _ => None,
+    }
 }

@@ -47,6 +47,8 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
+    /// For a label layer: the polygon layer it labels.
+    pub labels_of: Option<String>,
     /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
     /// served as they are (the layer then has no features of its own).
     pub archive: Option<Arc<Archive>>,

@@ -11,8 +11,8 @@ use super::AppState;
 use super::errors::ApiError;
 use super::url::base_url;
 use crate::assets::{
-    FONT_STACK, GLYPH_RANGES, INDEX_HTML, LABEL_LANGUAGES, STATIC_FILES, STYLES, empty_range,
-    localize_style, render_style, style_names,
+    FONT_STACK, GLYPH_RANGES, LABEL_LANGUAGES, STATIC_FILES, empty_range, localize_style,
+    render_style, viewer_page,
 };
 
 fn with_headers(
@@ -27,9 +27,14 @@ fn with_headers(
     res
 }
 
-/// `GET /`: the viewer.
-pub async fn index() -> Response {
-    with_headers(INDEX_HTML, "text/html; charset=utf-8", "no-cache")
+/// `GET /`: the viewer, with the data's words and styles.
+pub async fn index(State(state): State<Arc<AppState>>) -> Response {
+    let dataset = state.dataset.load_full();
+    with_headers(
+        viewer_page(&dataset.words, &dataset.styles),
+        "text/html; charset=utf-8",
+        "no-cache",
+    )
 }
 
 /// The `lang` of `?lang=ps`, checked against the label languages; `en` when absent.
@@ -63,28 +68,22 @@ pub async fn style(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = label_language(query.as_deref())?;
+    let dataset = state.dataset.load_full();
     let unknown = || {
         ApiError::not_found(format!("no style '{name}'")).hint(format!(
             "styles: {}",
-            style_names()
+            dataset
+                .styles
                 .iter()
-                .map(|n| format!("/styles/{n}.json"))
+                .map(|s| format!("/styles/{}.json", s.name))
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
     };
     let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
-    let (_, template) = STYLES
-        .iter()
-        .find(|(n, _)| *n == stem)
-        .ok_or_else(unknown)?;
+    let found = dataset.style(stem).ok_or_else(unknown)?;
     let base = base_url(state.options.public_url.as_deref(), &headers);
-    let mut style = render_style(template, &base).map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            format!("style '{stem}' is not valid JSON: {e}"),
-        )
-    })?;
+    let mut style = render_style(&found.json, &base);
     localize_style(&mut style, lang);
     Ok(with_headers(
         axum::Json(style),
@@ -173,15 +172,12 @@ mod tests {
     }
 
     #[test]
-    fn styles_parse_and_get_absolute_urls() {
-        for (name, template) in STYLES {
-            let style = render_style(template, "https://maps.test/b").expect(name);
-            let text = style.to_string();
-            assert!(!text.contains("{base}"), "{name}");
-            assert!(
-                text.contains("https://maps.test/b/fonts/{fontstack}/{range}.pbf"),
-                "{name}"
-            );
-        }
+    fn styles_get_absolute_urls() {
+        let style = serde_json::json!({"glyphs": "{base}/fonts/{fontstack}/{range}.pbf",
+            "sources": {"b": {"url": "{base}/tiles/a.json"}}});
+        let text = render_style(&style, "https://maps.test/b").to_string();
+        assert!(!text.contains("{base}"));
+        assert!(text.contains("https://maps.test/b/fonts/{fontstack}/{range}.pbf"));
+        assert!(text.contains("https://maps.test/b/tiles/a.json"));
     }
 }

@@ -73,7 +73,7 @@ fn layer_fields(layer: &Layer, base: &str) -> Json_ {
                 "report_date_note": c.missing_report_date,
             }))
             .collect::<Vec<_>>(),
-        "joins": layer.joins.iter().map(|j| json!({
+        "joins": layer.joins.iter().filter(|j| j.report.layer == layer.id).map(|j| json!({
             "table": j.report.table,
             "prefix": j.prefix,
             "rows": j.report.rows,
@@ -85,12 +85,32 @@ fn layer_fields(layer: &Layer, base: &str) -> Json_ {
     })
 }
 
+/// The styles served, for the viewer's picker: name, title, URL and whether generated.
+pub fn style_list(dataset: &Dataset, base: &str) -> Vec<Json_> {
+    dataset
+        .styles
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "title": s.title,
+                "url": format!("{base}/styles/{}.json", s.name),
+                "generated": s.file.is_none(),
+            })
+        })
+        .collect()
+}
+
 pub fn build(dataset: &Dataset, base: &str) -> Json_ {
     json!({
         "title": dataset.title,
         "description": dataset.description,
         "attribution": dataset.attribution,
         "version": dataset.version,
+        "words": dataset.words,
+        "styles": style_list(dataset, base),
+        "groups": dataset.groups,
+        "time": dataset.time.as_ref().map(|[a, b]| json!({"first": a, "last": b})),
         "layers": dataset.layers.iter().map(|l| layer_entry(l, base)).collect::<Vec<_>>(),
     })
 }

@@ -67,8 +67,8 @@ try {
   const paktika = ['==', ['get', 'iso_3166_2'], 'AF-PKA'];
   const found = await page.evaluate((filter) => {
     const m = window.borderland.map;
-    const poly = m.queryRenderedFeatures({ layers: ['province-incidents'], filter });
-    const label = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+    const poly = m.queryRenderedFeatures({ layers: ['provinces-incidents'], filter });
+    const label = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
     return { poly: poly.length, label: label.map((f) => ({ name: f.properties.name, at: f.geometry.coordinates })) };
   }, paktika);
   check("Paktika's polygon is rendered (provinces, AF-PKA)", found.poly > 0);
@@ -78,7 +78,7 @@ try {
   await step('clicking Paktika opens a popup naming the source', async () => {
     const { x, y, source } = await page.evaluate((filter) => {
       const m = window.borderland.map;
-      const [f] = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+      const [f] = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
       const p = m.project(f.geometry.coordinates);
       const r = m.getCanvas().getBoundingClientRect();
       const claims = JSON.parse(f.properties.presence_claims || '[]').concat(JSON.parse(f.properties.incidents_claims || '[]'));
@@ -99,7 +99,7 @@ try {
 
   const incidents = () => page.evaluate(() => {
     const m = window.borderland.map;
-    return m.queryRenderedFeatures({ layers: ['incident-points'] })
+    return m.queryRenderedFeatures({ layers: ['incidents-points'] })
       .reduce((n, f) => n + (f.properties.cluster ? Number(f.properties.point_count) : 1), 0);
   });
   const idle = () => page.waitForFunction(() => {
@@ -115,7 +115,7 @@ try {
     await page.focus('#to-slider');
     await page.keyboard.press('Home');
     await page.waitForFunction(() => document.querySelector('#time-status').textContent.includes('Undated incidents are hidden'));
-    await page.waitForFunction((n) => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length === n, 0);
+    await page.waitForFunction((n) => window.borderland.map.queryRenderedFeatures({ layers: ['incidents-points'] }).length === n, 0);
     await idle();
     const windowed = tileRequests.slice(seen);
     check('tiles are requested with the new time filter',
@@ -125,7 +125,7 @@ try {
     check('the window is in the URL hash', (await page.evaluate(() => location.hash)).includes('from=2021-08'));
     // Back to a window that holds January 2026.
     await page.keyboard.press('End');
-    await page.waitForFunction(() => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length > 0);
+    await page.waitForFunction(() => window.borderland.map.queryRenderedFeatures({ layers: ['incidents-points'] }).length > 0);
     await idle();
     const after = await incidents();
     check('the incident is drawn again once the window holds January 2026', after === 1, `got ${after}`);
@@ -173,7 +173,7 @@ try {
     const nan = ['==', ['get', 'iso_3166_2'], 'AF-NAN'];
     const label = await ps.evaluate((filter) => {
       const { map: m, maplibregl } = window.borderland;
-      const [f] = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+      const [f] = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
       if (!f) return null;
       const p = m.project(f.geometry.coordinates);
       const r = m.getCanvas().getBoundingClientRect();
@@ -186,20 +186,20 @@ try {
     // Only the labels layer drawn; then the same view with it hidden, and with English labels.
     await ps.evaluate(() => {
       const m = window.borderland.map;
-      for (const l of m.getStyle().layers) if (l.id !== 'province-labels') m.setLayoutProperty(l.id, 'visibility', 'none');
+      for (const l of m.getStyle().layers) if (l.id !== 'province_labels-labels') m.setLayoutProperty(l.id, 'visibility', 'none');
     });
     await settled();
     const clip = { x: label.x - 80, y: label.y - 24, width: 160, height: 48 };
     const pashto = await ps.screenshot({ clip });
     mkdirSync(out, { recursive: true });
     await ps.screenshot({ path: join(out, 'labels-ps.png') });
-    await ps.evaluate(() => window.borderland.map.setLayoutProperty('province-labels', 'visibility', 'none'));
+    await ps.evaluate(() => window.borderland.map.setLayoutProperty('province_labels-labels', 'visibility', 'none'));
     await settled();
     const blank = await ps.screenshot({ clip });
     await ps.evaluate(() => {
       const m = window.borderland.map;
-      m.setLayoutProperty('province-labels', 'visibility', 'visible');
-      m.setLayoutProperty('province-labels', 'text-field', ['get', 'name']);
+      m.setLayoutProperty('province_labels-labels', 'visibility', 'visible');
+      m.setLayoutProperty('province_labels-labels', 'text-field', ['get', 'name']);
     });
     await settled();
     const english = await ps.screenshot({ clip });
