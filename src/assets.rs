@@ -60,14 +60,37 @@ pub const STATIC_FILES: &[Asset] = &[
         "text/javascript; charset=utf-8"
     ),
     asset!("vendor/pmtiles/LICENSE.txt", "text/plain; charset=utf-8"),
+    // npm `@mapbox/mapbox-gl-rtl-text`: MapLibre shapes Arabic script (joined letters,
+    // right-to-left order) only with this plugin, which its worker loads from this URL.
+    asset!(
+        "vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/mapbox-gl-rtl-text/LICENSE.md",
+        "text/markdown; charset=utf-8"
+    ),
     asset!("LICENSES.md", "text/markdown; charset=utf-8"),
 ];
 
 pub const INDEX_HTML: &str = include_str!("../static/index.html");
 
-/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges
-/// (made by `examples/glyphs.rs` from `fonts/OpenSans-Regular.ttf`).
+/// The font stack that styles name in `text-font`, and its pre-generated glyph ranges, made
+/// by `examples/glyphs.rs`: Latin from `fonts/OpenSans-Regular.ttf`, Arabic script (Dari,
+/// Pashto, Urdu) from `fonts/NotoNaskhArabic-Regular.ttf`. One stack serves both, so a
+/// label in any of the four languages renders with the styles' one `text-font`.
 pub const FONT_STACK: &str = "Open Sans Regular";
+/// The licences of the fonts the glyph ranges come from, as (file name, text).
+pub const FONT_LICENCES: &[(&str, &str)] = &[
+    (
+        "LICENSE-OpenSans.txt",
+        include_str!("../fonts/LICENSE-OpenSans.txt"),
+    ),
+    (
+        "LICENSE-NotoNaskhArabic.txt",
+        include_str!("../fonts/LICENSE-NotoNaskhArabic.txt"),
+    ),
+];
 pub const GLYPH_RANGES: &[(u32, &[u8])] = &[
     (0, include_bytes!("../fonts/open-sans-regular/0-255.pbf")),
     (
@@ -77,6 +100,32 @@ pub const GLYPH_RANGES: &[(u32, &[u8])] = &[
     (
         8192,
         include_bytes!("../fonts/open-sans-regular/8192-8447.pbf"),
+    ),
+    // Arabic (U+0600-06FF), Arabic Supplement (U+0750-077F), and the presentation forms
+    // (U+FB50-FDFF, U+FE70-FEFF) that the RTL plugin's shaping turns letters into.
+    (
+        1536,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/1536-1791.pbf"),
+    ),
+    (
+        1792,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/1792-2047.pbf"),
+    ),
+    (
+        64256,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64256-64511.pbf"),
+    ),
+    (
+        64512,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64512-64767.pbf"),
+    ),
+    (
+        64768,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/64768-65023.pbf"),
+    ),
+    (
+        65024,
+        include_bytes!("../fonts/noto-naskh-arabic-regular/65024-65279.pbf"),
     ),
 ];
 
@@ -198,4 +247,111 @@ pub fn empty_range(stack: &str, range: &str) -> Vec<u8> {
     let mut out = Vec::new();
     field(&mut out, 0x0a, &fontstack);
     out
+}
+
+/// The languages map labels can be asked for with `?lang=`: English (the data's `name`) and
+/// the three the default provinces carry as `name_fa`, `name_ps`, `name_ur`.
+pub const LABEL_LANGUAGES: &[&str] = &["en", "fa", "ps", "ur"];
+
+/// Labels in `lang`: every symbol layer's `text-field` becomes
+/// `["coalesce", ["get", "name_<lang>"], <original>]`, so a feature without a name in that
+/// language keeps its usual label. Works on any style; `en` (or an unknown layer shape)
+/// leaves the style as it is. Legacy `"{token}"` strings are turned into expressions first,
+/// as `coalesce` does not expand tokens.
+pub fn localize_style(style: &mut serde_json::Value, lang: &str) {
+    use serde_json::{Value, json};
+    if lang == "en" {
+        return;
+    }
+    let Some(layers) = style.get_mut("layers").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for layer in layers {
+        if layer.get("type").and_then(Value::as_str) != Some("symbol") {
+            continue;
+        }
+        let Some(field) = layer
+            .get_mut("layout")
+            .and_then(|l| l.get_mut("text-field"))
+        else {
+            continue;
+        };
+        let original = match field.take() {
+            Value::String(s) => token_expression(&s),
+            other => other,
+        };
+        *field = json!(["coalesce", ["get", format!("name_{lang}")], original]);
+    }
+}
+
+/// A legacy text-field string ("{name} ({iso_a2})") as the expression it stands for.
+fn token_expression(text: &str) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut parts: Vec<Value> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            parts.push(json!(&rest[..open]));
+        }
+        parts.push(json!(["to-string", ["get", &rest[open + 1..close]]]));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(json!(rest));
+    }
+    match parts.len() {
+        0 => json!(""),
+        1 => parts.remove(0),
+        _ => {
+            let mut concat = vec![json!("concat")];
+            concat.extend(parts);
+            Value::Array(concat)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_symbol_layer_falls_back_to_its_own_label() {
+        let mut style = json!({"layers": [
+            {"id": "fill", "type": "fill", "layout": {}},
+            {"id": "a", "type": "symbol", "layout": {"text-field": ["get", "name"]}},
+            {"id": "b", "type": "symbol", "layout": {"text-field": "{name} ({iso_a2})"}},
+            {"id": "c", "type": "symbol", "layout": {"icon-image": "dot"}}
+        ]});
+        localize_style(&mut style, "ps");
+        assert_eq!(
+            style["layers"][1]["layout"]["text-field"],
+            json!(["coalesce", ["get", "name_ps"], ["get", "name"]])
+        );
+        assert_eq!(
+            style["layers"][2]["layout"]["text-field"],
+            json!([
+                "coalesce",
+                ["get", "name_ps"],
+                [
+                    "concat",
+                    ["to-string", ["get", "name"]],
+                    " (",
+                    ["to-string", ["get", "iso_a2"]],
+                    ")"
+                ]
+            ])
+        );
+        assert_eq!(
+            style["layers"][0],
+            json!({"id": "fill", "type": "fill", "layout": {}})
+        );
+        assert_eq!(style["layers"][3]["layout"], json!({"icon-image": "dot"}));
+        let before = style.clone();
+        localize_style(&mut style, "en");
+        assert_eq!(style, before);
+    }
 }

@@ -10,7 +10,19 @@ export const state = {
   hidden: new Set(), // toggle names switched off
   view: null, // {zoom, lat, lon}
   embed: false,
+  lang: 'en', // label language: en (the data's `name`), fa, ps or ur (`name_<lang>`)
 };
+
+/** Label languages; the page is right-to-left for the Arabic-script ones. */
+export const LANGS = ['en', 'fa', 'ps', 'ur'];
+const RTL_LANGS = ['fa', 'ps', 'ur'];
+
+/** Labels in `lang`, and the page's direction and language to match. */
+export function setLanguage(lang) {
+  state.lang = LANGS.includes(lang) ? lang : 'en';
+  document.documentElement.lang = state.lang;
+  document.documentElement.dir = RTL_LANGS.includes(state.lang) ? 'rtl' : 'ltr';
+}
 
 let map = null;
 /** The map whose centre and zoom the hash records, once it exists. */
@@ -30,6 +42,7 @@ export function readHash(styles) {
   const m = (p.get('map') || '').split('/').map(Number);
   if (m.length === 3 && m.every(Number.isFinite)) state.view = { zoom: m[0], lat: m[1], lon: m[2] };
   state.embed = p.get('embed') === '1';
+  setLanguage(p.get('lang'));
 }
 
 /** The hash for the current state; `overrides` changes fields for this text only. */
@@ -45,6 +58,7 @@ export function hashText(overrides = {}) {
   if (s.window) { p.set('from', monthText(s.window.from)); p.set('to', monthText(s.window.to)); }
   if (s.hidden.size) p.set('hide', [...s.hidden].join(','));
   if (s.embed) p.set('embed', '1');
+  if (s.lang !== 'en') p.set('lang', s.lang);
   return p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
 }
 

@@ -13,10 +13,18 @@ import { prepareStaticStyle } from './static-mode.js';
  *  before the source URL is made). */
 export async function fetchStyle(name, onData) {
   const styleUrl = new URL(`styles/${name}.json`, location.href).href;
-  const res = await fetch(styleUrl);
+  // the server rewrites labels for ?lang=; a static site's style files are rewritten here
+  const res = await fetch(STATIC || state.lang === 'en' ? styleUrl : `${styleUrl}?lang=${state.lang}`);
   if (!res.ok) throw new Error(`style ${name}: HTTP ${res.status}`);
   const style = await res.json();
   onData(style);
+  if (STATIC && state.lang !== 'en') {
+    for (const l of style.layers) {
+      if (l.type === 'symbol' && l.layout && l.layout['text-field'] !== undefined) {
+        l.layout['text-field'] = ['coalesce', ['get', `name_${state.lang}`], l.layout['text-field']];
+      }
+    }
+  }
   if (STATIC) prepareStaticStyle(style, styleUrl);
   else if (style.sources[SOURCE]) style.sources[SOURCE].url = filteredSourceUrl(style.sources[SOURCE].url);
   hideToggledOff(style);

@@ -31,6 +31,8 @@ async function start() {
   const styles = data.styles || [];
   readHash(styles.map((s) => s.name));
   if (!styles.some((s) => s.name === state.style) && styles.length) state.style = styles[0].name;
+  // MapLibre joins and orders Arabic-script letters only with this plugin (loaded on first use)
+  maplibregl.setRTLTextPlugin(new URL('static/vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js', location.href).href, true);
   if (STATIC) await startStatic();
   if (state.embed) document.body.classList.add('embed');
   const picker = $('style-picker');

@@ -21,9 +21,6 @@ pub const ARCHIVE: &str = "tiles/borderland.pmtiles";
 const SERVER_MODE: &str = r#"<meta name="borderland-mode" content="server">"#;
 const STATIC_MODE: &str = r#"<meta name="borderland-mode" content="static">"#;
 
-/// The font's licence, beside the glyphs made from it.
-const FONT_LICENCE: &[u8] = include_bytes!("../../fonts/LICENSE-OpenSans.txt");
-
 /// Write the site to `dir`: the archive of the chosen layers and zooms, the page, and
 /// whatever viewer files the source tree has.
 pub fn export_site(
@@ -96,7 +93,10 @@ fn write_viewer(dataset: &Dataset, dir: &Path) -> Result<(), ExportError> {
         )?;
     }
     let fonts = dir.join("fonts");
-    write(&fonts.join("LICENSE-OpenSans.txt"), FONT_LICENCE)?;
+    // the fonts' licences, beside the glyphs made from them
+    for (name, text) in assets::FONT_LICENCES {
+        write(&fonts.join(name), text.as_bytes())?;
+    }
     // A static host cannot answer a missing range with an empty one as the server does, so
     // every range is written: the shipped ones, and valid empty ones for the rest.
     for start in (0..=0xFF00u32).step_by(256) {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -11,7 +11,8 @@ use super::AppState;
 use super::errors::ApiError;
 use super::url::base_url;
 use crate::assets::{
-    FONT_STACK, GLYPH_RANGES, STATIC_FILES, empty_range, render_style, viewer_page,
+    FONT_STACK, GLYPH_RANGES, LABEL_LANGUAGES, STATIC_FILES, empty_range, localize_style,
+    render_style, viewer_page,
 };
 
 fn with_headers(
@@ -36,12 +37,37 @@ pub async fn index(State(state): State<Arc<AppState>>) -> Response {
     )
 }
 
-/// `GET /styles/{name}.json`: a MapLibre style with absolute URLs for this server.
+/// The `lang` of `?lang=ps`, checked against the label languages; `en` when absent.
+fn label_language(query: Option<&str>) -> Result<&'static str, ApiError> {
+    let Some(value) = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v)
+    else {
+        return Ok("en");
+    };
+    LABEL_LANGUAGES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(value))
+        .copied()
+        .ok_or_else(|| {
+            let shown: String = value.chars().take(16).collect();
+            ApiError::bad_request(format!("lang '{shown}' is not a label language"))
+                .hint(format!("lang is one of: {}", LABEL_LANGUAGES.join(", ")))
+        })
+}
+
+/// `GET /styles/{name}.json[?lang=fa|ps|ur|en]`: a MapLibre style with absolute URLs for
+/// this server, its labels in the language asked for (English where a name is missing).
 pub async fn style(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let lang = label_language(query.as_deref())?;
     let dataset = state.dataset.load_full();
     let unknown = || {
         ApiError::not_found(format!("no style '{name}'")).hint(format!(
@@ -57,8 +83,10 @@ pub async fn style(
     let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
     let found = dataset.style(stem).ok_or_else(unknown)?;
     let base = base_url(&state.options, &headers);
+    let mut style = render_style(&found.json, &base);
+    localize_style(&mut style, lang);
     Ok(with_headers(
-        axum::Json(render_style(&found.json, &base)),
+        axum::Json(style),
         "application/json",
         "no-cache",
     ))
