@@ -211,9 +211,10 @@ fn spatial_join(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("point_in_polygon");
     g.sample_size(20);
-    g.bench_function("100k_incidents_in_provinces/polygon_index_locate_geo", |b| {
-        b.iter(|| points.iter().filter_map(|&p| index.locate(p)).count())
-    });
+    g.bench_function(
+        "100k_incidents_in_provinces/polygon_index_locate_geo",
+        |b| b.iter(|| points.iter().filter_map(|&p| index.locate(p)).count()),
+    );
     g.bench_function("100k_incidents_in_provinces/geo_contains_in_bench", |b| {
         b.iter(|| points.iter().filter_map(|&p| geo_locate(p)).count())
     });

@@ -386,7 +386,7 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         .unwrap();
     let mut buf = [0u8; 256];
-    let closed = matches!(s.read(&mut buf), Ok(_));
+    let closed = s.read(&mut buf).is_ok();
     assert!(
         closed,
         "the server closed the connection (a read timeout means it kept it)"

@@ -146,8 +146,13 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
         // The error itself is only in the log and at the admin endpoint: it can quote files.
         "last_reload": if reload.at == 0 { Json_::Null } else { json!(reload) },
         "last_reload_error": (!reload.ok && reload.at != 0).then(|| format!(
-            "the files did not load ({} problem(s)); details are in the server log{}",
+            "the files did not load ({} problem(s){}); details are in the server log{}",
             reload.problems.unwrap_or(1),
+            if reload.locations.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", reload.locations.join("; "))
+            },
             if state.options.admin_token.is_some() { " and at GET /admin/reload" } else { "" }
         )),
         "layers": dataset.layers.len(),

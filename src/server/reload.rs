@@ -24,6 +24,9 @@ pub struct ReloadStatus {
     /// How many problems the last failed reload found (the public side of `error`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<usize>,
+    /// Where they are: `file line N` only, never the message (which can quote the file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<String>,
     /// Successful reloads since start.
     pub count: u64,
     pub failures: u64,
@@ -92,6 +95,7 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
             status.ok = true;
             status.error = None;
             status.problems = None;
+            status.locations.clear();
             status.count += 1;
             tracing::info!(%version, "data reloaded");
             Ok(version)
@@ -103,11 +107,28 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
             );
             status.ok = false;
             status.problems = Some(text.lines().count().max(1));
+            status.locations = locations(&text);
             status.error = Some(text.clone());
             status.failures += 1;
             Err(text)
         }
     }
+}
+
+/// The `file line N[ column C]` prefix of each error line (as `LoadError` writes them), at
+/// most 20: where the problems are, without what the files say.
+fn locations(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let place = line.split([':', ',']).next().unwrap_or("").trim();
+        if !place.is_empty() && !out.iter().any(|o| o == place) {
+            out.push(place.to_string());
+        }
+        if out.len() == 20 {
+            break;
+        }
+    }
+    out
 }
 
 /// What a change to one file looks like: size, modification time, and whether it can be
