@@ -40,6 +40,7 @@ pub fn export_site(
     let sink = super::sink_for(super::OutputKind::Pmtiles, &dir.join(ARCHIVE), &plan)?;
     let summary = super::run(dataset, &plan, sink, opts)?;
     write_viewer(dataset, dir)?;
+    let downloads = write_downloads(dataset, &plan, dir)?;
     let m = &plan.metadata;
     let site = json!({
         "title": dataset.title,
@@ -55,6 +56,7 @@ pub fn export_site(
         "maxzoom": plan.maxzoom,
         "layers": plan.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "vector_layers": m["vector_layers"],
+        "downloads": downloads,
         "static": true,
         "filters": "none on the server: this is a static copy; the viewer filters points by date_days, date_end_days and group, and recomputes area counts from events.json, in the browser",
     });
@@ -108,6 +110,33 @@ fn write_viewer(dataset: &Dataset, dir: &Path) -> Result<(), ExportError> {
         }
     }
     Ok(())
+}
+
+/// The data behind the map, beside it: `data/{layer}.csv` and `.geojson` for every layer
+/// the site draws from its own data (not archives passed through), each row with its
+/// provenance, as the server's `/data/{layer}` routes give them. Returns the list site.json
+/// names for the page's download links.
+fn write_downloads(dataset: &Dataset, plan: &Plan, dir: &Path) -> Result<Vec<Value>, ExportError> {
+    let query = crate::features::FeatureQuery {
+        filter: plan.filter.clone(),
+        ..Default::default()
+    };
+    let mut list = Vec::new();
+    for layer in plan.layers.iter().filter(|l| l.archive.is_none()) {
+        let selection = crate::features::select(dataset, layer, &query);
+        let csv = crate::features::csv::write(layer, &selection, &selection.features)
+            .map_err(|e| ExportError(format!("data/{}.csv: {e}", layer.id)))?;
+        let csv_path = format!("data/{}.csv", layer.id);
+        write(&dir.join(&csv_path), &csv)?;
+        let members = crate::features::geojson::download_members(dataset, layer, &query);
+        let geojson = crate::features::geojson::FeatureWriter::new(layer)
+            .collection(&selection, &selection.features, &members)
+            .into_bytes();
+        let geojson_path = format!("data/{}.geojson", layer.id);
+        write(&dir.join(&geojson_path), &geojson)?;
+        list.push(json!({"layer": layer.id, "title": layer.title, "csv": csv_path, "geojson": geojson_path}));
+    }
+    Ok(list)
 }
 
 /// The viewer's page with its mode marker switched to static.

@@ -3,9 +3,12 @@
 //! crate's types one feature at a time (2–3× faster than formatting by hand: benches/crates.rs).
 
 use std::fmt::Write;
+use std::sync::Arc;
 
-use super::select::Selection;
-use crate::dataset::Layer;
+use serde_json::{Map, Value as Json};
+
+use super::select::{FeatureQuery, Selection};
+use crate::dataset::{Dataset, Layer};
 use crate::geometry::PieceIndex;
 use crate::geometry::projection::unproject;
 use crate::geometry::{GeomKind, Part, Shapes, ring_area};
@@ -255,4 +258,30 @@ mod tests {
             "{out}"
         );
     }
+}
+
+/// The members a downloaded collection carries beside its features, so the file keeps its
+/// provenance away from the server: name, title, attribution, licence, data version and the
+/// filter it was cut with. The server's `/data` route and the static site's files share them.
+pub fn download_members(
+    dataset: &Dataset,
+    layer: &Arc<Layer>,
+    query: &FeatureQuery,
+) -> Map<String, Json> {
+    let mut members = Map::new();
+    members.insert("name".into(), layer.id.clone().into());
+    members.insert("title".into(), layer.title.clone().into());
+    members.insert(
+        "attribution".into(),
+        crate::dataset::tilejson::attribution(dataset, std::slice::from_ref(layer)).into(),
+    );
+    members.insert(
+        "license".into(),
+        layer.license.clone().map(Json::from).unwrap_or(Json::Null),
+    );
+    members.insert("version".into(), dataset.version.clone().into());
+    if !query.filter.is_empty() {
+        members.insert("filter".into(), query.filter.canonical().into());
+    }
+    members
 }

@@ -107,6 +107,8 @@ pub fn build(dataset: &Dataset, base: &str) -> Json_ {
         "description": dataset.description,
         "attribution": dataset.attribution,
         "version": dataset.version,
+        // The viewer's public address (from --public-url when set): embed snippets use it.
+        "viewer": format!("{base}/"),
         "words": dataset.words,
         "styles": style_list(dataset, base),
         "groups": dataset.groups,

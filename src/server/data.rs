@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::{Map, Value as Json};
 
 use super::AppState;
 use super::errors::ApiError;
@@ -82,23 +81,9 @@ pub async fn download(
             Format::Csv => crate::features::csv::write(&layer, &selection, &selection.features)
                 .map_err(|e| e.to_string()),
             Format::GeoJson => {
-                let mut members = Map::new();
-                members.insert("name".into(), layer.id.clone().into());
-                members.insert("title".into(), layer.title.clone().into());
-                members.insert(
-                    "attribution".into(),
-                    crate::dataset::tilejson::attribution(&dataset, std::slice::from_ref(&layer))
-                        .into(),
-                );
-                members.insert(
-                    "license".into(),
-                    layer.license.clone().map(Json::from).unwrap_or(Json::Null),
-                );
+                let mut members =
+                    crate::features::geojson::download_members(&dataset, &layer, &p.query);
                 members.insert("catalog".into(), format!("{root}/catalog").into());
-                members.insert("version".into(), dataset.version.clone().into());
-                if !p.query.filter.is_empty() {
-                    members.insert("filter".into(), p.query.filter.canonical().into());
-                }
                 Ok(FeatureWriter::new(&layer)
                     .collection(&selection, &selection.features, &members)
                     .into_bytes())
