@@ -37,6 +37,14 @@ pub const STATIC_FILES: &[Asset] = &[
     asset!("style.js", "text/javascript; charset=utf-8"),
     asset!("static-mode.js", "text/javascript; charset=utf-8"),
     asset!("words.js", "text/javascript; charset=utf-8"),
+    // For readers (issue 13): the phone sheet, the claims list, the map in words, downloads,
+    // the picture and print, all reading the data behind the view from `view-data.js`.
+    asset!("sheet.js", "text/javascript; charset=utf-8"),
+    asset!("view-data.js", "text/javascript; charset=utf-8"),
+    asset!("claims-list.js", "text/javascript; charset=utf-8"),
+    asset!("description.js", "text/javascript; charset=utf-8"),
+    asset!("downloads.js", "text/javascript; charset=utf-8"),
+    asset!("picture.js", "text/javascript; charset=utf-8"),
     asset!("viewer.css", "text/css; charset=utf-8"),
     asset!(
         "vendor/maplibre-gl/maplibre-gl.mjs",

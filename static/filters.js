@@ -35,12 +35,20 @@ export function filteredSourceUrl(url) {
   return tilejsonBase + filterQuery();
 }
 
+const listeners = [];
+/** Run `fn` after each change of filters has reached the map (the claims list, the map's
+ *  description and the download links follow the filters). */
+export function onFiltersApplied(fn) { listeners.push(fn); }
+
 export function applyFilters() {
   writeHash();
   updateTimeStatus();
-  if (STATIC) { applyClientFilters(); return; }
-  const source = map && map.getSource(SOURCE);
-  if (source && tilejsonBase) source.setUrl(tilejsonBase + filterQuery());
+  if (STATIC) applyClientFilters();
+  else {
+    const source = map && map.getSource(SOURCE);
+    if (source && tilejsonBase) source.setUrl(tilejsonBase + filterQuery());
+  }
+  for (const fn of listeners) fn();
 }
 
 function updateTimeStatus() {

@@ -1,6 +1,7 @@
 // Popups: a click on a point, a line or an area shows its attributes and, for every claim,
 // the source, citation, link and report date. What a layer is comes from its style metadata
-// (`borderland:role`, `borderland:events`, `borderland:presence`, `borderland:name`).
+// (`borderland:role`, `borderland:events`, `borderland:presence`, `borderland:name`). The
+// claims list opens the same popups from the keyboard; every popup takes focus and Esc closes it.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { el } from './dom.js';
@@ -44,7 +45,7 @@ function ownRows(p, prefixes, nameField) {
 
 /** An area (a polygon with claims joined): its attributes, its counts under the current
  *  filters and every claim with its source. */
-function areaPopup(f, meta) {
+export function areaPopup(f, meta) {
   const p = f.properties, st = f.state || {};
   const ev = meta['borderland:events'], pr = meta['borderland:presence'], nameField = meta['borderland:name'];
   const prefixes = [ev, pr].filter(Boolean);
@@ -71,7 +72,7 @@ function featurePopup(f, meta) {
     dl(ownRows(f.properties, [], nameField)));
 }
 
-function incidentPopup(p) {
+export function incidentPopup(p) {
   return el('div', { class: 'popup' },
     el('h3', {}, `${p.group || 'Unknown group'}: ${p.event_type || 'incident'}`),
     dl([['Date', p.date || 'not stated'], ['Fatalities', p.fatalities ?? 'not stated'], ['Area', p.area]]),
@@ -99,5 +100,41 @@ export function showPopup(map, e) {
       : incidentPopup(p);
   } else if (point || line) content = featurePopup(point || line, metaOf(point || line));
   else if (area) content = areaPopup(area, metaOf(area));
-  if (content) new maplibregl.Popup({ maxWidth: '360px' }).setLngLat(e.lngLat).setDOMContent(content).addTo(map);
+  if (content) openPopup(map, e.lngLat, content, map.getCanvas());
 }
+
+let open = null; // the popup showing, and where focus goes back to when it closes
+
+/** Show `content` at `lngLat` as a focusable dialog; Esc (or its close button) closes it and
+ *  gives focus back to `returnTo`. */
+export function openPopup(map, lngLat, content, returnTo = null) {
+  if (open) open.popup.remove();
+  const heading = content.querySelector('h3');
+  content.setAttribute('tabindex', '0'); // focusable, and scrollable from the keyboard
+  content.setAttribute('role', 'dialog');
+  content.setAttribute('aria-label', heading ? heading.textContent : 'Details');
+  const popup = new maplibregl.Popup({ maxWidth: '360px', focusAfterOpen: false })
+    .setLngLat(lngLat).setDOMContent(content).addTo(map);
+  const close = popup.getElement() && popup.getElement().querySelector('.maplibregl-popup-close-button');
+  if (close) close.setAttribute('aria-label', 'Close details');
+  open = { popup, returnTo };
+  popup.on('close', () => {
+    if (open && open.popup === popup) {
+      const back = open.returnTo;
+      open = null;
+      // Focus was in the popup (now gone): give it back rather than losing it to the page.
+      if (back && (!document.activeElement || document.activeElement === document.body)) back.focus();
+    }
+  });
+  content.focus();
+  return popup;
+}
+
+/** Esc closes the popup showing, wherever focus is. */
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || !open) return;
+  const { popup, returnTo } = open;
+  open = null;
+  popup.remove();
+  if (returnTo) returnTo.focus();
+});

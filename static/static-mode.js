@@ -135,13 +135,24 @@ function clientLayer(layer) {
   return { filter: layer.filter === undefined ? undefined : substitute(layer.filter, meta), paint };
 }
 
+const counted = new Map(); // area layer -> feature id (text) -> its counts, from the last recount
+
+/** An area's counts under the current filters, as the map shows them (static mode only). */
+export function staticCounts(layer, id) {
+  const byId = counted.get(layer);
+  return byId ? byId.get(String(id)) || null : null;
+}
+
 /** Each area's count of rows in the window and of the group, as the server counts them:
  *  a row counts when its date span overlaps the window (undated rows only with no window). */
 export function recount() {
   if (!map || !events) return;
   const w = windowDays(state.window);
   const names = new Set(chosenNames());
+  counted.clear();
   for (const layer of events.layers) {
+    const byId = new Map();
+    counted.set(layer.layer, byId);
     for (const [id, rows] of layer.features) {
       let n = 0, dead = null;
       for (const [first, last, g, fatalities] of rows) {
@@ -151,6 +162,7 @@ export function recount() {
         if (fatalities !== null) dead = (dead || 0) + fatalities;
       }
       const counts = { [`${layer.prefix}_count`]: n, [`${layer.prefix}_fatalities`]: dead };
+      byId.set(String(id), counts);
       for (const sourceLayer of [layer.layer, layer.labels].filter(Boolean)) {
         map.setFeatureState({ source: SOURCE, sourceLayer, id }, counts);
       }
