@@ -15,6 +15,7 @@ pub mod features;
 pub mod geometry;
 pub mod join;
 pub mod name;
+pub mod render;
 pub mod server;
 pub mod source;
 pub mod synthetic;

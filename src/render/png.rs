@@ -1,0 +1,42 @@
+//! SVG to PNG with resvg (pure Rust: usvg parses, tiny-skia rasterises, text shaped with
+//! the fonts in [`super::fonts`]), so the PNG is the SVG an artist would get, pixel for pixel.
+
+use std::sync::{Arc, LazyLock};
+
+use resvg::{tiny_skia, usvg};
+
+use super::RenderError;
+
+/// The font database, built once from the label fonts' bytes.
+static FONT_DB: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
+    let mut db = usvg::fontdb::Database::new();
+    for bytes in super::fonts::FONTS.iter() {
+        db.load_font_data(bytes.clone());
+    }
+    db.set_sans_serif_family("Open Sans");
+    Arc::new(db)
+});
+
+/// Rasterise `svg` at its `width`×`height` (device pixels; its viewBox is in CSS pixels, so
+/// `@2x` is already in the size).
+pub fn rasterise(svg: &str) -> Result<Vec<u8>, RenderError> {
+    let options = usvg::Options {
+        fontdb: Arc::clone(&FONT_DB),
+        font_family: "Open Sans".into(),
+        ..usvg::Options::default()
+    };
+    let tree =
+        usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Raster(e.to_string()))?;
+    let size = tree.size();
+    let (w, h) = (size.width().round() as u32, size.height().round() as u32);
+    let mut pixmap = tiny_skia::Pixmap::new(w, h)
+        .ok_or_else(|| RenderError::Raster(format!("cannot make a {w}x{h} image")))?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| RenderError::Raster(e.to_string()))
+}
