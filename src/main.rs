@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `check`, `export`.
+//! Command line: `serve` (the default), `check`, `export`, `render`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +33,28 @@ enum Command {
     /// Write tiles to a .pmtiles or .mbtiles archive or a folder of z/x/y files, or (with
     /// --site) a static website that needs no server.
     Export(ExportArgs),
+    /// Draw a style as a PNG or SVG picture, exactly as
+    /// /styles/STYLE/static/VIEW/SIZE would serve it, without a server.
+    Render(RenderArgs),
+}
+
+#[derive(Args, Clone)]
+struct RenderArgs {
+    /// Style name (explainer, presence).
+    style: String,
+    /// lon,lat,zoom[@bearing] or west,south,east,north in degrees.
+    view: String,
+    /// WIDTHxHEIGHT[@2x].png or .svg, e.g. 1200x630.png.
+    size: String,
+    /// Where to write [default: STYLE-SIZE in the current folder].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// The URL's query, e.g. 'group=TTP&from=2025-01&legend=1&title=Khost'.
+    #[arg(long, default_value = "")]
+    query: String,
 }
 
 #[derive(Args, Clone)]
@@ -195,6 +217,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Export(args)) => export(args),
+        Some(Command::Render(args)) => render(args),
         None => serve(cli.serve),
     }
 }
@@ -352,4 +375,65 @@ fn export(args: ExportArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn render(args: RenderArgs) -> ExitCode {
+    use borderland::render::{self, ImageRequest};
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    };
+    let request = match ImageRequest::parse(&args.view, &args.size) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let query = args.query.trim_start_matches('?');
+    let (extras, filter_query) = match render::request::split_query(Some(query)) {
+        Ok(q) => q,
+        Err(e) => return fail(&e),
+    };
+    let style = match render::style_json(&args.style) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return fail(&e),
+        None => {
+            return fail(&format!(
+                "no style '{}' (styles: {})",
+                args.style,
+                render::style_names().join(", ")
+            ));
+        }
+    };
+    let origin = Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog));
+    let dataset = match Dataset::load(&origin) {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let plan = match render::plan(&style, request, &dataset) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let allowed = plan
+        .layers
+        .iter()
+        .flat_map(|l| l.filters.iter().copied())
+        .collect();
+    let filter = match borderland::join::filter::Filter::parse(Some(&filter_query), &allowed) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let bytes = match render::render(&dataset, &style, request, &filter, extras) {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}-{}", args.style, args.size)));
+    if let Err(e) = std::fs::write(&out, &bytes) {
+        return fail(&format!("{}: {e}", out.display()));
+    }
+    eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    ExitCode::SUCCESS
 }
