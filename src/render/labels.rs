@@ -13,10 +13,114 @@ use super::svg::{attr_number, coord, escape};
 /// Line height in ems (the spec's `text-line-height` default).
 const LINE_HEIGHT: f64 = 1.2;
 
+/// A stretch of a label in one style: `format` sections may scale or recolour their text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub text: String,
+    pub scale: f64,
+    pub color: Option<Color>,
+}
+
+impl Run {
+    fn plain(text: &str) -> Run {
+        Run {
+            text: text.to_string(),
+            scale: 1.0,
+            color: None,
+        }
+    }
+}
+
+/// One line of a label, in runs; an empty line still takes its height (as in MapLibre).
+pub type Line = Vec<Run>;
+
+fn line_scale(line: &Line) -> f64 {
+    line.iter()
+        .filter(|r| !r.text.is_empty())
+        .map(|r| r.scale)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+        .unwrap_or(1.0)
+}
+
+fn line_width(line: &Line, size: f64, metrics: &Metrics) -> f64 {
+    line.iter()
+        .map(|r| metrics.width(&r.text, size * r.scale))
+        .sum()
+}
+
+/// The `text-field` as styled sections: a `format` expression's sections with their
+/// `font-scale` and `text-color`, or one plain section.
+fn sections(layer: &StyleLayer, ctx: &FeatureContext) -> Vec<Run> {
+    use super::expression::evaluate;
+    use serde_json::Value as Json;
+    let field = layer.layout.and_then(|l| l.get("text-field"));
+    let Some(Json::Array(items)) = field else {
+        return vec![Run::plain(&layer.text("text-field", ctx, ""))];
+    };
+    if items.first().and_then(Json::as_str) != Some("format") {
+        return vec![Run::plain(&layer.text("text-field", ctx, ""))];
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    for item in &items[1..] {
+        match item {
+            Json::Object(options) => {
+                if let Some(last) = runs.last_mut() {
+                    if let Some(scale) = options
+                        .get("font-scale")
+                        .and_then(|e| evaluate(e, ctx).ok())
+                        .and_then(|v| v.as_f64())
+                    {
+                        last.scale = scale;
+                    }
+                    last.color = options
+                        .get("text-color")
+                        .and_then(|e| evaluate(e, ctx).ok())
+                        .and_then(|v| v.as_color());
+                }
+            }
+            other => {
+                let text = evaluate(other, ctx)
+                    .map(|v| v.to_text())
+                    .unwrap_or_default();
+                runs.push(Run::plain(&text));
+            }
+        }
+    }
+    runs
+}
+
+/// Runs split into lines at `\n`, each line's ends trimmed.
+fn hard_lines(runs: Vec<Run>) -> Vec<Line> {
+    let mut lines: Vec<Line> = vec![Vec::new()];
+    for run in runs {
+        for (i, piece) in run.text.split('\n').enumerate() {
+            if i > 0 {
+                lines.push(Vec::new());
+            }
+            if let Some(line) = lines.last_mut() {
+                line.push(Run {
+                    text: piece.to_string(),
+                    ..run.clone()
+                });
+            }
+        }
+    }
+    for line in &mut lines {
+        if let Some(first) = line.first_mut() {
+            first.text = first.text.trim_start().to_string();
+        }
+        if let Some(last) = line.last_mut() {
+            last.text = last.text.trim_end().to_string();
+        }
+        line.retain(|r| !r.text.is_empty());
+    }
+    lines
+}
+
 /// One label that may be placed.
 #[derive(Debug, Clone)]
 pub struct Label {
-    pub lines: Vec<String>,
+    pub lines: Vec<Line>,
     pub size: f64,
     /// Screen position of the anchor point.
     pub at: [f64; 2],
@@ -49,24 +153,53 @@ impl Label {
         at: [f64; 2],
         metrics: &Metrics,
     ) -> Option<Label> {
-        let mut text = layer.text("text-field", ctx, "");
-        match layer.text("text-transform", ctx, "none").as_str() {
-            "uppercase" => text = text.to_uppercase(),
-            "lowercase" => text = text.to_lowercase(),
-            _ => {}
-        }
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
+        let transform = layer.text("text-transform", ctx, "none");
+        let mut runs = sections(layer, ctx);
+        for run in &mut runs {
+            match transform.as_str() {
+                "uppercase" => run.text = run.text.to_uppercase(),
+                "lowercase" => run.text = run.text.to_lowercase(),
+                _ => {}
+            }
         }
         let size = layer.number("text-size", ctx, 16.0);
         let max_width = layer.number("text-max-width", ctx, 10.0) * size;
-        let lines = wrap(text, max_width, size, metrics);
+        // Lines of one style wrap at `text-max-width`; mixed lines stay whole.
+        let mut lines: Vec<Line> = Vec::new();
+        for line in hard_lines(runs) {
+            match line.as_slice() {
+                [one] => lines.extend(
+                    wrap(&one.text, max_width, size * one.scale, metrics)
+                        .into_iter()
+                        .map(|text| {
+                            vec![Run {
+                                text,
+                                ..one.clone()
+                            }]
+                        }),
+                ),
+                _ => lines.push(line),
+            }
+        }
+        while lines.last().is_some_and(|l| l.is_empty()) && lines.len() > 1 {
+            // A trailing break with nothing after it still counts in MapLibre; keep one.
+            if lines.iter().rev().take_while(|l| l.is_empty()).count() > 1 {
+                lines.pop();
+            } else {
+                break;
+            }
+        }
+        if lines.iter().all(|l| l.is_empty()) {
+            return None;
+        }
         let width = lines
             .iter()
-            .map(|l| metrics.width(l, size))
+            .map(|l| line_width(l, size, metrics))
             .fold(0.0, f64::max);
-        let height = lines.len() as f64 * LINE_HEIGHT * size;
+        let height: f64 = lines
+            .iter()
+            .map(|l| line_scale(l) * LINE_HEIGHT * size)
+            .sum();
         let anchor = layer.text("text-anchor", ctx, "center");
         let offset = layer
             .numbers("text-offset", ctx)
@@ -119,7 +252,6 @@ impl Label {
             Justify::Center => ("middle", self.origin[0] + self.block[0] / 2.0),
             Justify::Right => ("end", self.origin[0] + self.block[0]),
         };
-        let line_height = LINE_HEIGHT * self.size;
         let _ = write!(
             out,
             "<text font-family=\"{FAMILIES}\" font-size=\"{}\" text-anchor=\"{anchor}\" fill=\"{}\"",
@@ -143,16 +275,38 @@ impl Label {
             }
         }
         out.push('>');
-        for (i, line) in self.lines.iter().enumerate() {
-            // Centre each line's x-height band on its line box.
-            let baseline = self.origin[1] + (i as f64 + 0.5) * line_height + 0.35 * self.size;
-            out.push_str("<tspan x=\"");
-            coord(out, x);
-            out.push_str("\" y=\"");
-            coord(out, baseline);
-            out.push_str("\">");
-            out.push_str(&escape(line));
-            out.push_str("</tspan>");
+        let mut top = self.origin[1];
+        for line in &self.lines {
+            let scale = line_scale(line);
+            let line_height = LINE_HEIGHT * self.size * scale;
+            if !line.is_empty() {
+                // Centre the line's x-height band on its line box.
+                let baseline = top + line_height / 2.0 + 0.35 * self.size * scale;
+                out.push_str("<tspan x=\"");
+                coord(out, x);
+                out.push_str("\" y=\"");
+                coord(out, baseline);
+                out.push_str("\">");
+                for run in line {
+                    if run.scale == 1.0 && run.color.is_none() {
+                        out.push_str(&escape(&run.text));
+                        continue;
+                    }
+                    out.push_str("<tspan");
+                    if run.scale != 1.0 {
+                        let _ =
+                            write!(out, " font-size=\"{}\"", attr_number(self.size * run.scale));
+                    }
+                    if let Some(c) = run.color {
+                        let _ = write!(out, " fill=\"{}\"", c.hex());
+                    }
+                    out.push('>');
+                    out.push_str(&escape(&run.text));
+                    out.push_str("</tspan>");
+                }
+                out.push_str("</tspan>");
+            }
+            top += line_height;
         }
         out.push_str("</text>\n");
     }
@@ -253,7 +407,7 @@ mod tests {
 
     fn label(x: f64, allow: bool) -> Label {
         Label {
-            lines: vec!["Khost".into()],
+            lines: vec![vec![Run::plain("Khost")]],
             size: 10.0,
             at: [x, 10.0],
             origin: [x, 10.0],
@@ -296,9 +450,30 @@ mod tests {
     }
 
     #[test]
+    fn format_sections_break_lines_and_keep_their_style() {
+        let runs = vec![
+            Run::plain("Paktika"),
+            Run::plain("\n"),
+            Run {
+                text: "TTP".into(),
+                scale: 0.8,
+                color: Color::parse("#08306b"),
+            },
+        ];
+        let lines = hard_lines(runs);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0], vec![Run::plain("Paktika")]);
+        assert_eq!(lines[1][0].text, "TTP");
+        assert_eq!(lines[1][0].scale, 0.8);
+        let empty_second = hard_lines(vec![Run::plain("Khost"), Run::plain("\n"), Run::plain("")]);
+        assert_eq!(empty_second.len(), 2);
+        assert!(empty_second[1].is_empty());
+    }
+
+    #[test]
     fn text_is_escaped_and_haloed() {
         let mut l = label(0.0, false);
-        l.lines = vec!["A & B".into()];
+        l.lines = vec![vec![Run::plain("A & B")]];
         let mut s = String::new();
         l.write_svg(&mut s);
         assert!(s.contains(">A &amp; B</tspan>"), "{s}");

@@ -152,19 +152,30 @@ impl Plan<'_> {
     }
 }
 
-/// `group=TTP&from=2025-01-01` → `group TTP, from 2025-01-01`.
+/// The filter in words, with groups as the request spelled them: `group TTP, from
+/// 2025-01-01, to 2025-12-31`.
 fn filter_words(filter: &Filter) -> String {
-    filter
-        .canonical()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            p.replacen('=', " ", 1)
-                .replace("%2C", ", ")
-                .replace("%20", " ")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let day = |d: i32| crate::date::days(d, d).to_string();
+    let mut parts = Vec::new();
+    let names = |list: &[(String, String)]| {
+        list.iter()
+            .map(|(shown, _)| shown.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !filter.groups.is_empty() {
+        parts.push(format!("group {}", names(&filter.groups)));
+    }
+    if !filter.event_types.is_empty() {
+        parts.push(format!("event type {}", names(&filter.event_types)));
+    }
+    if let Some(a) = filter.from {
+        parts.push(format!("from {}", day(a)));
+    }
+    if let Some(b) = filter.to {
+        parts.push(format!("to {}", day(b)));
+    }
+    parts.join(", ")
 }
 
 /// The picture as SVG text: one `<g id>` per style layer in style order, labels as `<text>`,

@@ -7,6 +7,8 @@ use resvg::{tiny_skia, usvg};
 
 use super::RenderError;
 
+pub use tiny_skia::Pixmap;
+
 /// The font database, built once from the label fonts' bytes.
 static FONT_DB: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     let mut db = usvg::fontdb::Database::new();
@@ -17,9 +19,9 @@ static FONT_DB: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     Arc::new(db)
 });
 
-/// Rasterise `svg` at its `width`×`height` (device pixels; its viewBox is in CSS pixels, so
+/// Draw `svg` at its `width`×`height` (device pixels; its viewBox is in CSS pixels, so
 /// `@2x` is already in the size).
-pub fn rasterise(svg: &str) -> Result<Vec<u8>, RenderError> {
+pub fn pixmap(svg: &str) -> Result<Pixmap, RenderError> {
     let options = usvg::Options {
         fontdb: Arc::clone(&FONT_DB),
         font_family: "Open Sans".into(),
@@ -29,14 +31,24 @@ pub fn rasterise(svg: &str) -> Result<Vec<u8>, RenderError> {
         usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Raster(e.to_string()))?;
     let size = tree.size();
     let (w, h) = (size.width().round() as u32, size.height().round() as u32);
-    let mut pixmap = tiny_skia::Pixmap::new(w, h)
+    let mut pixmap = Pixmap::new(w, h)
         .ok_or_else(|| RenderError::Raster(format!("cannot make a {w}x{h} image")))?;
     resvg::render(
         &tree,
         tiny_skia::Transform::identity(),
         &mut pixmap.as_mut(),
     );
+    Ok(pixmap)
+}
+
+/// The pixels as PNG bytes.
+pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, RenderError> {
     pixmap
         .encode_png()
         .map_err(|e| RenderError::Raster(e.to_string()))
+}
+
+/// [`pixmap`] then [`encode`].
+pub fn rasterise(svg: &str) -> Result<Vec<u8>, RenderError> {
+    encode(&pixmap(svg)?)
 }
