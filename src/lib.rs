@@ -11,7 +11,8 @@
 //! 5. `join` (attribute and spatial joins, filters)
 //! 6. `tile` (simplify, index, clip, cut, clean, encode, cluster) on a narrow `TileLayer`
 //! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON)
-//! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`
+//! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`,
+//!    `render` (static pictures: style expressions, SVG, PNG)
 //! 9. `export` and `server`: siblings that never import each other; `main.rs` sits over both.
 
 pub mod assets;
