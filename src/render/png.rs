@@ -52,3 +52,29 @@ pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, RenderError> {
 pub fn rasterise(svg: &str) -> Result<Vec<u8>, RenderError> {
     encode(&pixmap(svg)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ink(svg: &str) -> usize {
+        let p = pixmap(svg).expect("rasterises");
+        p.pixels().iter().filter(|c| c.alpha() > 128).count()
+    }
+
+    #[test]
+    fn labels_are_shaped_with_the_label_fonts() {
+        let svg = |text: &str| {
+            format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"40\" viewBox=\"0 0 100 20\"><text x=\"5\" y=\"15\" font-family=\"{}\" font-size=\"12\">{text}</text></svg>",
+                super::super::fonts::FAMILIES
+            )
+        };
+        // Latin from the embedded Open Sans, with no system fonts at all.
+        assert!(ink(&svg("Paktika")) > 50);
+        // Arabic script (Pashto) when the optional Noto fallback is installed.
+        if super::super::fonts::FONTS.len() > 1 {
+            assert!(ink(&svg("پکتیکا")) > 50);
+        }
+    }
+}

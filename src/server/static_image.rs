@@ -45,8 +45,13 @@ pub async fn static_image(
     let dataset = state.dataset.load_full();
     let plan = render::plan(&style_json, request, &dataset).map_err(server_error)?;
     let filter = parse_filter(&plan.layers, Some(&filter_query))?;
-    // The picture changes with the data, the filter and the URL; the URL is the cache key.
-    let version = filtered_version(&dataset, &filter);
+    // The picture changes with the data, the filter and the drawing code (the URL names the
+    // rest), so its ETag names all three.
+    let version = format!(
+        "{}-render{}",
+        filtered_version(&dataset, &filter),
+        env!("CARGO_PKG_VERSION")
+    );
     if not_modified(&headers, &version) {
         return Ok(Response::builder()
             .status(StatusCode::NOT_MODIFIED)
