@@ -41,11 +41,34 @@ pub fn pixmap(svg: &str) -> Result<Pixmap, RenderError> {
     Ok(pixmap)
 }
 
-/// The pixels as PNG bytes.
+/// The pixels as PNG bytes (8-bit RGBA). Fast deflate with adaptive filters: a map of flat
+/// colours compresses almost as well as at the default level, in a fraction of the time.
 pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, RenderError> {
-    pixmap
-        .encode_png()
-        .map_err(|e| RenderError::Raster(e.to_string()))
+    // tiny-skia keeps premultiplied alpha; PNG stores it straight.
+    let mut rgba = pixmap.data().to_vec();
+    for px in rgba.chunks_exact_mut(4) {
+        let a = u16::from(px[3]);
+        if a != 0 && a != 255 {
+            for c in &mut px[..3] {
+                *c = ((u16::from(*c) * 255 + a / 2) / a).min(255) as u8;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(rgba.len() / 8);
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| RenderError::Raster(e.to_string()))?;
+    writer
+        .write_image_data(&rgba)
+        .map_err(|e| RenderError::Raster(e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| RenderError::Raster(e.to_string()))?;
+    Ok(out)
 }
 
 /// [`pixmap`] then [`encode`].
