@@ -416,12 +416,8 @@ fn call(op: &str, args: &[Json], ctx: &FeatureContext) -> EvalResult {
         }
         "format" => {
             let mut s = String::new();
-            let mut i = 0;
-            while i < args.len() {
-                if !args[i].is_object() {
-                    s.push_str(&evaluate(&args[i], ctx)?.to_text());
-                }
-                i += 1;
+            for section in args.iter().filter(|a| !a.is_object()) {
+                s.push_str(&evaluate(section, ctx)?.to_text());
             }
             Ok(Val::Str(s))
         }
@@ -562,11 +558,11 @@ fn legacy_function(obj: &serde_json::Map<String, Json>, ctx: &FeatureContext) ->
         .unwrap_or_default();
     let fallback = || default.clone().ok_or_else(|| "no stop matches".to_string());
     match kind {
-        "categorical" => Ok(stops
+        "categorical" => stops
             .iter()
             .find(|(k, _)| *k == input)
             .map(|(_, v)| v.clone())
-            .map_or_else(fallback, Ok)?),
+            .map_or_else(fallback, Ok),
         _ => {
             let Some(x) = input.as_f64() else {
                 return fallback();

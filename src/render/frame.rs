@@ -195,7 +195,8 @@ fn entries(layer: &StyleLayer, zoom: f64) -> Vec<(Swatch, String)> {
             }
         }
         "line" => {
-            let c = constant(paint("line-color")).unwrap_or(Color::new(0.2, 0.2, 0.2, 1.0));
+            const DARK_GREY: Color = Color::new(0.2, 0.2, 0.2, 1.0);
+            let c = constant(paint("line-color")).unwrap_or(DARK_GREY);
             items.push((
                 Swatch::Line(c, paint("line-dasharray").is_some()),
                 String::new(),

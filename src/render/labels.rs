@@ -204,7 +204,7 @@ impl Label {
         let offset = layer
             .numbers("text-offset", ctx)
             .filter(|o| o.len() == 2)
-            .unwrap_or(vec![0.0, 0.0]);
+            .unwrap_or_else(|| vec![0.0, 0.0]);
         let (fx, fy) = anchor_fraction(&anchor);
         let origin = [
             at[0] + offset[0] * size - fx * width,

@@ -97,7 +97,7 @@ pub fn decode(tile: &[u8]) -> Result<Vec<TileLayerData>, String> {
     let mut layers = Vec::new();
     while !r.done() {
         let key = r.varint()?;
-        if key == (3 << 3 | 2) {
+        if key == ((3 << 3) | 2) {
             layers.push(decode_layer(r.bytes()?)?);
         } else {
             r.skip(key & 7)?;
@@ -125,14 +125,14 @@ fn decode_layer(b: &[u8]) -> Result<TileLayerData, String> {
     while !r.done() {
         let key = r.varint()?;
         match key {
-            k if k == (1 << 3 | 2) => {
+            k if k == ((1 << 3) | 2) => {
                 layer.name = String::from_utf8_lossy(r.bytes()?).into_owned();
             }
-            k if k == (2 << 3 | 2) => raw.push(r.bytes()?),
-            k if k == (3 << 3 | 2) => {
+            k if k == ((2 << 3) | 2) => raw.push(r.bytes()?),
+            k if k == ((3 << 3) | 2) => {
                 keys.push(String::from_utf8_lossy(r.bytes()?).into_owned());
             }
-            k if k == (4 << 3 | 2) => values.push(decode_value(r.bytes()?)?),
+            k if k == ((4 << 3) | 2) => values.push(decode_value(r.bytes()?)?),
             k if k == (5 << 3) => layer.extent = r.varint()? as u32,
             k => r.skip(k & 7)?,
         }
@@ -175,9 +175,9 @@ fn decode_feature(b: &[u8]) -> Result<RawFeature, String> {
         let key = r.varint()?;
         match key {
             k if k == (1 << 3) => f.id = Some(r.varint()?),
-            k if k == (2 << 3 | 2) => f.tags = r.packed()?,
+            k if k == ((2 << 3) | 2) => f.tags = r.packed()?,
             k if k == (3 << 3) => f.kind = r.varint()?,
-            k if k == (4 << 3 | 2) => f.geometry = r.packed()?,
+            k if k == ((4 << 3) | 2) => f.geometry = r.packed()?,
             k => r.skip(k & 7)?,
         }
     }
@@ -190,12 +190,12 @@ fn decode_value(b: &[u8]) -> Result<Val, String> {
     while !r.done() {
         let key = r.varint()?;
         v = match key {
-            k if k == (1 << 3 | 2) => Val::Str(String::from_utf8_lossy(r.bytes()?).into_owned()),
-            k if k == (2 << 3 | 5) => {
+            k if k == ((1 << 3) | 2) => Val::Str(String::from_utf8_lossy(r.bytes()?).into_owned()),
+            k if k == ((2 << 3) | 5) => {
                 let s = r.fixed(4)?;
                 Val::Num(f64::from(f32::from_le_bytes([s[0], s[1], s[2], s[3]])))
             }
-            k if k == (3 << 3 | 1) => {
+            k if k == ((3 << 3) | 1) => {
                 let s = r.fixed(8)?;
                 let mut a = [0u8; 8];
                 a.copy_from_slice(s);
