@@ -14,9 +14,7 @@ const VIEW: &str = "60.5,23.6,77.8,38.5";
 fn bench(c: &mut Criterion) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dataset = Dataset::from_catalog(&root.join("data/layers.toml")).expect("default data");
-    let style = render::style_json("explainer")
-        .expect("built-in style")
-        .expect("valid style");
+    let style = render::style_json(&dataset, "explainer", "en").expect("the generated style");
     let png = ImageRequest::parse(VIEW, "1200x630.png").expect("request");
     let svg = ImageRequest::parse(VIEW, "1200x630.svg").expect("request");
     let filter = Filter::default();

@@ -9,19 +9,67 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::sync::Arc;
+
+use borderland::dataset::Dataset;
+use borderland::server::{self, AppState, ServerOptions};
 use common::{default_app, get, repo_path};
 
 const REGION: &str = "60.5,23.6,77.8,38.5";
 
-fn style_layer_ids(name: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(repo_path(&format!("styles/{name}.json"))).expect("style");
-    let style: serde_json::Value = serde_json::from_str(&text).expect("style JSON");
-    style["layers"]
+/// The layer ids of a style as the server serves it at `/styles/{name}.json` (generated from
+/// the data or read from a style file): the picture must have one group for each.
+async fn style_layer_ids(app: &axum::Router, name: &str) -> Vec<String> {
+    let r = get(app, &format!("/styles/{name}.json")).await;
+    assert_eq!(r.status, 200, "/styles/{name}.json");
+    r.json()["layers"]
         .as_array()
         .expect("layers")
         .iter()
         .map(|l| l["id"].as_str().expect("id").to_string())
         .collect()
+}
+
+/// The ids of the `<g>` children of the SVG's root, in order.
+fn svg_groups(text: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(text).expect("well-formed XML");
+    doc.root_element()
+        .children()
+        .filter(|n| n.has_tag_name("g"))
+        .filter_map(|n| n.attribute("id"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The lines of every label drawn in the SVG group `id` (each line is a `<tspan>`).
+fn label_lines(text: &str, id: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(text).expect("well-formed XML");
+    let Some(group) = doc.descendants().find(|n| n.attribute("id") == Some(id)) else {
+        return Vec::new();
+    };
+    group
+        .descendants()
+        .filter(|n| n.has_tag_name("tspan") && n.parent().is_some_and(|p| p.has_tag_name("text")))
+        .map(|n| {
+            n.children()
+                .filter(|t| t.is_text())
+                .filter_map(|t| t.text())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The id of the first symbol layer of a served style that draws `source_layer`.
+async fn label_layer_id(app: &axum::Router, style: &str, source_layer: &str) -> String {
+    let r = get(app, &format!("/styles/{style}.json")).await;
+    r.json()["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .find(|l| l["type"] == "symbol" && l["source-layer"] == source_layer)
+        .and_then(|l| l["id"].as_str())
+        .unwrap_or_else(|| panic!("{style}: no symbol layer draws {source_layer}"))
+        .to_string()
 }
 
 fn png_pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
@@ -51,18 +99,22 @@ async fn svg_has_a_group_per_style_layer_and_labels_as_text() {
         assert_eq!(root.tag_name().name(), "svg");
         assert_eq!(root.attribute("width"), Some("1200"));
         assert_eq!(root.attribute("viewBox"), Some("0 0 1200 630"));
-        let groups: Vec<&str> = root
-            .children()
-            .filter(|n| n.has_tag_name("g"))
-            .filter_map(|n| n.attribute("id"))
-            .collect();
-        for id in style_layer_ids(style) {
+        let groups = svg_groups(text);
+        let ids = style_layer_ids(&app, style).await;
+        assert!(ids.len() > 3, "{style}: a real style: {ids:?}");
+        for id in &ids {
             assert_eq!(
-                groups.iter().filter(|g| **g == id).count(),
+                groups.iter().filter(|g| *g == id).count(),
                 1,
                 "{style}: one <g id=\"{id}\"> in {groups:?}"
             );
         }
+        // In the style's order, before the frame's own groups.
+        assert_eq!(
+            &groups[..ids.len()],
+            &ids[..],
+            "{style}: groups in style order"
+        );
         // Accessibility: a title and a description naming the data's attribution.
         let title = root
             .children()
@@ -79,9 +131,10 @@ async fn svg_has_a_group_per_style_layer_and_labels_as_text() {
             desc.text()
         );
         // Province names are real text in the label layer's group.
+        let label_id = label_layer_id(&app, style, "province_labels").await;
         let labels = doc
             .descendants()
-            .find(|n| n.attribute("id") == Some("province-labels"))
+            .find(|n| n.attribute("id") == Some(label_id.as_str()))
             .expect("label group");
         // Each line of a label is a <tspan> (the presence style adds the groups on a second).
         let names: Vec<String> = labels
@@ -206,7 +259,7 @@ async fn filters_change_what_is_drawn() {
         let text = std::str::from_utf8(body).expect("UTF-8");
         let doc = roxmltree::Document::parse(text).expect("XML");
         doc.descendants()
-            .find(|n| n.attribute("id") == Some("province-presence"))
+            .find(|n| n.attribute("id") == Some("provinces-presence"))
             .map(|g| g.children().filter(|n| n.has_tag_name("path")).count())
             .expect("presence group")
     };
@@ -251,7 +304,7 @@ async fn bad_requests_are_json_4xx_with_hints() {
             "/styles/explainer/static/69,33,5/300x200.png?from=2025-13",
             400,
         ),
-        ("/styles/explainer/static/69,33,5/300x200.png?lang=ps", 400),
+        ("/styles/explainer/static/69,33,5/300x200.png?lang=xx", 400),
     ] {
         let r = get(&app, uri).await;
         assert_eq!(r.status.as_u16(), status, "{uri}");
@@ -267,6 +320,262 @@ async fn bad_requests_are_json_4xx_with_hints() {
     }
 }
 
+/// A property of every feature of a GeoJSON file, read with serde_json (not the server).
+fn geojson_property(file: &Path, key: &str) -> Vec<(serde_json::Value, String)> {
+    let text = std::fs::read_to_string(file).expect("GeoJSON file");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("GeoJSON");
+    doc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| {
+            let v = f["properties"][key].as_str()?;
+            Some((f["properties"].clone(), v.to_string()))
+        })
+        .collect()
+}
+
+/// `west,south,east,north` around every coordinate of a GeoJSON file.
+fn geojson_box(file: &Path) -> String {
+    fn walk(v: &serde_json::Value, b: &mut [f64; 4]) {
+        match v.as_array() {
+            Some(a) if a.len() >= 2 && a[0].is_number() => {
+                let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            }
+            Some(a) => a.iter().for_each(|i| walk(i, b)),
+            None => {}
+        }
+    }
+    let text = std::fs::read_to_string(file).expect("GeoJSON file");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("GeoJSON");
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for f in doc["features"].as_array().expect("features") {
+        walk(&f["geometry"]["coordinates"], &mut b);
+    }
+    format!("{},{},{},{}", b[0], b[1], b[2], b[3])
+}
+
+#[tokio::test]
+async fn lang_draws_the_labels_the_served_style_asks_for() {
+    let app = default_app();
+    // Paktika's names as the data file carries them (from CLDR; see data/SOURCES.md).
+    let provinces = geojson_property(&repo_path("data/provinces.geojson"), "name");
+    let (paktika, _) = provinces
+        .iter()
+        .find(|(_, name)| name == "Paktika")
+        .expect("Paktika in the data");
+    let label_id = label_layer_id(&app, "explainer", "province_labels").await;
+    let english = get(
+        &app,
+        &format!("/styles/explainer/static/{REGION}/1200x630.svg"),
+    )
+    .await;
+    let english = label_lines(
+        std::str::from_utf8(&english.body).expect("UTF-8"),
+        &label_id,
+    );
+    assert!(english.iter().any(|l| l == "Paktika"), "{english:?}");
+    for lang in ["ps", "fa", "ur"] {
+        let wanted = paktika[format!("name_{lang}")]
+            .as_str()
+            .unwrap_or_else(|| panic!("Paktika has name_{lang} in the data"));
+        let r = get(
+            &app,
+            &format!("/styles/explainer/static/{REGION}/1200x630.svg?lang={lang}"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "lang={lang}");
+        let text = std::str::from_utf8(&r.body).expect("UTF-8");
+        // The groups are those of the style served with the same ?lang=.
+        let served = get(&app, &format!("/styles/explainer.json?lang={lang}")).await;
+        let ids: Vec<String> = served.json()["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .filter_map(|l| l["id"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(&svg_groups(text)[..ids.len()], &ids[..]);
+        let lines = label_lines(text, &label_id);
+        assert!(
+            lines.iter().any(|l| l == wanted),
+            "lang={lang}: {wanted} among {lines:?}"
+        );
+        assert!(
+            !lines.iter().any(|l| l == "Paktika"),
+            "lang={lang}: Paktika still in English"
+        );
+        // The PNG draws the same labels with the embedded Arabic-script font.
+        let png = get(
+            &app,
+            &format!("/styles/explainer/static/{REGION}/600x315.png?lang={lang}"),
+        )
+        .await;
+        assert_eq!(png.status, 200, "lang={lang} PNG");
+        let (w, h, _) = png_pixels(&png.body);
+        assert_eq!((w, h), (600, 315));
+    }
+}
+
+#[tokio::test]
+async fn pictures_follow_the_users_data() {
+    // The SYNTHETIC valley fixture: other layer ids, groups and words than the defaults.
+    let catalog = repo_path("tests/fixtures/valley/layers.toml");
+    let dataset = Dataset::from_catalog(&catalog).expect("the fixture loads");
+    let app = server::router(AppState::new(dataset, ServerOptions::default()));
+    let districts = repo_path("tests/fixtures/valley/districts.geojson");
+    let view = geojson_box(&districts);
+    let names: Vec<String> = geojson_property(&districts, "district_name")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert!(!names.is_empty());
+    for style in ["explainer", "presence"] {
+        let ids = style_layer_ids(&app, style).await;
+        assert!(
+            ids.iter().any(|id| id.starts_with("districts")),
+            "{style}: generated from the fixture: {ids:?}"
+        );
+        let uri = format!("/styles/{style}/static/{view}/800x600.svg");
+        let r = get(&app, &uri).await;
+        assert_eq!(
+            r.status,
+            200,
+            "{uri}: {:?}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let text = std::str::from_utf8(&r.body).expect("UTF-8");
+        assert_eq!(&svg_groups(text)[..ids.len()], &ids[..], "{style}");
+        let label_id = label_layer_id(&app, style, "district_points").await;
+        let lines = label_lines(text, &label_id);
+        assert!(
+            names.iter().any(|n| lines.contains(n)),
+            "{style}: district names {names:?} among labels {lines:?}"
+        );
+        // Something of the data is drawn in the districts' groups.
+        let doc = roxmltree::Document::parse(text).expect("XML");
+        let drawn = doc
+            .root_element()
+            .children()
+            .filter(|g| {
+                g.attribute("id")
+                    .is_some_and(|id| id.starts_with("districts"))
+            })
+            .map(|g| g.children().filter(|n| n.has_tag_name("path")).count())
+            .sum::<usize>();
+        assert!(drawn > 0, "{style}: district shapes drawn");
+        // The catalog's words and attribution, not the defaults'.
+        assert!(
+            !text.contains("Natural Earth"),
+            "{style}: default attribution"
+        );
+        let png = get(
+            &app,
+            &format!("/styles/{style}/static/{view}/400x300@2x.png"),
+        )
+        .await;
+        assert_eq!(png.status, 200);
+        assert_eq!(png_pixels(&png.body).0, 800);
+    }
+    // The command draws the same picture from the same catalog.
+    let dir = scratch("render_valley");
+    let out = dir.join("valley.png");
+    let output = common::process::run(&[
+        "render",
+        "explainer",
+        &view,
+        "640x480.png",
+        "--config",
+        catalog.to_str().expect("path"),
+        "--query",
+        "legend=1",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let served = get(
+        &app,
+        &format!("/styles/explainer/static/{view}/640x480.png?legend=1"),
+    )
+    .await;
+    assert!(std::fs::read(&out).expect("written") == served.body.as_ref());
+}
+
+#[tokio::test]
+async fn a_style_file_beside_the_catalog_is_what_the_picture_draws_and_reloads() {
+    // A copy of the fixture, with the generated explainer written out and edited as a user
+    // would: another background and an extra layer.
+    let dir = scratch("style_file");
+    for entry in std::fs::read_dir(repo_path("tests/fixtures/valley")).expect("fixture") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let catalog = dir.join("layers.toml");
+    let generated = Dataset::from_catalog(&catalog).expect("loads");
+    let mut style = generated
+        .style("explainer")
+        .expect("explainer")
+        .json
+        .clone();
+    let edit = |style: &mut serde_json::Value, colour: &str| {
+        let layers = style["layers"].as_array_mut().expect("layers");
+        layers[0]["paint"]["background-color"] = serde_json::json!(colour);
+        if !layers.iter().any(|l| l["id"] == "rivers-highlight") {
+            let mut extra = layers
+                .iter()
+                .find(|l| l["source-layer"] == "rivers" && l["type"] == "line")
+                .expect("a rivers line layer")
+                .clone();
+            extra["id"] = serde_json::json!("rivers-highlight");
+            extra["paint"] = serde_json::json!({"line-color": "#ff00ff", "line-width": 6});
+            layers.push(extra);
+        }
+    };
+    edit(&mut style, "#123456");
+    std::fs::create_dir_all(dir.join("styles")).expect("styles dir");
+    let file = dir.join("styles/explainer.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&style).expect("JSON")).expect("write");
+
+    let state = AppState::new(
+        Dataset::from_catalog(&catalog).expect("loads"),
+        Default::default(),
+    );
+    let app = server::router(Arc::clone(&state));
+    let view = geojson_box(&dir.join("districts.geojson"));
+    let uri = format!("/styles/explainer/static/{view}/600x400.svg");
+    let first = get(&app, &uri).await;
+    assert_eq!(first.status, 200);
+    let text = std::str::from_utf8(&first.body).expect("UTF-8");
+    let ids = style_layer_ids(&app, "explainer").await;
+    assert!(ids.contains(&"rivers-highlight".to_string()), "{ids:?}");
+    assert_eq!(&svg_groups(text)[..ids.len()], &ids[..]);
+    assert!(text.contains("fill=\"#123456\""), "the file's background");
+    assert!(text.contains("#ff00ff"), "the file's extra layer drawn");
+
+    // Edit the file; after the reload the picture follows it, under a new ETag.
+    edit(&mut style, "#654321");
+    std::fs::write(&file, serde_json::to_string_pretty(&style).expect("JSON")).expect("write");
+    borderland::server::reload::reload(&state)
+        .await
+        .expect("the edited style reloads");
+    let second = get(&app, &uri).await;
+    assert_eq!(second.status, 200);
+    let text = std::str::from_utf8(&second.body).expect("UTF-8");
+    assert!(text.contains("fill=\"#654321\"") && !text.contains("fill=\"#123456\""));
+    assert_ne!(first.header("etag"), second.header("etag"));
+
+    // A broken edit: the reload fails and the last good style keeps drawing.
+    std::fs::write(&file, "{\"version\": 8, \"layers\": [").expect("write");
+    assert!(borderland::server::reload::reload(&state).await.is_err());
+    let third = get(&app, &uri).await;
+    assert_eq!(third.status, 200);
+    assert_eq!(third.body, second.body);
+}
+
 fn scratch(name: &str) -> PathBuf {
     common::fresh_dir(name)
 }
@@ -278,6 +587,7 @@ async fn render_command_writes_the_same_bytes_as_the_url() {
     for (view, size, query) in [
         (REGION, "1200x630.png", "group=TTP&legend=1&title=Paktika"),
         ("69.3,33.5,5.5@20", "600x400@2x.svg", ""),
+        ("69.3,33.5,6", "500x300.png", "lang=ps"),
     ] {
         let out = dir.join(size);
         let output = common::process::run(&[

@@ -2,11 +2,13 @@
 //! (polylabel), so a map labels each province once, inside it, even where it is concave.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::LayerConfig;
 use crate::error::LoadError;
 use crate::geometry::polylabel::polylabel;
 use crate::geometry::{GeomKind, Part, PieceIndex, Shapes, ring_area};
+use crate::join::LayerJoin;
 use crate::source::{RawFeature, RawId, RawLayer};
 use crate::tile::simplify::KEEP;
 
@@ -39,6 +41,8 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
     let mut raw = RawLayer::default();
     let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
     let pieces = PieceIndex::new(&layer.shapes, layer.features.len());
+    // The polygon feature behind each label point, so the joins can follow it.
+    let mut polygon_of: Vec<usize> = Vec::new();
     for (i, feature) in layer.features.iter().enumerate() {
         if layer.kinds[i] != GeomKind::Polygon {
             continue;
@@ -47,6 +51,7 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             continue;
         };
         let index = raw.features.len() as u32;
+        polygon_of.push(i);
         let first = raw.shapes.parts.len();
         raw.shapes.push_part(&[point], &[KEEP], false);
         raw.shapes.finish_piece(index, first);
@@ -69,7 +74,6 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             layer.id
         ),
         joins: Vec::new(),
-        filters: Vec::new(),
         id_property: None,
         labels: None,
         cluster_maxzoom: None,
@@ -78,5 +82,26 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
     };
     let mut labels = layer_from_raw(&label_cfg, Path::new(&layer.file), raw)?;
     labels.file = layer.file.clone();
+    labels.labels_of = Some(layer.id.clone());
+    // The polygons' joins, row for row: a filter (time window, group) recomputes a label's
+    // counts and claims exactly as it does its polygon's.
+    labels.base_fields = layer.base_fields;
+    labels.joins = layer
+        .joins
+        .iter()
+        .map(|j| LayerJoin {
+            claims: Arc::clone(&j.claims),
+            prefix: j.prefix.clone(),
+            rows_by_feature: polygon_of
+                .iter()
+                .map(|&i| j.rows_by_feature[i].clone())
+                .collect(),
+            groups: j.groups.clone(),
+            report: j.report.clone(),
+            // Rows are placed in the polygons' features, named as the polygons name them.
+            placements: j.placements.clone(),
+            feature_names: j.feature_names.clone(),
+        })
+        .collect();
     Ok(labels)
 }

@@ -47,6 +47,8 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
+    /// For a label layer: the polygon layer it labels.
+    pub labels_of: Option<String>,
     /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
     /// served as they are (the layer then has no features of its own).
     pub archive: Option<Arc<Archive>>,
@@ -104,6 +106,17 @@ impl Layer {
         keys: &[String],
         aliases: &std::collections::BTreeMap<String, String>,
     ) -> LayerJoin {
+        self.join_with(claims, "", keys, aliases)
+    }
+
+    /// The join of a claim table onto this layer's features, its attributes named `prefix_*`.
+    fn join_with(
+        &self,
+        claims: Arc<Claims>,
+        prefix: &str,
+        keys: &[String],
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) -> LayerJoin {
         let target = Target {
             layer_id: &self.id,
             fields: &self.fields,
@@ -113,7 +126,7 @@ impl Layer {
             keys,
             aliases,
         };
-        join::join(&target, claims, "")
+        join::join(&target, claims, prefix)
     }
 
     /// Join a claim table onto this layer's features, adding its attributes.
@@ -124,18 +137,7 @@ impl Layer {
         keys: &[String],
         aliases: &std::collections::BTreeMap<String, String>,
     ) {
-        let join = {
-            let target = Target {
-                layer_id: &self.id,
-                fields: &self.fields,
-                props: self.features.iter().map(|f| &f.props[..]).collect(),
-                shapes: &self.shapes,
-                kinds: &self.kinds,
-                keys,
-                aliases,
-            };
-            join::join(&target, claims, prefix)
-        };
+        let join = self.join_with(claims, prefix, keys, aliases);
         let all = Filter::default();
         for (i, feature) in self.features.iter_mut().enumerate() {
             let mut props = std::mem::take(&mut feature.props).into_vec();

@@ -12,8 +12,10 @@ pub mod intake;
 mod labels;
 mod layer;
 mod points;
+pub mod styles;
 mod tile_view;
 pub mod tilejson;
+pub mod words;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,9 @@ pub use build::{archive_layer, build_layer, layer_from_raw};
 pub use hash::ContentHash;
 pub use layer::*;
 pub use points::{load_claims, points_layer};
+pub use styles::{Group, Style};
 pub use tile_view::tile_layers;
+pub use words::Words;
 
 /// Everything a server needs for one data version.
 #[derive(Debug)]
@@ -44,6 +48,14 @@ pub struct Dataset {
     pub origin: Origin,
     /// Claim tables by id.
     pub tables: Vec<Arc<Claims>>,
+    /// The map's words (title, notes, credits), from the catalog.
+    pub words: Words,
+    /// Every group the claims name, with its label and colour.
+    pub groups: Vec<Group>,
+    /// The time slider's range: first and last day (`YYYY-MM-DD`), if anything is dated.
+    pub time: Option<[String; 2]>,
+    /// Styles served: generated from this data, then the catalog's style files.
+    pub styles: Vec<Style>,
     /// Filtered views, computed once per (layer, filter).
     views: std::sync::Mutex<HashMap<(String, String), Arc<FilteredLayer>>>,
     /// What was inferred rather than declared (roles, date formats, joins), one line each,
@@ -84,6 +96,11 @@ impl Origin {
                             .chain(table_files)
                             .map(|f| dir.join(f.get_ref())),
                     );
+                    // Style files, and their folder (a new file changes its time).
+                    let named: Vec<PathBuf> =
+                        catalog.styles.iter().map(|s| s.get_ref().clone()).collect();
+                    files.extend(styles::style_files(dir, &named));
+                    files.push(dir.join("styles"));
                 }
                 files
             }
@@ -197,8 +214,15 @@ impl Dataset {
     pub fn join_reports(&self) -> Vec<&join::JoinReport> {
         self.layers
             .iter()
-            .flat_map(|l| l.joins.iter().map(|j| &j.report))
+            // A label layer carries its polygons' joins; their reports are the polygons'.
+            .flat_map(|l| l.joins.iter().filter(|j| j.report.layer == l.id))
+            .map(|j| &j.report)
             .collect()
+    }
+
+    /// A style by name.
+    pub fn style(&self, name: &str) -> Option<&Style> {
+        self.styles.iter().find(|s| s.name == name)
     }
 
     /// Load whatever `origin` names.

@@ -1,29 +1,21 @@
-//! The fonts labels are set in, loaded from bytes: Open Sans (embedded, the font the glyph
-//! ranges are made from) and, only when the system has it, Noto Sans Arabic for Dari, Pashto
-//! and Urdu. Both the label measurer and the rasteriser read this one list.
+//! The fonts labels are set in: the two the served glyph ranges are made from (Open Sans for
+//! Latin, Noto Naskh Arabic for Dari, Pashto and Urdu), embedded with their licences, so a
+//! picture's labels match the browser's on any machine. The measurer and rasteriser share them.
 
 use std::sync::LazyLock;
 
 /// Family names, in fallback order, for SVG `font-family`.
-pub const FAMILIES: &str = "'Open Sans', 'Noto Sans Arabic', sans-serif";
+pub const FAMILIES: &str = "'Open Sans', 'Noto Naskh Arabic', sans-serif";
 
-/// The embedded font (SIL Open Font License, `fonts/LICENSE-OpenSans.txt`).
+/// Latin (SIL Open Font License, `fonts/LICENSE-OpenSans.txt`).
 pub const OPEN_SANS: &[u8] = include_bytes!("../../fonts/OpenSans-Regular.ttf");
 
-/// Debian's `fonts-noto-core` places it here; when absent, Arabic script falls back to
-/// whatever the rasteriser has (nothing is required at run time).
-const ARABIC_FALLBACK: &str = "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf";
+/// Arabic script (SIL Open Font License, `fonts/LICENSE-NotoNaskhArabic.txt`).
+pub const NOTO_NASKH_ARABIC: &[u8] = include_bytes!("../../fonts/NotoNaskhArabic-Regular.ttf");
 
 /// Every font's bytes, in fallback order.
-pub static FONTS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    let mut fonts = vec![OPEN_SANS.to_vec()];
-    if let Ok(bytes) = std::fs::read(ARABIC_FALLBACK)
-        && ttf_parser::Face::parse(&bytes, 0).is_ok()
-    {
-        fonts.push(bytes);
-    }
-    fonts
-});
+pub static FONTS: LazyLock<Vec<Vec<u8>>> =
+    LazyLock::new(|| vec![OPEN_SANS.to_vec(), NOTO_NASKH_ARABIC.to_vec()]);
 
 /// Advance widths for measuring labels before placing them.
 pub struct Metrics<'a> {
@@ -71,5 +63,9 @@ mod tests {
         let w = m.width("Paktika", 10.0);
         assert!(w > 25.0 && w < 45.0, "{w}");
         assert!(m.width("WWW", 10.0) > m.width("iii", 10.0));
+        // Arabic letters come from Noto Naskh Arabic, not the half-em fallback.
+        // (alef, beh, teh, theh: letters, not a place name)
+        let arabic = m.width("\u{0627}\u{0628}\u{062a}\u{062b}", 10.0);
+        assert!(arabic > 0.0 && (arabic - 20.0).abs() > 0.5, "{arabic}");
     }
 }

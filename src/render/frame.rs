@@ -26,12 +26,21 @@ pub struct Captions {
     pub legend: bool,
 }
 
-/// What the caller may add to a picture (`?title=&legend=&attribution=`).
+/// What the caller may add to a picture (`?title=&legend=&attribution=&lang=`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extras {
     pub title: Option<String>,
     pub legend: bool,
     pub credit: Option<String>,
+    /// The labels' language (`?lang=`), one of `assets::LABEL_LANGUAGES`; English when absent.
+    pub lang: Option<&'static str>,
+}
+
+impl Extras {
+    /// The language the style's labels are drawn in.
+    pub fn label_language(&self) -> &'static str {
+        self.lang.unwrap_or("en")
+    }
 }
 
 const MARGIN: f64 = 8.0;

@@ -35,21 +35,18 @@ pub use frame::{Captions, Extras};
 pub use request::{Format, ImageRequest, RequestError, View};
 use style::{Style, StyleError, StyleLayer};
 
-/// The style JSON of a built-in style by name, with `{base}` left empty (the renderer reads
-/// its tile sources by layer ids, not by URL). The one place a picture gets its style.
-pub fn style_json(name: &str) -> Option<Result<Json, String>> {
-    crate::assets::STYLES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, template)| {
-            crate::assets::render_style(template, "")
-                .map_err(|e| format!("style '{name}' is not valid JSON: {e}"))
-        })
+/// The style a picture draws: exactly what `/styles/{name}.json?lang={lang}` serves for this
+/// snapshot (made from the data, or a style file beside the catalog), with `{base}` left
+/// empty, as the renderer reads its tile sources by layer ids, not by URL.
+pub fn style_json(dataset: &Dataset, name: &str, lang: &str) -> Option<Json> {
+    dataset
+        .style(name)
+        .map(|style| crate::assets::served_style(style, "", lang))
 }
 
-/// Names of the styles a picture may use, for hints.
-pub fn style_names() -> Vec<&'static str> {
-    crate::assets::style_names()
+/// Names of the styles this snapshot serves, for hints.
+pub fn style_names(dataset: &Dataset) -> Vec<&str> {
+    dataset.styles.iter().map(|s| s.name.as_str()).collect()
 }
 
 /// Why a picture cannot be drawn.

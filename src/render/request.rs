@@ -281,7 +281,7 @@ mod tests {
 pub fn split_query(query: Option<&str>) -> Result<(super::Extras, String), RequestError> {
     let mut extras = super::Extras::default();
     let mut rest = Vec::new();
-    let hint = "picture options are title=TEXT, legend=1, attribution=TEXT and lang=en; the tile filters (from, to, group, event_type) apply as on tiles";
+    let hint = "picture options are title=TEXT, legend=1, attribution=TEXT and lang=CODE (a label language); the tile filters (from, to, group, event_type) apply as on tiles";
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let decode = |s: &str| {
@@ -305,15 +305,19 @@ pub fn split_query(query: Option<&str>) -> Result<(super::Extras, String), Reque
                     other => return Err(bad(format!("legend '{other}' is not 1 or 0"), hint)),
                 }
             }
-            "lang" => match decode(v)?.as_str() {
-                "" | "en" => {}
-                other => {
-                    return Err(bad(
-                        format!("names in '{other}' are not in the data yet"),
-                        "labels are in English (lang=en); Dari, Pashto and Urdu names come with cited sources",
-                    ));
-                }
-            },
+            "lang" => {
+                let code = decode(v)?;
+                extras.lang = Some(crate::assets::label_language(&code).ok_or_else(|| {
+                    let shown: String = code.chars().take(16).collect();
+                    bad(
+                        format!("lang '{shown}' is not a label language"),
+                        &format!(
+                            "lang is one of: {} (names missing in a language stay in English)",
+                            crate::assets::LABEL_LANGUAGES.join(", ")
+                        ),
+                    )
+                })?);
+            }
             _ => rest.push(pair),
         }
     }

@@ -241,13 +241,4 @@ mod tests {
         assert_eq!(source_layer_ids("https://other.test/tiles.json"), None);
         assert_eq!(source_layer_ids("/tiles/a/{z}/{x}/{y}.json"), None);
     }
-
-    #[test]
-    fn built_in_styles_read() {
-        for (name, template) in crate::assets::STYLES {
-            let json = crate::assets::render_style(template, "").expect(name);
-            let style = Style::read(&json).expect(name);
-            assert!(!style.sources.is_empty(), "{name}");
-        }
-    }
 }

@@ -34,15 +34,18 @@ pub async fn static_image(
 ) -> Result<Response, ApiError> {
     let request = ImageRequest::parse(&view, &size).map_err(bad)?;
     let (extras, filter_query) = render::request::split_query(query.as_deref()).map_err(bad)?;
-    let style_json = render::style_json(&name)
-        .ok_or_else(|| {
-            ApiError::not_found(format!("no style '{name}'")).hint(format!(
-                "styles: {}; e.g. /styles/explainer/static/69.3,33.5,5/1200x630.png",
-                render::style_names().join(", ")
-            ))
-        })?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let dataset = state.dataset.load_full();
+    let style_json =
+        render::style_json(&dataset, &name, extras.label_language()).ok_or_else(|| {
+            ApiError::not_found(format!("no style '{name}'")).hint(format!(
+                "styles: {}; e.g. /styles/{}/static/69.3,33.5,5/1200x630.png",
+                render::style_names(&dataset).join(", "),
+                render::style_names(&dataset)
+                    .first()
+                    .copied()
+                    .unwrap_or("explainer")
+            ))
+        })?;
     let plan = render::plan(&style_json, request, &dataset).map_err(server_error)?;
     let filter = parse_filter(&plan.layers, Some(&filter_query))?;
     // The picture changes with the data, the filter and the drawing code (the URL names the
