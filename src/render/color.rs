@@ -39,13 +39,15 @@ impl Color {
                 }
             };
             return match name.trim() {
-                "rgb" | "rgba" if parts.len() >= 3 => Some(Color::new(
-                    percent_or(parts[0], 255.0)? / 255.0,
-                    percent_or(parts[1], 255.0)? / 255.0,
-                    percent_or(parts[2], 255.0)? / 255.0,
-                    alpha(3)?,
-                ))
-                .map(Color::clamped),
+                "rgb" | "rgba" if parts.len() >= 3 => Some(
+                    Color::new(
+                        percent_or(parts[0], 255.0)? / 255.0,
+                        percent_or(parts[1], 255.0)? / 255.0,
+                        percent_or(parts[2], 255.0)? / 255.0,
+                        alpha(3)?,
+                    )
+                    .clamped(),
+                ),
                 "hsl" | "hsla" if parts.len() >= 3 => {
                     let h = parts[0].trim_end_matches("deg").parse::<f32>().ok()?;
                     let sat = parts[1].strip_suffix('%')?.parse::<f32>().ok()? / 100.0;

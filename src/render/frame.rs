@@ -184,7 +184,7 @@ fn entries(layer: &StyleLayer, zoom: f64) -> Vec<(Swatch, String)> {
                     let hi = stops.get(i).map(|s| s - 1.0);
                     let n = super::expression::number_text;
                     let text = match (lo, hi) {
-                        (None, Some(h)) if h == 0.0 => "0".to_string(),
+                        (None, Some(0.0)) => "0".to_string(),
                         (None, _) => {
                             format!("fewer than {}", n(stops.first().copied().unwrap_or(0.0)))
                         }

@@ -223,6 +223,54 @@ impl ImageRequest {
     }
 }
 
+/// The picture's own query parameters (`title`, `legend`, `attribution`, `lang`) taken out
+/// of a raw query; the rest (the tile filters) is returned for the filter parser.
+pub fn split_query(query: Option<&str>) -> Result<(super::Extras, String), RequestError> {
+    let mut extras = super::Extras::default();
+    let mut rest = Vec::new();
+    let hint = "picture options are title=TEXT, legend=1, attribution=TEXT and lang=CODE (a label language); the tile filters (from, to, group, event_type) apply as on tiles";
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            crate::join::filter::decode(s)
+                .map_err(|e| bad(format!("query parameter '{k}': {e}"), hint))
+        };
+        let text = |v: &str| -> Result<Option<String>, RequestError> {
+            let t = decode(v)?;
+            if t.chars().count() > 200 {
+                return Err(bad(format!("'{k}' is longer than 200 characters"), hint));
+            }
+            Ok(Some(t).filter(|t| !t.trim().is_empty()))
+        };
+        match k {
+            "title" => extras.title = text(v)?,
+            "attribution" => extras.credit = text(v)?,
+            "legend" => {
+                extras.legend = match decode(v)?.as_str() {
+                    "" | "1" | "true" | "yes" => true,
+                    "0" | "false" | "no" => false,
+                    other => return Err(bad(format!("legend '{other}' is not 1 or 0"), hint)),
+                }
+            }
+            "lang" => {
+                let code = decode(v)?;
+                extras.lang = Some(crate::assets::label_language(&code).ok_or_else(|| {
+                    let shown: String = code.chars().take(16).collect();
+                    bad(
+                        format!("lang '{shown}' is not a label language"),
+                        &format!(
+                            "lang is one of: {} (names missing in a language stay in English)",
+                            crate::assets::LABEL_LANGUAGES.join(", ")
+                        ),
+                    )
+                })?);
+            }
+            _ => rest.push(pair),
+        }
+    }
+    Ok((extras, rest.join("&")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,52 +322,4 @@ mod tests {
             assert!(!e.hint.is_empty(), "{view} {size}");
         }
     }
-}
-
-/// The picture's own query parameters (`title`, `legend`, `attribution`, `lang`) taken out
-/// of a raw query; the rest (the tile filters) is returned for the filter parser.
-pub fn split_query(query: Option<&str>) -> Result<(super::Extras, String), RequestError> {
-    let mut extras = super::Extras::default();
-    let mut rest = Vec::new();
-    let hint = "picture options are title=TEXT, legend=1, attribution=TEXT and lang=CODE (a label language); the tile filters (from, to, group, event_type) apply as on tiles";
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            crate::join::filter::decode(s)
-                .map_err(|e| bad(format!("query parameter '{k}': {e}"), hint))
-        };
-        let text = |v: &str| -> Result<Option<String>, RequestError> {
-            let t = decode(v)?;
-            if t.chars().count() > 200 {
-                return Err(bad(format!("'{k}' is longer than 200 characters"), hint));
-            }
-            Ok(Some(t).filter(|t| !t.trim().is_empty()))
-        };
-        match k {
-            "title" => extras.title = text(v)?,
-            "attribution" => extras.credit = text(v)?,
-            "legend" => {
-                extras.legend = match decode(v)?.as_str() {
-                    "" | "1" | "true" | "yes" => true,
-                    "0" | "false" | "no" => false,
-                    other => return Err(bad(format!("legend '{other}' is not 1 or 0"), hint)),
-                }
-            }
-            "lang" => {
-                let code = decode(v)?;
-                extras.lang = Some(crate::assets::label_language(&code).ok_or_else(|| {
-                    let shown: String = code.chars().take(16).collect();
-                    bad(
-                        format!("lang '{shown}' is not a label language"),
-                        &format!(
-                            "lang is one of: {} (names missing in a language stay in English)",
-                            crate::assets::LABEL_LANGUAGES.join(", ")
-                        ),
-                    )
-                })?);
-            }
-            _ => rest.push(pair),
-        }
-    }
-    Ok((extras, rest.join("&")))
 }

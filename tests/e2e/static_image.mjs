@@ -16,11 +16,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const base = (process.env.BORDERLAND_URL || 'http://127.0.0.1:8080/').replace(/\/?$/, '/');
 const out = process.env.BORDERLAND_E2E_OUT || 'target/e2e';
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const rsvg = process.env.RSVG_CONVERT || 'rsvg-convert';
 mkdirSync(out, { recursive: true });
 
@@ -34,6 +33,8 @@ const cases = [
   { name: 'explainer-east-bearing', style: 'explainer', view: '70.2,33.6,6.3@25', w: 800, h: 600, control: '70.2,33.6,6.3@35' },
   { name: 'presence-bbox', style: 'presence', view: '66,29,74.5,36.5', w: 600, h: 500 },
   { name: 'explainer-filtered', style: 'explainer', view: '60.5,23.6,77.8,38.5', w: 1000, h: 700, query: 'group=TTP' },
+  // Labels in Pashto: the style served with ?lang=ps, MapLibre shaping with the RTL plugin.
+  { name: 'explainer-pashto', style: 'explainer', view: '66,29,74.5,36.5', w: 800, h: 600, lang: 'ps' },
 ];
 
 const page_html = `<!doctype html><html><head><meta charset="utf-8">
@@ -44,15 +45,12 @@ window.maplibregl = maplibregl;
 window.ready = true;
 </script></body></html>`;
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking'],
-});
+const browser = await launch();
 try {
   for (const c of cases) {
     const query = c.query ? `?${c.query}` : '';
-    const url = (fmt) => `${base}styles/${c.style}/static/${c.view}/${c.w}x${c.h}.${fmt}${query}`;
+    const picture = [c.query, c.lang && `lang=${c.lang}`].filter(Boolean).join('&');
+    const url = (fmt) => `${base}styles/${c.style}/static/${c.view}/${c.w}x${c.h}.${fmt}${picture ? `?${picture}` : ''}`;
     const svgRes = await fetch(url('svg'));
     check(`${c.name}: SVG served`, svgRes.ok, `HTTP ${svgRes.status}`);
     const svgText = await svgRes.text();
@@ -82,9 +80,12 @@ try {
     await page.route(`${base}__compare.html`, (route) => route.fulfill({ contentType: 'text/html', body: page_html }));
     await page.goto(`${base}__compare.html`);
     await page.waitForFunction(() => window.ready === true);
-    const styleUrl = `${base}styles/${c.style}.json`;
+    const styleUrl = `${base}styles/${c.style}.json${c.lang ? `?lang=${c.lang}` : ''}`;
     const result = await page.evaluate(async ({ c, styleUrl, query, oursB64, rsvgB64, mapRows, controlB64 }) => {
       const style = await (await fetch(styleUrl)).json();
+      if (c.lang) {
+        await window.maplibregl.setRTLTextPlugin(new URL('/static/vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js', location.href).href, false);
+      }
       if (query) {
         for (const s of Object.values(style.sources)) s.url += query;
       }
