@@ -16,15 +16,17 @@ let tilejsonBase = null; // the style's TileJSON URL without a query
 
 export function attachFilterMap(m) { map = m; }
 
-/** The query string the server filters tiles with: `from`, `to`, `group` (every spelling). */
-export function filterQuery() {
+/** The query string the server filters tiles with: `from`, `to`, `group` (every spelling);
+ *  with `accepted` (a layer's declared filters, as the catalog lists them) only those. */
+export function filterQuery(accepted = null) {
   const p = new URLSearchParams();
-  if (state.window) {
+  const ok = (name) => !accepted || accepted.includes(name);
+  if (state.window && ok('from') && ok('to')) {
     p.set('from', `${monthText(state.window.from)}-01`);
     p.set('to', `${monthText(state.window.to)}-${String(lastDay(state.window.to)).padStart(2, '0')}`);
   }
   const names = chosenNames();
-  if (names.length) p.set('group', names.join(','));
+  if (names.length && ok('group')) p.set('group', names.join(','));
   const q = p.toString();
   return q ? `?${q}` : '';
 }

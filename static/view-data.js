@@ -28,11 +28,18 @@ export function claimLayers(style) {
   return [...areas.values(), ...events.values()];
 }
 
+const declared = new Map(); // layer id -> the filters the server accepts for it
+
+/** The catalog's layers (`[{id, filters}]`): a download asks each only for its own filters. */
+export function knowLayers(layers) {
+  for (const l of layers || []) if (l && Array.isArray(l.filters)) declared.set(l.id, l.filters);
+}
+
 /** A download of layer `id` in `format` (`csv` or `geojson`) for the current filters: the
- *  server's route with the filter query, or the static site's whole file. */
+ *  server's route with the filters the layer declares, or the static site's whole file. */
 export function dataUrl(id, format) {
   const path = `data/${encodeURIComponent(id)}.${format}`;
-  return STATIC ? path : path + filterQuery();
+  return STATIC ? path : path + filterQuery(declared.get(id) || []);
 }
 
 const fetched = new Map(); // url -> Promise of a FeatureCollection

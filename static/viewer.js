@@ -22,7 +22,7 @@ import { applyClientFilters, attachStaticMap, startStatic } from './static-mode.
 import { fetchStyle, styleData, switchStyle } from './style.js';
 import { setupPicture } from './picture.js';
 import { narrow, setupSheet } from './sheet.js';
-import { viewData } from './view-data.js';
+import { knowLayers, viewData } from './view-data.js';
 import { showWords } from './words.js';
 
 /** The filters for a style's groups and time range. */
@@ -71,6 +71,7 @@ async function start() {
   setupPicture(map);
   const titles = new Map([...(data.layers || []), ...(data.downloads || [])]
     .filter((l) => l && typeof l === 'object').map((l) => [l.id || l.layer, l.title]));
+  knowLayers(data.layers);
   let asked = 0;
   const refreshView = async () => {
     const ask = ++asked;

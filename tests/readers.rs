@@ -265,6 +265,9 @@ fn assert_full(r: &Value, public: &str, dir: &Path) {
         "{group}"
     );
 
+    let window = r["descriptionWindow"].as_str().unwrap_or_default();
+    assert!(window.contains("Time window"), "{window}");
+
     // The snippet: no fixed width, the public URL, a resize script; in an article on a phone
     // it fits the column and takes the height its page posts.
     let embed = &r["embed"];

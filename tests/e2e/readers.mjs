@@ -130,6 +130,18 @@ try {
       report.downloadsFiltered = await desk.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
       await desk.selectOption('#group-picker', '');
       await desk.waitForFunction((b) => document.querySelector('#map-description').textContent === b, before);
+      // A time window: every layer's links ask only for the filters it declares.
+      await desk.focus('#to-slider');
+      await desk.keyboard.press('Home');
+      await desk.waitForFunction((b) => document.querySelector('#map-description').textContent !== b, before);
+      report.descriptionWindow = await desk.locator('#map-description').textContent();
+      report.downloadsWindow = await desk.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const href of report.downloadsWindow) {
+        const res = await desk.evaluate(async (h) => (await fetch(h)).status, href);
+        if (res !== 200) report.errors.push(`download ${href}: HTTP ${res}`);
+      }
+      await desk.click('#all-dates');
+      await desk.waitForFunction((b) => document.querySelector('#map-description').textContent === b, before);
     });
 
     // ---- downloads ------------------------------------------------------------------------------
