@@ -213,6 +213,32 @@ impl<'a> FeatureWriter<'a> {
     }
 }
 
+/// The members a downloaded collection carries beside its features, so the file keeps its
+/// provenance away from the server: name, title, attribution, licence, data version and the
+/// filter it was cut with. The server's `/data` route and the static site's files share them.
+pub fn download_members(
+    dataset: &Dataset,
+    layer: &Arc<Layer>,
+    query: &FeatureQuery,
+) -> Map<String, Json> {
+    let mut members = Map::new();
+    members.insert("name".into(), layer.id.clone().into());
+    members.insert("title".into(), layer.title.clone().into());
+    members.insert(
+        "attribution".into(),
+        crate::dataset::tilejson::attribution(dataset, std::slice::from_ref(layer)).into(),
+    );
+    members.insert(
+        "license".into(),
+        layer.license.clone().map(Json::from).unwrap_or(Json::Null),
+    );
+    members.insert("version".into(), dataset.version.clone().into());
+    if !query.filter.is_empty() {
+        members.insert("filter".into(), query.filter.canonical().into());
+    }
+    members
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,30 +284,4 @@ mod tests {
             "{out}"
         );
     }
-}
-
-/// The members a downloaded collection carries beside its features, so the file keeps its
-/// provenance away from the server: name, title, attribution, licence, data version and the
-/// filter it was cut with. The server's `/data` route and the static site's files share them.
-pub fn download_members(
-    dataset: &Dataset,
-    layer: &Arc<Layer>,
-    query: &FeatureQuery,
-) -> Map<String, Json> {
-    let mut members = Map::new();
-    members.insert("name".into(), layer.id.clone().into());
-    members.insert("title".into(), layer.title.clone().into());
-    members.insert(
-        "attribution".into(),
-        crate::dataset::tilejson::attribution(dataset, std::slice::from_ref(layer)).into(),
-    );
-    members.insert(
-        "license".into(),
-        layer.license.clone().map(Json::from).unwrap_or(Json::Null),
-    );
-    members.insert("version".into(), dataset.version.clone().into());
-    if !query.filter.is_empty() {
-        members.insert("filter".into(), query.filter.canonical().into());
-    }
-    members
 }
