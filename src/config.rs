@@ -149,9 +149,21 @@ pub struct LayerConfig {
     /// Data file, relative to the catalog file (GeoJSON).
     #[serde(default)]
     pub file: Option<Spanned<PathBuf>>,
-    /// Or: a point layer made of the rows of a table that have coordinates.
+    /// Or: a point layer made of the rows of a table that have coordinates; with `postgres`,
+    /// a table or view of that database (`schema.name` or `name`).
     #[serde(default)]
     pub table: Option<String>,
+    /// A PostgreSQL/PostGIS database URL (`postgresql://user@host:port/db`): the layer reads
+    /// its `table` or `sql` there, and the database cuts its tiles.
+    #[serde(default)]
+    pub postgres: Option<String>,
+    /// With `postgres`: a query whose rows are the features (the operator's SQL; request values
+    /// never reach it).
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// With `postgres`: which geometry column, when the table has several.
+    #[serde(default)]
+    pub geometry_column: Option<String>,
     /// Properties that name a feature for joins (codes, names, aliases); text properties
     /// may hold several names separated by `;` or `|`.
     #[serde(default)]
@@ -196,6 +208,17 @@ pub struct LayerConfig {
 pub const DEFAULT_MAXZOOM: u8 = 14;
 
 impl LayerConfig {
+    /// A layer for a database table published without a catalog (`borderland serve
+    /// postgresql://…`); the caller sets `geometry_column` and the title.
+    pub fn for_database(id: &str) -> LayerConfig {
+        LayerConfig {
+            id: id.to_string(),
+            file: None,
+            title: None,
+            ..LayerConfig::for_file(Path::new(id))
+        }
+    }
+
     /// A layer for a file served directly (`borderland serve FILE.geojson`).
     pub fn for_file(path: &Path) -> LayerConfig {
         let stem = path
@@ -216,6 +239,9 @@ impl LayerConfig {
             id,
             file: Some(Spanned::new(0..0, path.to_path_buf())),
             table: None,
+            postgres: None,
+            sql: None,
+            geometry_column: None,
             keys: Vec::new(),
             aliases: Default::default(),
             joins: Vec::new(),
@@ -270,7 +296,26 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                     .at_offset(text, span.start),
             );
         }
-        if layer.file.is_some() == layer.table.is_some() {
+        if layer.postgres.is_some() {
+            if layer.file.is_some() || layer.table.is_some() == layer.sql.is_some() {
+                return Err(LoadError::new(
+                    path,
+                    format!("layer '{}' reads a database: give exactly one of `table` or `sql` with `postgres`, and no `file`", layer.id),
+                )
+                .with_field("postgres")
+                .at_offset(text, span.start));
+            }
+        } else if layer.sql.is_some() || layer.geometry_column.is_some() {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "layer '{}' has `sql` or `geometry_column` but no `postgres` database URL",
+                    layer.id
+                ),
+            )
+            .with_field("postgres")
+            .at_offset(text, span.start));
+        } else if layer.file.is_some() == layer.table.is_some() {
             return Err(LoadError::new(
                 path,
                 format!("layer '{}' needs exactly one of `file` (GeoJSON) or `table` (points from a table)", layer.id),
@@ -292,6 +337,7 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             }
         }
         if let Some(t) = &layer.table
+            && layer.postgres.is_none()
             && !catalog.tables.iter().any(|c| &c.get_ref().id == t)
         {
             return Err(LoadError::new(

@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::LayerKind;
+use super::postgis::postgis_layer;
 use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
 use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
 use crate::source::archive::{Archive, ArchiveFormat};
 use crate::source::claims::Claims;
+use crate::source::postgis::Relation;
 use crate::source::{self, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
@@ -65,6 +68,15 @@ impl Dataset {
         for spanned in &catalog.layers {
             let cfg = spanned.get_ref();
             let built = match (&cfg.file, &cfg.table) {
+                _ if cfg.postgres.is_some() => {
+                    let url = cfg.postgres.as_deref().unwrap_or_default();
+                    let relation = match (&cfg.table, &cfg.sql) {
+                        (_, Some(sql)) => Relation::Sql(sql.clone()),
+                        (Some(t), None) => Relation::table(t),
+                        (None, None) => continue,
+                    };
+                    postgis_layer(cfg, url, relation, &mut hasher)
+                }
                 (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
                     let file = dir.join(f.get_ref());
                     archive_layer(cfg, &file, &mut hasher)
@@ -312,7 +324,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
         note: cfg.note.clone(),
-        archive: None,
+        kind: LayerKind::Features,
     })
     .map(|mut l| {
         l.base_fields = l.fields.len();
@@ -368,7 +380,7 @@ pub fn archive_layer(
         filters: Default::default(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
-        archive: Some(Arc::new(archive)),
+        kind: LayerKind::Archive(Arc::new(archive)),
     })
 }
 

@@ -47,9 +47,21 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
-    /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
-    /// served as they are (the layer then has no features of its own).
-    pub archive: Option<Arc<Archive>>,
+    /// Where its tiles come from.
+    pub kind: LayerKind,
+}
+
+/// The kinds of layer: each gives the tiler what it needs through [`Layer::tile_layer`], so
+/// all share the server's one response path (cache, ETag, gzip, 204).
+#[derive(Debug)]
+pub enum LayerKind {
+    /// Features held in memory and cut by borderland's own tiler.
+    Features,
+    /// A PMTiles or MBTiles file whose stored tiles are served as they are (the layer has no
+    /// features of its own).
+    Archive(Arc<Archive>),
+    /// A PostGIS table, view or query whose tiles the database cuts (no features in memory).
+    Postgis(Arc<super::postgis::PostgisLayer>),
 }
 
 /// The rows behind a point layer made from a claim table.
@@ -156,14 +168,24 @@ impl Layer {
 
     /// The geometry type name for the catalog: `polygon`, `line`, `point`, or `mixed`.
     pub fn geometry_type(&self) -> &'static str {
-        if self.archive.is_some() {
-            return "archive";
+        match &self.kind {
+            LayerKind::Archive(_) => return "archive",
+            LayerKind::Postgis(p) => return p.geometry_type(),
+            LayerKind::Features => {}
         }
         let mut kinds = self.kinds.iter();
         match kinds.next() {
             None => "none",
             Some(first) if kinds.all(|k| k == first) => first.name(),
             Some(_) => "mixed",
+        }
+    }
+
+    /// How many features the layer has (a database layer: its rows when loaded).
+    pub fn feature_count(&self) -> usize {
+        match &self.kind {
+            LayerKind::Postgis(p) => p.row_count(),
+            _ => self.features.len(),
         }
     }
 

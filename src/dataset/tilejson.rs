@@ -9,7 +9,7 @@ use crate::geometry::BBox;
 use crate::geometry::projection::unproject;
 use crate::join::filter::Filter;
 
-use super::{Dataset, Layer, lonlat_bounds};
+use super::{Dataset, Layer, LayerKind, lonlat_bounds};
 
 /// Attribution strings of the dataset and the layers, deduplicated, joined for display.
 pub fn attribution(dataset: &Dataset, layers: &[Arc<Layer>]) -> String {
@@ -49,16 +49,18 @@ pub fn vector_layer(layer: &Layer) -> Json_ {
 /// The `vector_layers` entries of one layer: its own, or those an archive layer's metadata
 /// lists (an archive may hold several; without metadata, one entry named after the layer).
 pub fn vector_layers(layer: &Layer) -> Vec<Json_> {
-    match &layer.archive {
-        Some(a) if !a.metadata.vector_layers.is_empty() => a.metadata.vector_layers.clone(),
-        Some(_) => vec![json!({
+    match &layer.kind {
+        LayerKind::Archive(a) if !a.metadata.vector_layers.is_empty() => {
+            a.metadata.vector_layers.clone()
+        }
+        LayerKind::Archive(_) => vec![json!({
             "id": layer.id,
             "description": layer.description,
             "minzoom": layer.minzoom,
             "maxzoom": layer.maxzoom,
             "fields": {},
         })],
-        None => vec![vector_layer(layer)],
+        LayerKind::Features | LayerKind::Postgis(_) => vec![vector_layer(layer)],
     }
 }
 

@@ -86,6 +86,36 @@ impl TileCache {
         }
     }
 
+    /// [`TileCache::get_or_compute`] for a computation that can fail (a database layer whose
+    /// database is down): a failure is returned to every waiting request and not cached.
+    pub async fn try_get_or_compute<F, E>(
+        &self,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<CachedTile>, TryComputeError<E>>
+    where
+        F: FnOnce() -> Result<crate::tile::EncodedTile, E> + Send + 'static,
+        E: Send + 'static,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.cache.get_value_or_guard_async(&key).await {
+            Ok(tile) => {
+                self.hits.fetch_add(1, Relaxed);
+                Ok(tile)
+            }
+            Err(guard) => {
+                self.misses.fetch_add(1, Relaxed);
+                let tile = tokio::task::spawn_blocking(move || compute().map(CachedTile::from))
+                    .await
+                    .map_err(TryComputeError::Join)?
+                    .map_err(TryComputeError::Failed)?;
+                let tile = Arc::new(tile);
+                let _ = guard.insert(Arc::clone(&tile));
+                Ok(tile)
+            }
+        }
+    }
+
     pub fn hits(&self) -> u64 {
         self.hits.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -101,4 +131,12 @@ impl TileCache {
     pub fn clear(&self) {
         self.cache.clear();
     }
+}
+
+/// Why [`TileCache::try_get_or_compute`] has no tile.
+#[derive(Debug)]
+pub enum TryComputeError<E> {
+    /// The computation panicked or was cancelled.
+    Join(tokio::task::JoinError),
+    Failed(E),
 }

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub error: String,
     pub hint: Option<String>,
+    /// Seconds for a `Retry-After` header (503s).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             status,
             error: error.into(),
             hint: None,
+            retry_after: None,
         }
     }
 
@@ -41,10 +44,16 @@ impl ApiError {
         self.hint = Some(hint.into());
         self
     }
+
+    pub fn retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after;
         let mut res = (
             self.status,
             Json(Body {
@@ -57,6 +66,10 @@ impl IntoResponse for ApiError {
             axum::http::header::CACHE_CONTROL,
             "no-store".parse().expect("static header"),
         );
+        if let Some(seconds) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         res
     }
 }

@@ -109,13 +109,32 @@ fn fingerprint(files: &[PathBuf]) -> Vec<Option<(u64, SystemTime)>> {
 /// Poll the data files every `interval` and reload when they change and have been still for a
 /// moment (editors save in several writes). Polling needs no platform watcher and works on
 /// network file systems and in containers alike.
+///
+/// Database layers are followed the same way: their databases' change counters are polled,
+/// and a `NOTIFY borderland` (from the change trigger) wakes the loop at once. A database
+/// that cannot be reached changes nothing: the last good data keeps serving.
 pub async fn watch(state: Arc<AppState>, interval: Duration) {
     let mut files = state.dataset.load().origin.watched_files();
     let mut seen = fingerprint(&files);
+    let notified = Arc::new(tokio::sync::Notify::new());
+    state.dataset.load().listen_for_changes(&notified);
+    let mut seen_db = database_token(&state).await;
     loop {
-        tokio::time::sleep(interval).await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = notified.notified() => {}
+        }
         let current = fingerprint(&files);
+        let db = database_token(&state).await;
+        let db_changed = db.is_some() && db != seen_db;
+        if current == seen && !db_changed {
+            continue;
+        }
         if current == seen {
+            tracing::info!("the database changed; reloading");
+            if reload(&state).await.is_ok() {
+                seen_db = db;
+            }
             continue;
         }
         // Wait until the files stop changing.
@@ -132,5 +151,15 @@ pub async fn watch(state: Arc<AppState>, interval: Duration) {
         let _ = reload(&state).await;
         files = state.dataset.load().origin.watched_files();
         seen = fingerprint(&files);
+        seen_db = database_token(&state).await;
     }
+}
+
+/// The current dataset's database change counters, read off the async executor.
+async fn database_token(state: &Arc<AppState>) -> Option<String> {
+    let dataset = state.dataset.load_full();
+    tokio::task::spawn_blocking(move || dataset.change_token())
+        .await
+        .ok()
+        .flatten()
 }

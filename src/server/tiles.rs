@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::AppState;
+use super::cache::TryComputeError;
 use super::errors::ApiError;
 use crate::config::FilterKind;
 use crate::dataset::{Dataset, FilteredLayer, Layer, ResolveError, tile_layers};
@@ -141,20 +142,37 @@ pub async fn tile_response(
     let timing = Arc::clone(state);
     let tile = state
         .cache
-        .get_or_compute(key, move || {
+        .try_get_or_compute(key, move || {
             let views = views(&dataset, &resolved, &filter);
             let refs = tile_layers(&resolved, &views);
             let started = std::time::Instant::now();
-            let tile = tile::render(&refs, coord);
+            let tile = tile::render_live(&refs, coord);
             timing.metrics.cut(started.elapsed());
             tile
         })
         .await
-        .map_err(|e| {
-            ApiError::new(
+        .map_err(|e| match e {
+            TryComputeError::Failed(e) if e.unavailable() => {
+                tracing::warn!("tile {coord}: {e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("tile {coord} needs the database, which cannot be reached"),
+                )
+                .hint("the database is down or busy; retry in a moment")
+                .retry_after(5)
+            }
+            TryComputeError::Failed(e) => {
+                tracing::error!("tile {coord}: {e}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("tile {coord} failed: the database refused the layer's query"),
+                )
+                .hint("the server log names the query's error; check the catalog's table or sql")
+            }
+            TryComputeError::Join(e) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("tile {coord} failed: {e}"),
-            )
+            ),
         })?;
     let mut res = Response::builder()
         .header(header::ETAG, etag(&version))

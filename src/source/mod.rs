@@ -6,6 +6,7 @@ pub mod claims;
 pub mod csv;
 pub mod geojson;
 pub mod json_table;
+pub mod postgis;
 pub mod presets;
 pub mod validate;
 
