@@ -652,13 +652,28 @@ impl PgRelation {
         } else {
             format!(", {}", columns.join(", "))
         };
-        let envelope = if self.srid == 3857 {
-            "ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)".to_string()
-        } else {
-            format!(
-                "ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), {})",
-                self.srid
-            )
+        // The tile with its buffer, clamped to the world: PostGIS wraps a margin that
+        // crosses the antimeridian to the other side. A scalar subquery, run once, so the
+        // spatial index is used.
+        let buffered = "(SELECT ST_MakeEnvelope(greatest(ST_XMin(e), -20037508.342789244), \
+                        greatest(ST_YMin(e), -20037508.342789244), \
+                        least(ST_XMax(e), 20037508.342789244), \
+                        least(ST_YMax(e), 20037508.342789244), 3857) \
+                        FROM (SELECT ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096) AS e) AS tile_box)";
+        let envelope = match (self.srid, self.bounds) {
+            (3857, _) => buffered.to_string(),
+            (4326, _) | (_, None) => format!("ST_Transform({buffered}, {})", self.srid),
+            // A local projection (UTM, a national grid) is meaningless far from its area:
+            // cut the tile to the layer's bounds in degrees first, and follow the box's
+            // curved edges in the target projection.
+            (srid, Some([w, s, e, n])) => format!(
+                "ST_Transform(ST_Segmentize(ST_Intersection(ST_Transform({buffered}, 4326),
+                   ST_MakeEnvelope({}, {}, {}, {}, 4326)), 0.25), {srid})",
+                w - 0.01,
+                s - 0.01,
+                e + 0.01,
+                n + 0.01
+            ),
         };
         format!(
             "SELECT ST_AsMVT(tile, '{name}', 4096, '__mvt_geom', '__feature_id') FROM (
