@@ -52,7 +52,19 @@ pub enum Preset {
 #[serde(deny_unknown_fields)]
 pub struct TableConfig {
     pub id: String,
-    pub file: Spanned<PathBuf>,
+    /// The table file (CSV, TSV or JSON); or `postgres` with `table` or `sql`.
+    #[serde(default)]
+    pub file: Option<Spanned<PathBuf>>,
+    /// A PostgreSQL database holding the claims: joined in SQL onto layers of the same
+    /// database, with aggregates computed there for each time window.
+    #[serde(default)]
+    pub postgres: Option<String>,
+    /// With `postgres`: the table or view (`schema.name` or `name`).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// With `postgres`: a query whose rows are the claims.
+    #[serde(default)]
+    pub sql: Option<String>,
     pub kind: TableKind,
     #[serde(default)]
     pub preset: Option<Preset>,
@@ -323,7 +335,36 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             .with_field("file")
             .at_offset(text, span.start));
         }
+        if layer.postgres.is_some() && layer.labels.is_some() {
+            return Err(LoadError::new(
+                path,
+                format!("layer '{}': `labels` needs features in memory; a database layer cannot make them", layer.id),
+            )
+            .with_field("labels")
+            .at_offset(text, span.start));
+        }
+        if layer.postgres.is_some() && layer.joins.is_empty() && !layer.filters.is_empty() {
+            return Err(LoadError::new(
+                path,
+                format!("layer '{}': filters on a database layer recompute the aggregates of a joined database table; add a [[layer.join]]", layer.id),
+            )
+            .with_field("filters")
+            .at_offset(text, span.start));
+        }
         for j in &layer.joins {
+            if let Some(t) = catalog.tables.iter().find(|t| t.get_ref().id == j.table)
+                && t.get_ref().postgres != layer.postgres
+            {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "layer '{}' joins table '{}': a database table joins only onto a layer of the same database (joined in SQL), and a file table only onto a file layer",
+                        layer.id, j.table
+                    ),
+                )
+                .with_field("join.table")
+                .at_offset(text, span.start));
+            }
             if !catalog.tables.iter().any(|t| t.get_ref().id == j.table) {
                 return Err(LoadError::new(
                     path,
@@ -380,6 +421,22 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
     }
     let mut table_ids = std::collections::HashSet::new();
     for t in &catalog.tables {
+        let cfg = t.get_ref();
+        let ok = match &cfg.postgres {
+            Some(_) => cfg.file.is_none() && cfg.table.is_some() != cfg.sql.is_some(),
+            None => cfg.file.is_some() && cfg.table.is_none() && cfg.sql.is_none(),
+        };
+        if !ok {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "table '{}' needs a `file`, or `postgres` with exactly one of `table` or `sql`",
+                    cfg.id
+                ),
+            )
+            .with_field("file")
+            .at_offset(text, t.span().start));
+        }
         if !table_ids.insert(t.get_ref().id.clone()) {
             return Err(LoadError::new(
                 path,

@@ -488,3 +488,140 @@ async fn a_stopped_database_gives_503_and_recovers_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+#[tokio::test]
+async fn a_database_claims_table_joins_and_a_time_window_recomputes_counts() {
+    let Some(cluster) = cluster_url() else { return };
+    if !tools_present() {
+        return;
+    }
+    let url = database(&cluster, "borderland_joins");
+    // SYNTHETIC claims: two points in Paktika (2025 and 2026), one undated row naming Paktika
+    // by its code, one row naming Khost by its name (no point).
+    psql(
+        &url,
+        "INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
+         SELECT NULL, 'SYNTHETIC A', DATE '2025-03-10', 3, 'SYNTHETIC source 1', ST_PointOnSurface(geom)
+           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
+         INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
+         SELECT NULL, 'SYNTHETIC B', DATE '2026-01-15', 1, 'SYNTHETIC source 2', ST_PointOnSurface(geom)
+           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
+         INSERT INTO incidents (province, armed_group, event_date, fatalities, source) VALUES
+           ('af-pka', 'SYNTHETIC A', NULL, NULL, 'SYNTHETIC source 1'),
+           ('Khost', 'SYNTHETIC A', DATE '2025-06-01', 5, 'SYNTHETIC source 1');",
+    );
+    let dir = fresh_dir("postgis-joins");
+    std::fs::write(
+        dir.join("layers.toml"),
+        format!(
+            r#"
+[[table]]
+id = "incidents"
+postgres = "{url}"
+table = "incidents"
+kind = "events"
+group = "armed_group"
+date = "event_date"
+missing_report_date = "SYNTHETIC test rows"
+
+[[layer]]
+id = "provinces"
+postgres = "{url}"
+table = "provinces"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+filters = ["date", "group"]
+
+[[layer.join]]
+table = "incidents"
+"#
+        ),
+    )
+    .expect("catalog");
+    let served = Served::start(&["serve", "--config", "layers.toml"], &dir);
+    let base = &served.url;
+
+    // The attributes are named as a file join names them.
+    let tj: serde_json::Value = serde_json::from_slice(
+        &fetch(&format!("{base}/tiles/provinces.json"), &[])
+            .await
+            .body,
+    )
+    .expect("TileJSON");
+    let fields = &tj["vector_layers"][0]["fields"];
+    for name in [
+        "incidents_count",
+        "incidents_fatalities",
+        "incidents_first",
+        "incidents_last",
+        "incidents_first_days",
+        "incidents_last_days",
+        "incidents_undated",
+        "incidents_count_synthetic_a",
+        "incidents_count_synthetic_b",
+        "incidents_sources",
+    ] {
+        assert!(fields[name].is_string(), "{name} in {fields}");
+    }
+
+    let (lon, lat) = paktika_point(&url);
+    let (x, y) = tile_of(lon, lat, 6);
+    let province = |layers: &[DecodedLayer], code: &str| {
+        layers[0]
+            .find("iso_3166_2", code)
+            .unwrap_or_else(|| panic!("{code} in the tile"))
+            .props
+            .clone()
+    };
+    let num = |v: f64| mvt::Prop::Num(v);
+    let text = |v: &str| mvt::Prop::Str(v.into());
+    let tile_url = |query: &str| format!("{base}/tiles/provinces/6/{x}/{y}.mvt{query}");
+
+    let all = fetch(&tile_url(""), &[]).await;
+    let layers = mvt::decode_strict(&all.body);
+    let paktika = province(&layers, "AF-PKA");
+    assert_eq!(paktika["incidents_count"], num(3.0), "{paktika:?}");
+    assert_eq!(paktika["incidents_fatalities"], num(4.0));
+    assert_eq!(paktika["incidents_first"], text("2025-03-10"));
+    assert_eq!(paktika["incidents_last"], text("2026-01-15"));
+    assert_eq!(paktika["incidents_undated"], num(1.0));
+    assert_eq!(paktika["incidents_count_synthetic_a"], num(2.0));
+    assert_eq!(paktika["incidents_count_synthetic_b"], num(1.0));
+    assert_eq!(
+        paktika["incidents_sources"],
+        text("SYNTHETIC source 1; SYNTHETIC source 2")
+    );
+    let khost = province(&layers, "AF-KHO");
+    assert_eq!(khost["incidents_count"], num(1.0));
+    assert_eq!(khost["incidents_fatalities"], num(5.0));
+
+    // A time window: counts, dates and per-group counts are recomputed; undated rows leave.
+    let window = fetch(&tile_url("?from=2026-01&to=2026-12"), &[]).await;
+    assert_ne!(window.etag, all.etag, "a filtered tile has its own ETag");
+    let layers = mvt::decode_strict(&window.body);
+    let paktika = province(&layers, "AF-PKA");
+    assert_eq!(paktika["incidents_count"], num(1.0), "{paktika:?}");
+    assert_eq!(paktika["incidents_fatalities"], num(1.0));
+    assert_eq!(paktika["incidents_first"], text("2026-01-15"));
+    assert_eq!(paktika["incidents_undated"], num(0.0));
+    assert_eq!(paktika["incidents_count_synthetic_a"], num(0.0));
+    assert_eq!(province(&layers, "AF-KHO")["incidents_count"], num(0.0));
+
+    // A group.
+    let group = fetch(&tile_url("?group=SYNTHETIC%20A"), &[]).await;
+    let paktika = province(&mvt::decode_strict(&group.body), "AF-PKA");
+    assert_eq!(paktika["incidents_count"], num(2.0), "{paktika:?}");
+    assert_eq!(paktika["incidents_count_synthetic_b"], num(0.0));
+
+    // Undeclared filters are refused, as for file layers; SQL in a value is only a value.
+    let bad = fetch(&tile_url("?event_type=x"), &[]).await;
+    assert_eq!(bad.status, 400);
+    let injected = fetch(
+        &tile_url("?group=x%27%3B%20DROP%20TABLE%20incidents%3B--"),
+        &[],
+    )
+    .await;
+    let paktika = province(&mvt::decode_strict(&injected.body), "AF-PKA");
+    assert_eq!(paktika["incidents_count"], num(0.0));
+    assert_eq!(psql(&url, "SELECT count(*) FROM incidents"), "4");
+}

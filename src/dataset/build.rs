@@ -50,7 +50,9 @@ impl Dataset {
         let mut tables: Vec<Arc<Claims>> = Vec::new();
         for spanned in &catalog.tables {
             let cfg = spanned.get_ref();
-            let file = dir.join(cfg.file.get_ref());
+            // Database tables stay in the database: joined in SQL (see dataset::postgis).
+            let Some(file_name) = &cfg.file else { continue };
+            let file = dir.join(file_name.get_ref());
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
@@ -59,7 +61,7 @@ impl Dataset {
                         Err(e) => errors.push(e),
                     }
                 }
-                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, cfg.file.span().start)),
+                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, file_name.span().start)),
             }
         }
         let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
@@ -75,7 +77,15 @@ impl Dataset {
                         (Some(t), None) => Relation::table(t),
                         (None, None) => continue,
                     };
-                    postgis_layer(cfg, url, relation, &mut hasher)
+                    let joins = cfg
+                        .joins
+                        .iter()
+                        .filter_map(|j| {
+                            let t = catalog.tables.iter().find(|t| t.get_ref().id == j.table)?;
+                            Some((j.clone(), t.get_ref().clone()))
+                        })
+                        .collect::<Vec<_>>();
+                    postgis_layer(cfg, url, relation, &joins, &mut hasher)
                 }
                 (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
                     let file = dir.join(f.get_ref());

@@ -78,6 +78,8 @@ pub struct FilteredLayer {
     pub props: Option<Vec<Box<[Value]>>>,
     /// Which features pass (point layers made from tables).
     pub visible: Option<Vec<bool>>,
+    /// Database layers with joined claims: the tiles under this filter.
+    pub postgis: Option<super::postgis::PostgisTiles>,
 }
 
 impl Layer {
@@ -158,7 +160,15 @@ impl Layer {
                 .map(|&r| filter.matches(&rows.claims.rows[r as usize], true))
                 .collect()
         });
-        FilteredLayer { props, visible }
+        let postgis = match &self.kind {
+            LayerKind::Postgis(p) if p.has_joins() => Some(p.filtered(filter)),
+            _ => None,
+        };
+        FilteredLayer {
+            props,
+            visible,
+            postgis,
+        }
     }
 
     /// `[west, south, east, north]` in degrees.

@@ -76,7 +76,10 @@ impl Origin {
                         .layers
                         .iter()
                         .filter_map(|l| l.get_ref().file.as_ref());
-                    let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
+                    let table_files = catalog
+                        .tables
+                        .iter()
+                        .filter_map(|t| t.get_ref().file.as_ref());
                     files.extend(
                         layer_files
                             .chain(table_files)
@@ -132,7 +135,8 @@ impl Dataset {
 
     /// A layer's attributes and visibility under `filter`; `None` when the filter is empty.
     pub fn filtered(&self, layer: &Layer, filter: &Filter) -> Option<Arc<FilteredLayer>> {
-        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none()) {
+        let sql_joins = matches!(&layer.kind, LayerKind::Postgis(p) if p.has_joins());
+        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none() && !sql_joins) {
             return None;
         }
         let key = (layer.id.clone(), filter.canonical());

@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::{DEFAULT_MAXZOOM, LayerConfig};
+use crate::config::{DEFAULT_MAXZOOM, JoinConfig, LayerConfig, TableConfig, TableKind};
 use crate::error::LoadError;
 use crate::geometry::BBox;
 use crate::geometry::projection::project;
-use crate::source::postgis::{self, Param, PgError, PgRelation, Postgis, Relation};
+use crate::join::filter::Filter;
+use crate::source::postgis::{self, Param, PgError, PgRelation, Postgis, Relation, SqlJoin};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::{StoredTileError, StoredTileSource, TileCoord};
 use crate::value::Field;
@@ -21,6 +22,8 @@ pub struct PostgisLayer {
     db: Arc<Postgis>,
     relation: PgRelation,
     tile_sql: String,
+    /// Claims tables joined in SQL; the tile query then takes the filter parameters.
+    joins: Vec<SqlJoin>,
 }
 
 impl std::fmt::Debug for PostgisLayer {
@@ -63,15 +66,46 @@ impl PostgisLayer {
     pub fn relation(&self) -> &PgRelation {
         &self.relation
     }
-}
 
-impl StoredTileSource for PostgisLayer {
-    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
-        let params = vec![
-            Param::Int(coord.z as i32),
-            Param::Int(coord.x as i32),
-            Param::Int(coord.y as i32),
+    /// Whether claims are joined in SQL (so a filter changes the tiles).
+    pub fn has_joins(&self) -> bool {
+        !self.joins.is_empty()
+    }
+
+    /// The tiles under `filter`: its window, groups and event types become the query's
+    /// parameters (never SQL text).
+    pub fn filtered(self: &Arc<Self>, filter: &Filter) -> PostgisTiles {
+        let list = |v: &[(String, String)]| {
+            (!v.is_empty()).then(|| {
+                v.iter()
+                    .map(|(shown, _)| shown.trim().to_lowercase())
+                    .collect()
+            })
+        };
+        PostgisTiles {
+            layer: Arc::clone(self),
+            filter: [
+                Param::Int(filter.from),
+                Param::Int(filter.to),
+                Param::TextList(list(&filter.groups)),
+                Param::TextList(list(&filter.event_types)),
+            ],
+        }
+    }
+
+    fn tile_with(
+        &self,
+        coord: TileCoord,
+        filter: &[Param],
+    ) -> Result<Option<Vec<u8>>, StoredTileError> {
+        let mut params = vec![
+            Param::Int(Some(coord.z as i32)),
+            Param::Int(Some(coord.x as i32)),
+            Param::Int(Some(coord.y as i32)),
         ];
+        if self.has_joins() {
+            params.extend_from_slice(filter);
+        }
         let bytes = self
             .db
             .tile(&self.tile_sql, params)
@@ -80,15 +114,124 @@ impl StoredTileSource for PostgisLayer {
     }
 }
 
+const NO_FILTER: [Param; 4] = [
+    Param::Int(None),
+    Param::Int(None),
+    Param::TextList(None),
+    Param::TextList(None),
+];
+
+impl StoredTileSource for PostgisLayer {
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+        self.tile_with(coord, &NO_FILTER)
+    }
+}
+
+/// A database layer's tiles under one filter (the filtered view's source of tiles).
+#[derive(Debug)]
+pub struct PostgisTiles {
+    layer: Arc<PostgisLayer>,
+    filter: [Param; 4],
+}
+
+impl StoredTileSource for PostgisTiles {
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+        self.layer.tile_with(coord, &self.filter)
+    }
+}
+
 fn load_error(db: &str, relation: &Relation, e: PgError) -> LoadError {
     LoadError::new(Path::new(db), format!("{}: {e}", relation.describe()))
 }
 
-/// A layer reading `relation` of the database at `url`, with the catalog's keys.
+/// The role columns of a database claims table, by the catalog's names or the conventional
+/// ones, and its groups.
+fn sql_join(
+    db: &Postgis,
+    join: &JoinConfig,
+    table: &TableConfig,
+    hasher: &mut ContentHash,
+) -> Result<SqlJoin, LoadError> {
+    let relation = match (&table.table, &table.sql) {
+        (_, Some(sql)) => Relation::Sql(sql.clone()),
+        (Some(t), None) => Relation::table(t),
+        (None, None) => Relation::Sql(String::new()),
+    };
+    let described = relation.describe();
+    let fail = |message: String| {
+        LoadError::new(
+            Path::new(&db.label),
+            format!("table '{}' ({described}): {message}", table.id),
+        )
+    };
+    if table.kind != TableKind::Events {
+        return Err(fail(
+            "only `kind = \"events\"` tables are joined in the database so far; keep presence tables in files".into(),
+        ));
+    }
+    let (columns, geometry) = db.columns(&relation).map_err(|e| fail(e.message))?;
+    let has = |name: &str| columns.iter().any(|c| c.name == name);
+    let role = |configured: &Option<String>, role: &str, defaults: &[&str]| match configured {
+        Some(name) if has(name) => Ok(Some(name.clone())),
+        Some(name) => Err(fail(format!(
+            "{role} column '{name}' does not exist (columns: {})",
+            columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        None => Ok(defaults.iter().find(|d| has(d)).map(|d| d.to_string())),
+    };
+    let date = role(&table.date, "date", &["date", "date_start", "event_date"])?;
+    if let Some(d) = &date
+        && let Some(c) = columns.iter().find(|c| &c.name == d)
+        && !matches!(c.pg_type.as_str(), "date" | "timestamp" | "timestamptz")
+    {
+        return Err(fail(format!(
+            "date column '{d}' is {}; it must be a date or timestamp column",
+            c.pg_type
+        )));
+    }
+    let group = role(&table.group, "group", &["group", "actor"])?;
+    let mut out = SqlJoin {
+        prefix: join.prefix.clone().unwrap_or_else(|| join.table.clone()),
+        key: role(&table.key, "key", &["province", "area", "admin1"])?,
+        geometry: geometry.first().cloned(),
+        event_type: role(&table.event_type, "event_type", &["event_type"])?,
+        date_end: role(&table.date_end, "date_end", &["date_end"])?,
+        fatalities: role(&table.fatalities, "fatalities", &["fatalities", "best"])?,
+        source: role(&table.source, "source", &["source"])?,
+        date,
+        group,
+        groups: Vec::new(),
+        relation,
+    };
+    if out.key.is_none() && out.geometry.is_none() {
+        return Err(fail(
+            "rows need a geometry column or a key column (province, area, admin1, or `key = \"…\"`) to join".into(),
+        ));
+    }
+    if let Some(g) = &out.group {
+        out.groups = db
+            .strings(&format!(
+                "SELECT DISTINCT {g}::text FROM {} WHERE {g} IS NOT NULL ORDER BY 1",
+                out.relation.from_clause(),
+                g = postgis::quote_ident(g)
+            ))
+            .map_err(|e| fail(e.message))?;
+    }
+    hasher.add(format!("{out:?}").as_bytes());
+    Ok(out)
+}
+
+/// A layer reading `relation` of the database at `url`, with the catalog's keys and the
+/// database claims tables it joins.
 pub fn postgis_layer(
     cfg: &LayerConfig,
     url: &str,
     relation: Relation,
+    joins: &[(JoinConfig, TableConfig)],
     hasher: &mut ContentHash,
 ) -> Result<Layer, LoadError> {
     let db = postgis::connect(url).map_err(|e| LoadError::new(Path::new("postgres"), e.message))?;
@@ -117,7 +260,24 @@ pub fn postgis_layer(
     }
     hasher.add(db.label.as_bytes());
     hasher.add(format!("{described:?}").as_bytes());
-    let tile_sql = described.tile_sql(&cfg.id, cfg.id_property.as_deref());
+    let joins = joins
+        .iter()
+        .map(|(j, t)| sql_join(&db, j, t, hasher))
+        .collect::<Result<Vec<_>, _>>()?;
+    for key in &cfg.keys {
+        if !described.columns.iter().any(|c| &c.name == key) {
+            return Err(load_error(
+                &db.label,
+                &relation,
+                PgError {
+                    message: format!("key '{key}' is not a column"),
+                    unavailable: false,
+                },
+            ));
+        }
+    }
+    let tile_sql = described.tile_sql(&cfg.id, cfg.id_property.as_deref(), &joins, &cfg.keys);
+    let base_fields = described.columns.len();
     let fields = described
         .columns
         .iter()
@@ -125,6 +285,11 @@ pub fn postgis_layer(
             name: c.name.clone(),
             kind: c.kind,
         })
+        .chain(joins.iter().flat_map(|j| {
+            j.fields()
+                .into_iter()
+                .map(|(name, kind)| Field { name, kind })
+        }))
         .collect();
     let mut bbox = BBox::EMPTY;
     if let Some([w, s, e, n]) = described.bounds {
@@ -138,6 +303,7 @@ pub fn postgis_layer(
         db,
         relation: described,
         tile_sql,
+        joins,
     };
     Ok(Layer {
         id: cfg.id.clone(),
@@ -159,13 +325,13 @@ pub fn postgis_layer(
         base_fields: 0,
         joins: Vec::new(),
         rows: None,
-        filters: Default::default(),
+        filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
         kind: LayerKind::Postgis(Arc::new(source)),
     })
     .map(|mut l| {
-        l.base_fields = l.fields.len();
+        l.base_fields = base_fields;
         l
     })
 }
@@ -214,7 +380,7 @@ pub fn discover_layers(url: &str, hasher: &mut ContentHash) -> Result<Vec<Layer>
             title: Some(base.clone()),
             ..LayerConfig::for_database(&id)
         };
-        match postgis_layer(&cfg, url, relation, hasher) {
+        match postgis_layer(&cfg, url, relation, &[], hasher) {
             Ok(layer) => layers.push(layer),
             Err(e) => errors.push(e),
         }

@@ -28,7 +28,10 @@ impl Layer {
                     zooms: (self.minzoom, self.maxzoom),
                 }),
                 LayerKind::Postgis(layer) => Some(StoredTiles {
-                    source: layer.as_ref(),
+                    source: match view.and_then(|v| v.postgis.as_ref()) {
+                        Some(filtered) => filtered,
+                        None => layer.as_ref(),
+                    },
                     zooms: (self.minzoom, self.maxzoom),
                 }),
             },

@@ -474,6 +474,32 @@ impl Postgis {
         })
     }
 
+    /// Every column of `relation` (attributes) and the names of its geometry columns.
+    pub fn columns(&self, relation: &Relation) -> Result<(Vec<PgColumn>, Vec<String>), PgError> {
+        let pool = self.pool.clone();
+        let from = relation.from_clause();
+        run(async move {
+            let client = Postgis::client(&pool).await?;
+            let stmt = client
+                .prepare(&format!("SELECT * FROM {from} LIMIT 0"))
+                .await?;
+            let mut columns = Vec::new();
+            let mut geometry = Vec::new();
+            for c in stmt.columns() {
+                match field_type(c.type_()) {
+                    Some(kind) => columns.push(PgColumn {
+                        name: c.name().to_string(),
+                        pg_type: c.type_().name().to_string(),
+                        kind,
+                    }),
+                    None if c.type_().name() == "geometry" => geometry.push(c.name().to_string()),
+                    None => {}
+                }
+            }
+            Ok((columns, geometry))
+        })
+    }
+
     /// Text values of one column of `sql`: group names and the like.
     pub fn strings(&self, sql: &str) -> Result<Vec<String>, PgError> {
         let pool = self.pool.clone();
@@ -644,9 +670,30 @@ impl PgRelation {
     /// 64/4096, as borderland's own tiler) projected to Web Mercator, clipped, snapped to the
     /// 4096 grid and made valid by `ST_AsMVTGeom`, encoded by `ST_AsMVT` with the stable id.
     /// Parameters: `$1` z, `$2` x, `$3` y.
-    pub fn tile_sql(&self, layer_name: &str, id_column: Option<&str>) -> String {
+    ///
+    /// With `joins`, each adds its aggregates through a lateral subquery, and the query takes
+    /// the filter parameters `$4`–`$7` (see [`SqlJoin`]).
+    pub fn tile_sql(
+        &self,
+        layer_name: &str,
+        id_column: Option<&str>,
+        joins: &[SqlJoin],
+        keys: &[String],
+    ) -> String {
         let g = format!("src.{}", quote_ident(&self.geometry_column));
         let columns: Vec<String> = self.columns.iter().map(|c| c.select_expr("src.")).collect();
+        let mut columns: Vec<String> = columns;
+        let mut laterals = String::new();
+        for (i, join) in joins.iter().enumerate() {
+            let alias = format!("j{i}");
+            columns.extend(
+                join.fields()
+                    .iter()
+                    .map(|(name, _)| format!("{alias}.{}", quote_ident(name))),
+            );
+            laterals.push('\n');
+            laterals.push_str(&join.lateral(&alias, &self.geometry_column, self.srid, keys));
+        }
         let columns = if columns.is_empty() {
             String::new()
         } else {
@@ -679,7 +726,7 @@ impl PgRelation {
             "SELECT ST_AsMVT(tile, '{name}', 4096, '__mvt_geom', '__feature_id') FROM (
                SELECT ST_AsMVTGeom(ST_Transform({g}, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS __mvt_geom,
                       {id} AS __feature_id{columns}
-               FROM {from}
+               FROM {from}{laterals}
                WHERE {g} && {envelope}
              ) AS tile WHERE __mvt_geom IS NOT NULL",
             name = layer_name.replace('\'', "''"),
@@ -689,20 +736,182 @@ impl PgRelation {
     }
 }
 
-/// A query parameter: request values reach SQL only this way.
-#[derive(Clone, Debug)]
+/// A query parameter: request values reach SQL only this way. `None` is SQL NULL.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Param {
-    Int(i32),
-    Text(String),
-    TextList(Vec<String>),
+    Int(Option<i32>),
+    TextList(Option<Vec<String>>),
 }
 
 impl Param {
     fn as_sql(&self) -> &(dyn ToSql + Sync) {
         match self {
             Param::Int(v) => v,
-            Param::Text(v) => v,
             Param::TextList(v) => v,
         }
+    }
+}
+
+/// A claims table joined in SQL onto a layer of the same database: rows match a feature by
+/// point in polygon (rows with a geometry) or by key (rows without), and aggregate per
+/// feature under the request's time window and groups, named as file joins name them.
+#[derive(Clone, Debug)]
+pub struct SqlJoin {
+    pub relation: Relation,
+    pub prefix: String,
+    pub key: Option<String>,
+    pub geometry: Option<String>,
+    pub group: Option<String>,
+    pub event_type: Option<String>,
+    /// A `date` (or timestamp) column.
+    pub date: Option<String>,
+    pub date_end: Option<String>,
+    pub fatalities: Option<String>,
+    pub source: Option<String>,
+    /// Every group in the table when it was loaded: one count attribute each.
+    pub groups: Vec<String>,
+}
+
+impl SqlJoin {
+    /// The attributes the join adds, in order: as an events join of a file table adds them
+    /// (without `_claims`).
+    pub fn fields(&self) -> Vec<(String, FieldType)> {
+        let p = &self.prefix;
+        let mut out = vec![
+            (format!("{p}_count"), FieldType::Integer),
+            (format!("{p}_fatalities"), FieldType::Integer),
+            (format!("{p}_first"), FieldType::String),
+            (format!("{p}_last"), FieldType::String),
+            (format!("{p}_first_days"), FieldType::Integer),
+            (format!("{p}_last_days"), FieldType::Integer),
+            (format!("{p}_undated"), FieldType::Integer),
+        ];
+        for g in &self.groups {
+            out.push((
+                format!("{p}_count_{}", crate::name::slug(g)),
+                FieldType::Integer,
+            ));
+        }
+        out.push((format!("{p}_sources"), FieldType::String));
+        out
+    }
+
+    /// `LEFT JOIN LATERAL (…) AS {alias} ON true` over the layer's rows `src`, whose
+    /// geometry column is `geometry` in `srid` and whose names are in `keys`.
+    /// Filter parameters: `$4` first day, `$5` last day (days since 1970-01-01), `$6` groups,
+    /// `$7` event types (lower case), each NULL when not filtered.
+    fn lateral(&self, alias: &str, geometry: &str, srid: i32, keys: &[String]) -> String {
+        let c = |col: &Option<String>| col.as_ref().map(|n| format!("c.{}", quote_ident(n)));
+        let date = c(&self.date);
+        let end = match (c(&self.date_end), &date) {
+            (Some(e), Some(d)) => format!("coalesce({e}, {d})"),
+            (_, Some(d)) => d.clone(),
+            _ => "NULL::date".into(),
+        };
+        let date_expr = date.clone().unwrap_or_else(|| "NULL::date".into());
+        let lit = |t: &str| format!("'{}'", t.replace('\'', "''"));
+        let mut select = vec![
+            format!(
+                "count(*)::int8 AS {}",
+                quote_ident(&format!("{}_count", self.prefix))
+            ),
+            format!(
+                "sum({})::int8 AS {}",
+                c(&self.fatalities).unwrap_or_else(|| "NULL::int8".into()),
+                quote_ident(&format!("{}_fatalities", self.prefix))
+            ),
+            format!(
+                "min({date_expr}::date)::text AS {}",
+                quote_ident(&format!("{}_first", self.prefix))
+            ),
+            format!(
+                "max({end}::date)::text AS {}",
+                quote_ident(&format!("{}_last", self.prefix))
+            ),
+            format!(
+                "(min({date_expr}::date) - DATE '1970-01-01')::int8 AS {}",
+                quote_ident(&format!("{}_first_days", self.prefix))
+            ),
+            format!(
+                "(max({end}::date) - DATE '1970-01-01')::int8 AS {}",
+                quote_ident(&format!("{}_last_days", self.prefix))
+            ),
+            format!(
+                "count(*) FILTER (WHERE {date_expr} IS NULL)::int8 AS {}",
+                quote_ident(&format!("{}_undated", self.prefix))
+            ),
+        ];
+        if let Some(g) = c(&self.group) {
+            for group in &self.groups {
+                select.push(format!(
+                    "count(*) FILTER (WHERE {g}::text = {})::int8 AS {}",
+                    lit(group),
+                    quote_ident(&format!(
+                        "{}_count_{}",
+                        self.prefix,
+                        crate::name::slug(group)
+                    ))
+                ));
+            }
+        }
+        select.push(match c(&self.source) {
+            Some(s) => format!(
+                "string_agg(DISTINCT {s}::text, '; ') AS {}",
+                quote_ident(&format!("{}_sources", self.prefix))
+            ),
+            None => format!(
+                "NULL::text AS {}",
+                quote_ident(&format!("{}_sources", self.prefix))
+            ),
+        });
+        let names = keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "coalesce(regexp_split_to_array(lower(trim(src.{}::text)), '\\s*[;|]\\s*'), '{{}}')",
+                    quote_ident(k)
+                )
+            })
+            .collect::<Vec<_>>();
+        let by_key = match (&self.key, names.is_empty()) {
+            (Some(k), false) => format!(
+                "lower(trim(c.{}::text)) = ANY({})",
+                quote_ident(k),
+                names.join(" || ")
+            ),
+            _ => "false".into(),
+        };
+        let matched = match &self.geometry {
+            Some(g) => format!(
+                "((c.{g} IS NOT NULL AND c.{g} && ST_Transform(src.{geometry}, ST_SRID(c.{g}))
+                   AND ST_Intersects(ST_Transform(src.{geometry}, ST_SRID(c.{g})), c.{g}))
+                  OR (c.{g} IS NULL AND {by_key}))",
+                g = quote_ident(g),
+                geometry = quote_ident(geometry),
+            ),
+            None => by_key,
+        };
+        let _ = srid;
+        let window = match &date {
+            Some(d) => format!(
+                "(($4::int4 IS NULL AND $5::int4 IS NULL) OR ({d} IS NOT NULL
+                  AND ($5::int4 IS NULL OR {d}::date <= DATE '1970-01-01' + $5::int4)
+                  AND ($4::int4 IS NULL OR {end}::date >= DATE '1970-01-01' + $4::int4)))"
+            ),
+            None => "($4::int4 IS NULL AND $5::int4 IS NULL)".into(),
+        };
+        let groups = match c(&self.group) {
+            Some(g) => format!("($6::text[] IS NULL OR lower(trim({g}::text)) = ANY($6::text[]))"),
+            None => "$6::text[] IS NULL".into(),
+        };
+        let types = match c(&self.event_type) {
+            Some(t) => format!("($7::text[] IS NULL OR lower(trim({t}::text)) = ANY($7::text[]))"),
+            None => "$7::text[] IS NULL".into(),
+        };
+        format!(
+            "LEFT JOIN LATERAL (SELECT {select} FROM {from} WHERE {matched} AND {window} AND {groups} AND {types}) AS {alias} ON true",
+            select = select.join(", "),
+            from = self.relation.from_as("c"),
+        )
     }
 }
