@@ -1,8 +1,18 @@
-//! borderland: GeoJSON layers joined to attribute tables, served as Mapbox Vector Tiles,
-//! TileJSON and catalogs. The library has no HTTP types outside `server`.
+//! borderland: boundary layers joined to claim tables, served as Mapbox Vector Tiles,
+//! TileJSON, styles, OGC API and archives. The library has no HTTP types outside `server`.
 //!
-//! Data flows one way: `config` (catalog) → `source` (readers) → `dataset` (typed, indexed,
-//! immutable snapshot) → `tile` (cut and encode) → `server` (HTTP).
+//! Data flows one way, and each layer of modules imports only the layers above it in this
+//! list (`tests/architecture.rs` fails on a cycle, or on an import of `server` from outside):
+//!
+//! 1. `error`, `date`, `name` (how names normalise), `value` (Value, FieldType, Field, Feature)
+//! 2. `geometry` (shapes, projection, tile coordinates, polylabel)
+//! 3. `table`, `config` (the catalog)
+//! 4. `source` (one reader a format; claim tables)
+//! 5. `join` (attribute and spatial joins, filters)
+//! 6. `tile` (simplify, index, clip, cut, clean, encode, cluster) on a narrow `TileLayer`
+//! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON)
+//! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`
+//! 9. `export` and `server`: siblings that never import each other; `main.rs` sits over both.
 
 pub mod assets;
 pub mod check;
