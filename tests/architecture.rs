@@ -178,7 +178,10 @@ fn the_checker_sees_a_cycle_when_there_is_one() {
     edge(&mut graph, "dataset", "tile");
     assert!(cycles(&graph).is_empty());
     edge(&mut graph, "tile", "dataset");
-    assert_eq!(cycles(&graph), vec![vec!["dataset".to_string(), "tile".into()]]);
+    assert_eq!(
+        cycles(&graph),
+        vec![vec!["dataset".to_string(), "tile".into()]]
+    );
     assert_eq!(
         crate_paths("use crate::{value::Value, geometry};\nlet x = crate::tile::EXTENT;"),
         vec!["value", "geometry", "tile"]

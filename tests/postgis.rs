@@ -255,6 +255,16 @@ async fn auto_published_tables_serve_strict_tiles_with_stable_ids() {
         both.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
         ["provinces", "pakistan"]
     );
+    // Features are not listed for database layers yet: a clear error, not an empty list.
+    let items = fetch(&format!("{base}/ogc/collections/provinces/items"), &[]).await;
+    assert_eq!(items.status, 501);
+    let error: serde_json::Value = serde_json::from_slice(&items.body).expect("JSON error");
+    assert!(
+        error["hint"]
+            .as_str()
+            .expect("hint")
+            .contains("/tiles/provinces/")
+    );
     // TileJSON lists the table's columns.
     let tj: serde_json::Value = serde_json::from_slice(
         &fetch(&format!("{base}/tiles/provinces.json"), &[])

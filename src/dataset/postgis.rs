@@ -197,6 +197,7 @@ fn sql_join(
     let mut out = SqlJoin {
         prefix: join.prefix.clone().unwrap_or_else(|| join.table.clone()),
         key: role(&table.key, "key", &["province", "area", "admin1"])?,
+        srid: 4326,
         geometry: geometry.first().cloned(),
         event_type: role(&table.event_type, "event_type", &["event_type"])?,
         date_end: role(&table.date_end, "date_end", &["date_end"])?,
@@ -211,6 +212,16 @@ fn sql_join(
         return Err(fail(
             "rows need a geometry column or a key column (province, area, admin1, or `key = \"…\"`) to join".into(),
         ));
+    }
+    if let Some(g) = &out.geometry {
+        let srid = db
+            .strings(&format!(
+                "SELECT ST_SRID({g})::text FROM {} WHERE {g} IS NOT NULL LIMIT 1",
+                out.relation.from_clause(),
+                g = postgis::quote_ident(g)
+            ))
+            .map_err(|e| fail(e.message))?;
+        out.srid = srid.first().and_then(|s| s.parse().ok()).unwrap_or(4326);
     }
     if let Some(g) = &out.group {
         out.groups = db

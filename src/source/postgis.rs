@@ -761,6 +761,8 @@ pub struct SqlJoin {
     pub prefix: String,
     pub key: Option<String>,
     pub geometry: Option<String>,
+    /// The SRID of `geometry` (a constant in the query, so its spatial index is used).
+    pub srid: i32,
     pub group: Option<String>,
     pub event_type: Option<String>,
     /// A `date` (or timestamp) column.
@@ -883,11 +885,12 @@ impl SqlJoin {
         };
         let matched = match &self.geometry {
             Some(g) => format!(
-                "((c.{g} IS NOT NULL AND c.{g} && ST_Transform(src.{geometry}, ST_SRID(c.{g}))
-                   AND ST_Intersects(ST_Transform(src.{geometry}, ST_SRID(c.{g})), c.{g}))
+                "((c.{g} IS NOT NULL AND c.{g} && ST_Transform(src.{geometry}, {claims_srid})
+                   AND ST_Intersects(ST_Transform(src.{geometry}, {claims_srid}), c.{g}))
                   OR (c.{g} IS NULL AND {by_key}))",
                 g = quote_ident(g),
                 geometry = quote_ident(geometry),
+                claims_srid = self.srid,
             ),
             None => by_key,
         };
