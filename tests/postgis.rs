@@ -361,16 +361,33 @@ id_property = "iso_3166_2"
 
 #[tokio::test]
 async fn an_insert_changes_the_tile_within_ten_seconds() {
+    insert_reaches_the_tile("borderland_changes", true).await;
+}
+
+/// Without the trigger, the statistics collector's counters are polled.
+#[tokio::test]
+async fn without_the_trigger_polling_finds_the_insert() {
+    insert_reaches_the_tile("borderland_polled", false).await;
+}
+
+async fn insert_reaches_the_tile(name: &str, trigger: bool) {
     let Some(cluster) = cluster_url() else { return };
     if !tools_present() {
         return;
     }
-    let url = database(&cluster, "borderland_changes");
-    let served = Served::start(
-        &["serve", &url, "--install-change-trigger"],
-        &repo_path("."),
-    );
+    let url = database(&cluster, name);
+    let mut args = vec!["serve", url.as_str()];
+    if trigger {
+        args.push("--install-change-trigger");
+    }
+    let served = Served::start(&args, &repo_path("."));
     let base = &served.url;
+    let triggers = psql(
+        &url,
+        "SELECT count(*) FROM pg_trigger WHERE tgname = 'borderland_changed'",
+    );
+    // On the three tables (provinces, provinces_utm, incidents); the view takes none.
+    assert_eq!(triggers, if trigger { "3" } else { "0" });
     let (lon, lat) = paktika_point(&url);
     let (x, y) = tile_of(lon, lat, 7);
     let tile_url = format!("{base}/tiles/incidents/7/{x}/{y}.mvt");
