@@ -212,7 +212,7 @@ pub enum Relation {
 }
 
 impl Relation {
-    /// `schema.table` or `name` (in the search path) from the catalog.
+    /// `schema.table`, or `name` (taken to be in `public`), from the catalog.
     pub fn table(text: &str) -> Relation {
         match text.split_once('.') {
             Some((schema, name)) => Relation::Table {
