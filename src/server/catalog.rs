@@ -118,6 +118,6 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
         "version": dataset.version,
         "last_reload": if reload.at == 0 { Json_::Null } else { json!(reload) },
         "layers": dataset.layers.len(),
-        "features": dataset.layers.iter().map(|l| l.features.len()).sum::<usize>(),
+        "features": dataset.layers.iter().map(|l| l.feature_count()).sum::<usize>(),
     }))
 }
