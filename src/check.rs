@@ -19,12 +19,20 @@ pub struct LayerSummary {
 /// The outcome of a check.
 #[derive(Debug, Serialize)]
 pub struct CheckReport {
-    /// True when everything loaded and every row joined.
+    /// True when everything loaded, every row joined and no row's place name and point
+    /// disagree.
     pub ok: bool,
     pub errors: Vec<LoadError>,
+    /// What was inferred rather than declared: roles, date formats, joins.
+    pub inferred: Vec<String>,
+    /// Group spellings merged without a declaration, with how to declare them.
+    pub suggestions: Vec<String>,
     pub layers: Vec<LayerSummary>,
     pub joins: Vec<JoinReport>,
 }
+
+/// Errors listed per file before the rest are only counted.
+pub const MAX_ERRORS_PER_FILE: usize = 50;
 
 /// Load `origin` and report.
 pub fn run(origin: &Origin) -> CheckReport {
@@ -32,15 +40,27 @@ pub fn run(origin: &Origin) -> CheckReport {
         Err(errors) => CheckReport {
             ok: false,
             errors: errors.0,
+            inferred: Vec::new(),
+            suggestions: Vec::new(),
             layers: Vec::new(),
             joins: Vec::new(),
         },
         Ok(dataset) => {
             let joins: Vec<JoinReport> = dataset.join_reports().into_iter().cloned().collect();
-            let ok = joins
+            let ok = joins.iter().all(|j| {
+                j.unmatched.is_empty()
+                    && j.dangling_aliases.is_empty()
+                    && j.place_conflicts.is_empty()
+            }) && dataset.layers.iter().all(|l| l.warnings.is_empty());
+            let suggestions = dataset
+                .tables
                 .iter()
-                .all(|j| j.unmatched.is_empty() && j.dangling_aliases.is_empty())
-                && dataset.layers.iter().all(|l| l.warnings.is_empty());
+                .flat_map(|t| {
+                    t.suggestions
+                        .iter()
+                        .map(|s| format!("{}: {s}", t.table.file))
+                })
+                .collect();
             let layers = dataset
                 .layers
                 .iter()
@@ -59,6 +79,8 @@ pub fn run(origin: &Origin) -> CheckReport {
             CheckReport {
                 ok,
                 errors: Vec::new(),
+                inferred: dataset.inferred.clone(),
+                suggestions,
                 layers,
                 joins,
             }
@@ -70,8 +92,42 @@ impl CheckReport {
     /// The report for a terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
+        for line in &self.inferred {
+            out.push_str(&format!("inferred: {line}\n"));
+        }
+        let mut per_file: Vec<(&str, usize)> = Vec::new();
         for e in &self.errors {
-            out.push_str(&format!("error: {e}\n"));
+            let n = match per_file.iter_mut().find(|(f, _)| *f == e.file) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    per_file.push((&e.file, 1));
+                    1
+                }
+            };
+            if n <= MAX_ERRORS_PER_FILE {
+                out.push_str(&format!("{}\n", e.located()));
+            }
+        }
+        for (file, n) in &per_file {
+            if *n > MAX_ERRORS_PER_FILE {
+                out.push_str(&format!(
+                    "{file}: {} more error(s) not shown; fix the ones above and run check again\n",
+                    n - MAX_ERRORS_PER_FILE
+                ));
+            }
+        }
+        if !self.errors.is_empty() {
+            out.push_str(&format!(
+                "{} error(s) in {} file(s)\n",
+                self.errors.len(),
+                per_file.len()
+            ));
+        }
+        for s in &self.suggestions {
+            out.push_str(&format!("suggestion: {s}\n"));
         }
         for l in &self.layers {
             out.push_str(&format!(
@@ -101,6 +157,14 @@ impl CheckReport {
             }
             for a in &j.dangling_aliases {
                 out.push_str(&format!("  alias matches nothing: {a}\n"));
+            }
+            for c in &j.place_conflicts {
+                let what = if c.across_border.is_some() {
+                    "ACROSS THE BORDER"
+                } else {
+                    "place disagrees"
+                };
+                out.push_str(&format!("  {what}: {} {c}\n", j.file));
             }
             if !j.features_without_rows.is_empty() {
                 let n = j.features_without_rows.len();

@@ -25,6 +25,30 @@ pub struct Catalog {
     pub layers: Vec<Spanned<LayerConfig>>,
     #[serde(default, rename = "table")]
     pub tables: Vec<Spanned<TableConfig>>,
+    /// Armed groups as sources spell them: each `[[group]]` merges its aliases into its name
+    /// in the group picker, the counts and the filters.
+    #[serde(default, rename = "group")]
+    pub groups: Vec<GroupConfig>,
+}
+
+/// One `[[group]]`: the name a group is shown under and the other spellings sources use.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// Where a row that gives both a place name and coordinates is counted when the two disagree.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlacePolicy {
+    /// In the area the row names: the source named it (the default).
+    #[default]
+    Stated,
+    /// Where its coordinates fall.
+    Point,
 }
 
 /// What rows of a table claim, which decides how they join.
@@ -45,6 +69,15 @@ pub enum Preset {
     Ucdp,
     /// ACLED CSV export.
     Acled,
+}
+
+impl Preset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ucdp => "UCDP GED",
+            Preset::Acled => "ACLED",
+        }
+    }
 }
 
 /// One `[[table]]`: an attribute table of claims (CSV or JSON).
@@ -122,6 +155,14 @@ pub struct TableConfig {
     /// name and release date for UCDP rows).
     #[serde(default)]
     pub defaults: std::collections::HashMap<String, String>,
+    /// How the date columns write dates ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY",
+    /// "D Mon YYYY", "serial"); inferred from all the values when not set.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// Rows with a place name and coordinates that disagree: counted where the name says
+    /// ("stated", the default) or where the point falls ("point").
+    #[serde(default)]
+    pub place: PlacePolicy,
 }
 
 /// A join of a table onto a layer's features.
@@ -445,8 +486,78 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             .with_field("id")
             .at_offset(text, t.span().start));
         }
+        if let Some(f) = &t.get_ref().date_format
+            && crate::date::DateFormat::from_name(f).is_none()
+        {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "table '{}': date_format '{f}' is not one of \"YYYY-MM-DD\", \"DD/MM/YYYY\", \"MM/DD/YYYY\", \"D Mon YYYY\", \"serial\"",
+                    t.get_ref().id
+                ),
+            )
+            .with_field("date_format")
+            .at_offset(text, t.span().start));
+        }
+    }
+    let mut group_names = std::collections::HashMap::new();
+    for g in &catalog.groups {
+        for name in std::iter::once(&g.name).chain(&g.aliases) {
+            let key = crate::name::normalize(name);
+            if let Some(other) = group_names.insert(key, g.name.clone())
+                && other != g.name
+            {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "group name '{name}' belongs to both [[group]] '{other}' and '{}'",
+                        g.name
+                    ),
+                )
+                .with_field("group"));
+            }
+        }
     }
     Ok(catalog)
+}
+
+impl TableConfig {
+    /// A table given on the command line, with no catalog: every role is inferred from the
+    /// headers (see `source::claims`).
+    pub fn for_file(id: &str, path: &Path, kind: TableKind) -> TableConfig {
+        TableConfig {
+            id: id.to_string(),
+            file: Some(Spanned::new(0..0, path.to_path_buf())),
+            postgres: None,
+            table: None,
+            sql: None,
+            kind,
+            preset: None,
+            title: Some(id.to_string()),
+            description: String::new(),
+            attribution: None,
+            license: None,
+            columns: Default::default(),
+            key: None,
+            group: None,
+            event_type: None,
+            date: None,
+            date_end: None,
+            latitude: None,
+            longitude: None,
+            fatalities: None,
+            claim: None,
+            source: None,
+            citation: None,
+            source_url: None,
+            report_date: None,
+            missing_report_date: None,
+            id_column: None,
+            defaults: Default::default(),
+            date_format: None,
+            place: PlacePolicy::Stated,
+        }
+    }
 }
 
 impl LayerConfig {

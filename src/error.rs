@@ -17,6 +17,9 @@ pub struct LoadError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub message: String,
+    /// `column` counts table columns (named by `field` in the text form), not characters.
+    #[serde(skip)]
+    pub table_cell: bool,
 }
 
 impl LoadError {
@@ -27,11 +30,19 @@ impl LoadError {
             column: None,
             field: None,
             message: message.into(),
+            table_cell: false,
         }
     }
 
     pub fn at_line(mut self, line: usize) -> LoadError {
         self.line = Some(line);
+        self
+    }
+
+    /// The 1-based column of a table cell (shown in `file:line:column:` form).
+    pub fn at_column(mut self, column: usize) -> LoadError {
+        self.column = Some(column);
+        self.table_cell = true;
         self
     }
 
@@ -76,12 +87,33 @@ impl LoadError {
     }
 }
 
+impl LoadError {
+    /// `file:line:column: field: message`, the form terminals and editors link to the spot.
+    pub fn located(&self) -> String {
+        let mut out = self.file.clone();
+        if let Some(line) = self.line {
+            out.push_str(&format!(":{line}"));
+            if let Some(col) = self.column {
+                out.push_str(&format!(":{col}"));
+            }
+        }
+        out.push_str(": ");
+        if let Some(field) = &self.field {
+            out.push_str(&format!("{field}: "));
+        }
+        out.push_str(&self.message);
+        out
+    }
+}
+
 impl fmt::Display for LoadError {
+    /// `file line L[ column C], field 'F': message`; a table cell's column is named by its
+    /// field only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(line) = self.line {
             write!(f, " line {line}")?;
-            if let Some(col) = self.column {
+            if let Some(col) = self.column.filter(|_| !self.table_cell) {
                 write!(f, " column {col}")?;
             }
         }

@@ -46,7 +46,8 @@ struct ExportArgs {
     /// Catalog of layers [default: data/layers.toml]
     #[arg(long, short, env = "BORDERLAND_CONFIG")]
     config: Option<PathBuf>,
-    /// GeoJSON files to export instead of a catalog, one layer each (repeat the flag).
+    /// Files to export instead of a catalog, read as `serve FILES…` reads them (repeat the
+    /// flag): boundary files and tables.
     #[arg(long = "input", short = 'i')]
     inputs: Vec<PathBuf>,
     /// Layers to export, a comma list of ids [default: every layer].
@@ -120,8 +121,13 @@ impl ExportArgs {
 
 #[derive(Args, Clone)]
 struct CheckArgs {
-    /// GeoJSON files to check instead of a catalog.
+    /// Boundary files (GeoJSON, PMTiles, MBTiles) and tables (CSV, TSV, .xlsx, .ods, JSON
+    /// arrays) to check instead of a catalog, as `serve FILES…` would read them.
     files: Vec<PathBuf>,
+    /// Write a catalog (layers.toml) that repeats what was inferred from FILES, every role
+    /// spelled out, to edit and serve with --config.
+    #[arg(long, value_name = "PATH")]
+    write_catalog: Option<PathBuf>,
     /// Catalog of layers [default: data/layers.toml]
     #[arg(long, short, env = "BORDERLAND_CONFIG")]
     config: Option<PathBuf>,
@@ -132,9 +138,10 @@ struct CheckArgs {
 
 #[derive(Args, Clone)]
 struct ServeArgs {
-    /// GeoJSON files to serve directly, one layer each, named after the file (no catalog);
-    /// or one PostgreSQL URL (postgresql://user@host:port/db): every table and view with a
-    /// geometry column.
+    /// Files to serve with no catalog: boundary files (GeoJSON, PMTiles, MBTiles) one layer
+    /// each, named after the file; tables (CSV, TSV, .xlsx, .ods, JSON arrays) with their
+    /// columns' roles inferred, joined to the boundaries (or the built-in provinces); or one PostgreSQL URL
+    /// (postgresql://user@host:port/db): every table and view with a geometry column.
     files: Vec<PathBuf>,
     /// Install a trigger on the database tables served, so each commit notifies borderland
     /// at once (LISTEN/NOTIFY); needs the right to create a schema and triggers.
@@ -269,8 +276,19 @@ fn serve(args: ServeArgs) -> ExitCode {
         let addr = listener.local_addr().unwrap_or(args.listen);
         let url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let names: Vec<String> = dataset.layers.iter().map(|l| l.id.clone()).collect();
+        let inferred = dataset.inferred.clone();
         let state = AppState::new(dataset, options);
         println!("borderland is serving {} at {}/", names.join(", "), url.trim_end_matches('/'));
+        // What was read without being declared, so a person can see (and override) it. Not
+        // `println!`: a closed stdout (a supervisor that read the first line) must not panic.
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for line in inferred {
+                let _ = writeln!(out, "inferred: {line}");
+            }
+            let _ = out.flush();
+        }
         if args.watch_secs > 0.0 {
             tokio::spawn(server::reload::watch(Arc::clone(&state), std::time::Duration::from_secs_f64(args.watch_secs)));
         }
@@ -304,6 +322,17 @@ fn check(args: CheckArgs) -> ExitCode {
         Origin::Files(args.files.clone())
     };
     let report = borderland::check::run(&origin);
+    if let Some(path) = &args.write_catalog {
+        if let Err(e) = write_catalog(&origin, path) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!(
+            "wrote {} (serve it with: borderland serve --config {})",
+            path.display(),
+            path.display()
+        );
+    }
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -317,6 +346,36 @@ fn check(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `check FILES… --write-catalog PATH`: the catalog that repeats what was inferred.
+fn write_catalog(origin: &Origin, path: &std::path::Path) -> Result<(), String> {
+    if matches!(origin, Origin::Catalog(_)) {
+        return Err("--write-catalog writes a catalog for files given on the command line; name the files (borderland check FILES… --write-catalog layers.toml)".into());
+    }
+    let dataset = Dataset::load(origin)
+        .map_err(|e| format!("no catalog written: the files did not load (see above)\n{e}"))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (text, provinces) = borderland::dataset::intake::write_catalog(&dataset, &dir)
+        .ok_or("nothing was inferred to write")?;
+    if path.exists() {
+        return Err(format!(
+            "{} exists; choose another path or remove it first",
+            path.display()
+        ));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let Some(bytes) = provinces {
+        let file = dir.join(borderland::dataset::intake::DEFAULT_PROVINCES_FILE);
+        if !file.exists() {
+            std::fs::write(&file, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        }
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn export(args: ExportArgs) -> ExitCode {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::date::{self, DateSpan};
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrors};
 use crate::value::{ColumnType, Value};
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +93,8 @@ pub struct Table {
     pub file: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    /// Read from a spreadsheet, where dates may be stored as day numbers.
+    pub spreadsheet: bool,
 }
 
 impl Table {
@@ -120,10 +122,11 @@ impl Table {
         .with_field(name)
     }
 
-    /// An error about a cell.
+    /// An error about a cell: its file, line, column number and header.
     pub fn cell_error(&self, row: &Row, column: usize, message: impl Into<String>) -> LoadError {
         LoadError::new(Path::new(&self.file), message)
             .at_line(row.line)
+            .at_column(column + 1)
             .with_field(self.columns[column].name.clone())
     }
 }
@@ -134,14 +137,16 @@ pub struct TextTable {
     pub file: String,
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
+    /// Read from a spreadsheet (`.xlsx`, `.ods`), where dates may be stored as day numbers.
+    pub spreadsheet: bool,
 }
 
-/// Type a text table: declared types are enforced (with file, line and column in the error);
-/// the others are inferred from every non-empty cell.
+/// Type a text table: declared types are enforced (every bad cell is reported, with file,
+/// line and column); the others are inferred from every non-empty cell.
 pub fn type_columns(
     text: TextTable,
     declared: &HashMap<String, ColumnType>,
-) -> Result<Table, LoadError> {
+) -> Result<Table, LoadErrors> {
     let file = Path::new(&text.file).to_path_buf();
     for name in declared.keys() {
         if !text.header.contains(name) {
@@ -150,7 +155,8 @@ pub fn type_columns(
                 format!("the catalog declares a type for column '{name}', which the file does not have (columns: {})", text.header.join(", ")),
             )
             .at_line(1)
-            .with_field(name.clone()));
+            .with_field(name.clone())
+            .into());
         }
     }
     let kinds: Vec<ColumnType> = (0..text.header.len())
@@ -162,17 +168,27 @@ pub fn type_columns(
         })
         .collect();
     let mut rows = Vec::with_capacity(text.rows.len());
+    let mut errors = Vec::new();
     for (line, cells) in text.rows {
         let mut typed = Vec::with_capacity(cells.len());
         for (c, raw) in cells.into_iter().enumerate() {
-            let cell = parse_cell(&raw, kinds[c]).map_err(|msg| {
-                LoadError::new(&file, msg)
-                    .at_line(line)
-                    .with_field(text.header[c].clone())
-            })?;
-            typed.push(cell);
+            match parse_cell(&raw, kinds[c]) {
+                Ok(cell) => typed.push(cell),
+                Err(msg) => {
+                    errors.push(
+                        LoadError::new(&file, msg)
+                            .at_line(line)
+                            .at_column(c + 1)
+                            .with_field(text.header[c].clone()),
+                    );
+                    typed.push(Cell::Null);
+                }
+            }
         }
         rows.push(Row { line, cells: typed });
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors(errors));
     }
     let columns = text
         .header
@@ -184,6 +200,7 @@ pub fn type_columns(
         file: text.file,
         columns,
         rows,
+        spreadsheet: text.spreadsheet,
     })
 }
 
@@ -257,6 +274,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, r)| (i + 2, r.iter().map(|s| s.to_string()).collect()))
                 .collect(),
+            spreadsheet: false,
         }
     }
 
@@ -287,6 +305,7 @@ mod tests {
             &declared,
         )
         .unwrap_err();
+        assert_eq!(err.0.len(), 1);
         assert_eq!(
             err.to_string(),
             "t.csv line 3, field 'date': '2025-13-02' is not a date: month 13 is not 1–12 (expected YYYY-MM-DD)"

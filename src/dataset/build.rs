@@ -2,7 +2,7 @@
 //! read, typed, given ids, simplified and indexed into a [`Dataset`].
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::LayerKind;
@@ -12,7 +12,7 @@ use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
 use crate::source::archive::{Archive, ArchiveFormat};
-use crate::source::claims::Claims;
+use crate::source::claims::{Claims, GroupNames};
 use crate::source::postgis::Relation;
 use crate::source::{self, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
@@ -47,6 +47,7 @@ impl Dataset {
             err
         };
 
+        let groups = GroupNames::new(&catalog.groups);
         let mut tables: Vec<Arc<Claims>> = Vec::new();
         for spanned in &catalog.tables {
             let cfg = spanned.get_ref();
@@ -56,9 +57,9 @@ impl Dataset {
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match load_claims(cfg, &file, &bytes) {
+                    match load_claims(cfg, &file, &bytes, &groups) {
                         Ok(c) => tables.push(Arc::new(c)),
-                        Err(e) => errors.push(e),
+                        Err(e) => errors.extend(e.0),
                     }
                 }
                 Err(e) => errors.push(missing(&file, e, "table", &cfg.id, file_name.span().start)),
@@ -125,9 +126,9 @@ impl Dataset {
                 .labels
                 .as_ref()
                 .map(|id| super::labels::label_layer(cfg, &layer, id));
-            layers.push(Arc::new(layer));
+            layers.push(layer);
             match labels {
-                Some(Ok(l)) => layers.push(Arc::new(l)),
+                Some(Ok(l)) => layers.push(l),
                 Some(Err(e)) => errors.push(e),
                 None => {}
             }
@@ -135,66 +136,73 @@ impl Dataset {
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
         }
+        annotate_placements(&mut layers);
+        let inferred = tables
+            .iter()
+            .flat_map(|t| t.inferred.iter().map(|l| format!("{}: {l}", t.table.file)))
+            .collect();
         let dataset = Dataset {
             title: catalog.title,
             description: catalog.description,
             attribution: catalog.attribution,
-            layers,
+            layers: layers.into_iter().map(Arc::new).collect(),
             version: hasher.finish(),
             origin: Origin::Catalog(path.to_path_buf()),
             tables,
             views: Default::default(),
+            inferred,
+            intake: None,
         };
         dataset.log_problems();
         Ok(dataset)
     }
+}
 
-    /// Serve files directly, one layer per file, named after the file.
-    pub fn from_files(files: &[PathBuf]) -> Result<Dataset, LoadErrors> {
-        let mut hasher = ContentHash::default();
-        let mut layers: Vec<Arc<Layer>> = Vec::new();
-        let mut errors = Vec::new();
-        for file in files {
-            let mut cfg = LayerConfig::for_file(file);
-            let base = cfg.id.clone();
-            let mut n = 2;
-            while layers.iter().any(|l| l.id == cfg.id) {
-                cfg.id = format!("{base}_{n}");
-                n += 1;
-            }
-            if ArchiveFormat::of_path(file).is_some() {
-                match archive_layer(&cfg, file, &mut hasher) {
-                    Ok(layer) => layers.push(Arc::new(layer)),
-                    Err(e) => errors.push(e),
-                }
+/// Point layers made from a table whose rows name a place and give coordinates that
+/// disagree (see `join::PlaceConflict`) carry both: `counted_in` (where the row is counted)
+/// and `area_at_point` (the feature its point falls in), beside `area` as the row states it.
+pub fn annotate_placements(layers: &mut [Layer]) {
+    /// Per row: where it is counted and where its point falls, by feature name.
+    type Names = Vec<Option<String>>;
+    let mut found: Vec<(String, Names, Names)> = Vec::new();
+    for layer in layers.iter() {
+        for join in &layer.joins {
+            if join.report.place_conflicts.is_empty() {
                 continue;
             }
-            match std::fs::read(file) {
-                Ok(bytes) => {
-                    hasher.add(&bytes);
-                    match build_layer(&cfg, file, bytes) {
-                        Ok(layer) => layers.push(Arc::new(layer)),
-                        Err(e) => errors.push(e),
-                    }
-                }
-                Err(e) => errors.push(LoadError::io(file, e)),
+            let name = |f: Option<u32>| f.map(|f| join.feature_names[f as usize].clone());
+            found.push((
+                join.claims.id.clone(),
+                join.placements.iter().map(|p| name(p.counted)).collect(),
+                join.placements.iter().map(|p| name(p.at_point)).collect(),
+            ));
+        }
+    }
+    for (table, counted, at_point) in found {
+        for layer in layers.iter_mut() {
+            let Some(rows) = &layer.rows else { continue };
+            if rows.claims.id != table || layer.field_index("counted_in").is_some() {
+                continue;
             }
+            let row_of: Vec<usize> = rows.row_of_feature.iter().map(|&r| r as usize).collect();
+            let text = |v: &Option<String>| match v {
+                Some(s) => Value::String(s.as_str().into()),
+                None => Value::Null,
+            };
+            for (feature, r) in layer.features.iter_mut().zip(&row_of) {
+                let mut props = std::mem::take(&mut feature.props).into_vec();
+                props.push(text(&counted[*r]));
+                props.push(text(&at_point[*r]));
+                feature.props = props.into_boxed_slice();
+            }
+            for name in ["counted_in", "area_at_point"] {
+                layer.fields.push(Field {
+                    name: name.into(),
+                    kind: FieldType::String,
+                });
+            }
+            layer.base_fields = layer.fields.len();
         }
-        if !errors.is_empty() {
-            return Err(LoadErrors(errors));
-        }
-        let dataset = Dataset {
-            title: "borderland".into(),
-            description: String::new(),
-            attribution: None,
-            layers,
-            version: hasher.finish(),
-            origin: Origin::Files(files.to_vec()),
-            tables: Vec::new(),
-            views: Default::default(),
-        };
-        dataset.log_problems();
-        Ok(dataset)
     }
 }
 

@@ -111,6 +111,25 @@ impl Layer {
         out
     }
 
+    /// The join of a claim table onto this layer's features, without adding it.
+    pub fn join_preview(
+        &self,
+        claims: Arc<Claims>,
+        keys: &[String],
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) -> LayerJoin {
+        let target = Target {
+            layer_id: &self.id,
+            fields: &self.fields,
+            props: self.features.iter().map(|f| &f.props[..]).collect(),
+            shapes: &self.shapes,
+            kinds: &self.kinds,
+            keys,
+            aliases,
+        };
+        join::join(&target, claims, "")
+    }
+
     /// Join a claim table onto this layer's features, adding its attributes.
     pub fn add_join(
         &mut self,

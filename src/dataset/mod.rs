@@ -8,6 +8,7 @@
 
 mod build;
 mod hash;
+pub mod intake;
 mod labels;
 mod layer;
 mod points;
@@ -46,6 +47,11 @@ pub struct Dataset {
     pub tables: Vec<Arc<Claims>>,
     /// Filtered views, computed once per (layer, filter).
     views: std::sync::Mutex<HashMap<(String, String), Arc<FilteredLayer>>>,
+    /// What was inferred rather than declared (roles, date formats, joins), one line each,
+    /// for the start-up log and `check`.
+    pub inferred: Vec<String>,
+    /// Loaded from files with no catalog: the choices made, to write out as a catalog.
+    pub intake: Option<intake::Intake>,
 }
 
 /// How many filtered views a dataset keeps before it starts again.
@@ -156,6 +162,21 @@ impl Dataset {
     /// Log what loaded with problems. Unmatched rows are reported, never dropped silently; the
     /// log shows the first few of each kind and `borderland check` lists them all.
     fn log_problems(&self) {
+        for table in &self.tables {
+            for s in &table.suggestions {
+                tracing::warn!("{}: {s}", table.table.file);
+            }
+        }
+        for report in self.join_reports() {
+            for c in &report.place_conflicts {
+                tracing::warn!(
+                    "{} {c} (table '{}' joined to layer '{}')",
+                    report.file,
+                    report.table,
+                    report.layer
+                );
+            }
+        }
         for layer in &self.layers {
             for w in layer.warnings.iter().take(10) {
                 tracing::warn!("{}: {w}", layer.file);
@@ -218,6 +239,8 @@ impl Dataset {
             origin: Origin::Postgis(url.to_string()),
             tables: Vec::new(),
             views: Default::default(),
+            inferred: Vec::new(),
+            intake: None,
         })
     }
 

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{LayerConfig, TableConfig};
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrors};
 use crate::geometry::GeomKind;
 use crate::geometry::projection::project;
-use crate::source::claims::Claims;
+use crate::source::claims::{Claims, GroupNames};
 use crate::source::{self, RawFeature, RawId, RawLayer};
 use crate::tile::simplify::KEEP;
 use crate::value::Value;
@@ -18,10 +18,15 @@ use super::build::layer_from_raw;
 use super::{Layer, PointRows};
 
 /// Read, type and check a claim table.
-pub fn load_claims(cfg: &TableConfig, file: &Path, bytes: &[u8]) -> Result<Claims, LoadError> {
+pub fn load_claims(
+    cfg: &TableConfig,
+    file: &Path,
+    bytes: &[u8],
+    groups: &GroupNames,
+) -> Result<Claims, LoadErrors> {
     let text = source::read_table(file, bytes)?;
     let table = crate::table::type_columns(text, &cfg.columns)?;
-    Claims::new(cfg, table)
+    Claims::new(cfg, table, groups)
 }
 
 /// The attributes every point layer made from a table has, whatever its columns.
@@ -32,6 +37,8 @@ const ROLE_FIELDS: &[&str] = &[
     "date_days",
     "date_end_days",
     "fatalities",
+    "fatalities_text",
+    "group_reported",
     "claim",
     "area",
     "source",
@@ -82,6 +89,13 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
             "fatalities",
             row.fatalities.map(Value::Int).unwrap_or(Value::Null),
         );
+        // Only where a row has them, so tables without such rows keep their fields.
+        if row.fatalities_text.is_some() {
+            put(&mut raw, "fatalities_text", text(&row.fatalities_text));
+        }
+        if row.group_reported.is_some() {
+            put(&mut raw, "group_reported", text(&row.group_reported));
+        }
         put(&mut raw, "claim", text(&row.claim));
         put(&mut raw, "area", text(&row.key));
         put(&mut raw, "source", Value::String(row.source.clone()));

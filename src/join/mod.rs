@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::TableKind;
+use crate::config::{PlacePolicy, TableKind};
 use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, Shapes};
 use crate::name::slug;
@@ -34,6 +34,18 @@ pub struct LayerJoin {
     /// Every group in the table (one flag or count attribute each).
     pub groups: Vec<Arc<str>>,
     pub report: JoinReport,
+    /// Per row of the table: the feature it is counted in, and the feature its point falls
+    /// in (rows with coordinates).
+    pub placements: Vec<Placement>,
+    /// Display names of the target's features, for the placements.
+    pub feature_names: Vec<String>,
+}
+
+/// Where one row went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Placement {
+    pub counted: Option<u32>,
+    pub at_point: Option<u32>,
 }
 
 /// What a join matched and what it did not.
@@ -49,6 +61,63 @@ pub struct JoinReport {
     pub features_without_rows: Vec<String>,
     /// Catalog aliases that point at nothing.
     pub dangling_aliases: Vec<String>,
+    /// Rows whose place name and coordinates disagree (or whose point lies outside every
+    /// feature): never silent, in `check`, the load log and `/health`.
+    pub place_conflicts: Vec<PlaceConflict>,
+}
+
+/// A row that names one area while its coordinates fall in another (or in none).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlaceConflict {
+    pub line: usize,
+    /// The area as the row names it, and the feature that name matched.
+    pub stated: String,
+    pub stated_feature: String,
+    /// Longitude, latitude.
+    pub point: [f64; 2],
+    /// The feature the point falls in; `None` when it is outside every feature.
+    pub point_feature: Option<String>,
+    /// Countries of the two features when they differ: the row crosses a border.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub across_border: Option<[String; 2]>,
+    /// Where the row is counted.
+    pub counted_in: String,
+    pub policy: PlacePolicy,
+}
+
+impl std::fmt::Display for PlaceConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [lon, lat] = self.point;
+        write!(f, "line {}: the row names {}", self.line, self.stated)?;
+        if self.stated != self.stated_feature {
+            write!(f, " ({})", self.stated_feature)?;
+        }
+        match &self.point_feature {
+            Some(p) => write!(
+                f,
+                " but its point {lat:.5}, {lon:.5} (lat, lon) lies in {p}"
+            )?,
+            None => write!(
+                f,
+                " but its point {lat:.5}, {lon:.5} (lat, lon) lies outside every feature"
+            )?,
+        }
+        if let Some([a, b]) = &self.across_border {
+            write!(f, ", ACROSS THE BORDER ({a} / {b})")?;
+        }
+        match self.policy {
+            PlacePolicy::Stated => write!(
+                f,
+                "; counted in {} (the stated name; set place = \"point\" on the table to count rows where their coordinates fall)",
+                self.counted_in
+            ),
+            PlacePolicy::Point => write!(
+                f,
+                "; counted in {} (where its point falls, as the table's place = \"point\" says)",
+                self.counted_in
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,6 +155,32 @@ pub struct Target<'a> {
 }
 
 impl Target<'_> {
+    /// The country a feature is in, for telling when a row crosses a border: its `country`
+    /// (or `iso_a2`, `adm0_a3`) property, else the prefix of an ISO 3166-2 code ("AF-PKA").
+    fn country(&self, feature: usize) -> Option<String> {
+        let props = self.props[feature];
+        let text = |name: &str| {
+            self.fields
+                .iter()
+                .position(|f| f.name == name)
+                .and_then(|i| props[i].as_str())
+                .map(str::to_string)
+        };
+        ["country", "iso_a2", "adm0_a3", "admin", "country_code"]
+            .iter()
+            .find_map(|n| text(n))
+            .or_else(|| {
+                self.keys.iter().find_map(|k| {
+                    let code = text(k)?;
+                    let (prefix, rest) = code.split_once('-')?;
+                    (prefix.len() == 2
+                        && prefix.bytes().all(|b| b.is_ascii_uppercase())
+                        && !rest.is_empty())
+                    .then(|| prefix.to_string())
+                })
+            })
+    }
+
     fn display_name(&self, feature: usize) -> String {
         let name = self.fields.iter().position(|f| f.name == "name");
         let idx = name.or_else(|| {
@@ -130,60 +225,89 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
     let mut rows_by_feature = vec![Vec::new(); target.props.len()];
     let mut unmatched = Vec::new();
     let mut matched = 0;
+    let mut place_conflicts = Vec::new();
+    let mut placements = vec![Placement::default(); claims.rows.len()];
+    let lookup_key = |key: &str| match index.lookup(key) {
+        Lookup::Found(f) => Ok(f),
+        Lookup::Ambiguous(fs) => Err(Unmatched {
+            line: 0,
+            key: Some(key.to_string()),
+            point: None,
+            reason: format!(
+                "'{key}' names several features of layer '{}'",
+                target.layer_id
+            ),
+            suggestions: fs.into_iter().map(|f| target.display_name(f)).collect(),
+        }),
+        Lookup::Missing => Err(Unmatched {
+            line: 0,
+            key: Some(key.to_string()),
+            point: None,
+            reason: format!("'{key}' matches no feature of layer '{}'", target.layer_id),
+            suggestions: index
+                .nearest(key, 3)
+                .into_iter()
+                .map(|(_, f)| target.display_name(f))
+                .collect(),
+        }),
+    };
     for (r, row) in claims.rows.iter().enumerate() {
         let found = match (claims.kind, row.point) {
-            (TableKind::Events, Some(point)) => match polygons.get().locate(project(point)) {
-                Some(f) => Ok(f),
-                None => Err(Unmatched {
-                    line: row.line,
-                    key: row.key.as_deref().map(str::to_string),
-                    point: Some(point),
-                    reason: format!(
-                        "the point {:.5}, {:.5} (lat, lon) is inside no feature of layer '{}'",
-                        point[1], point[0], target.layer_id
-                    ),
-                    suggestions: polygons
-                        .get()
-                        .nearest(project(point), 2)
-                        .into_iter()
-                        .map(|f| target.display_name(f))
-                        .collect(),
-                }),
-            },
-            _ => {
-                let key = row.key.as_deref().unwrap_or("");
-                match index.lookup(key) {
-                    Lookup::Found(f) => Ok(f),
-                    Lookup::Ambiguous(fs) => Err(Unmatched {
+            (TableKind::Events, Some(point)) => {
+                let at_point = polygons.get().locate(project(point));
+                placements[r].at_point = at_point.map(|f| f as u32);
+                let stated = row.key.as_deref().map(|k| (k, lookup_key(k)));
+                match (stated, at_point) {
+                    // The row names an area the layer has: the name and the point must agree.
+                    (Some((key, Ok(s))), _) if at_point != Some(s) => {
+                        let counted = match (claims.place, at_point) {
+                            (PlacePolicy::Point, Some(p)) => p,
+                            _ => s,
+                        };
+                        let (cs, cp) =
+                            (target.country(s), at_point.and_then(|p| target.country(p)));
+                        place_conflicts.push(PlaceConflict {
+                            line: row.line,
+                            stated: key.to_string(),
+                            stated_feature: target.display_name(s),
+                            point,
+                            point_feature: at_point.map(|p| target.display_name(p)),
+                            across_border: match (cs, cp) {
+                                (Some(a), Some(b)) if a != b => Some([a, b]),
+                                _ => None,
+                            },
+                            counted_in: target.display_name(counted),
+                            policy: claims.place,
+                        });
+                        Ok(counted)
+                    }
+                    (_, Some(f)) => Ok(f),
+                    (_, None) => Err(Unmatched {
                         line: row.line,
-                        key: Some(key.to_string()),
-                        point: None,
+                        key: row.key.as_deref().map(str::to_string),
+                        point: Some(point),
                         reason: format!(
-                            "'{key}' names several features of layer '{}'",
-                            target.layer_id
+                            "the point {:.5}, {:.5} (lat, lon) is inside no feature of layer '{}'",
+                            point[1], point[0], target.layer_id
                         ),
-                        suggestions: fs.into_iter().map(|f| target.display_name(f)).collect(),
-                    }),
-                    Lookup::Missing => Err(Unmatched {
-                        line: row.line,
-                        key: Some(key.to_string()),
-                        point: None,
-                        reason: format!(
-                            "'{key}' matches no feature of layer '{}'",
-                            target.layer_id
-                        ),
-                        suggestions: index
-                            .nearest(key, 3)
+                        suggestions: polygons
+                            .get()
+                            .nearest(project(point), 2)
                             .into_iter()
-                            .map(|(_, f)| target.display_name(f))
+                            .map(|f| target.display_name(f))
                             .collect(),
                     }),
                 }
             }
+            _ => lookup_key(row.key.as_deref().unwrap_or("")).map_err(|mut u| {
+                u.line = row.line;
+                u
+            }),
         };
         match found {
             Ok(f) => {
                 rows_by_feature[f].push(r as u32);
+                placements[r].counted = Some(f as u32);
                 matched += 1;
             }
             Err(u) => unmatched.push(u),
@@ -204,14 +328,20 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         unmatched,
         features_without_rows,
         dangling_aliases,
+        place_conflicts,
     };
     let groups = claims.groups();
+    let feature_names = (0..target.props.len())
+        .map(|f| target.display_name(f))
+        .collect();
     LayerJoin {
         claims,
         prefix: prefix.to_string(),
         rows_by_feature,
         groups,
         report,
+        placements,
+        feature_names,
     }
 }
 

@@ -119,5 +119,29 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
         "last_reload": if reload.at == 0 { Json_::Null } else { json!(reload) },
         "layers": dataset.layers.len(),
         "features": dataset.layers.iter().map(|l| l.feature_count()).sum::<usize>(),
+        // Rows that name one area while their coordinates fall in another: served, and never
+        // silent (`borderland check` lists them too).
+        "place_conflicts": place_conflicts(&dataset),
     }))
+}
+
+/// Place conflicts of every join, as `file line N: ...` sentences, cross-border ones first.
+fn place_conflicts(dataset: &crate::dataset::Dataset) -> Json_ {
+    const SHOWN: usize = 50;
+    let mut all: Vec<(bool, String)> = dataset
+        .join_reports()
+        .iter()
+        .flat_map(|r| {
+            r.place_conflicts
+                .iter()
+                .map(move |c| (c.across_border.is_none(), format!("{} {c}", r.file)))
+        })
+        .collect();
+    all.sort_by_key(|(not_across, _)| *not_across);
+    let across = all.iter().filter(|(n, _)| !n).count();
+    json!({
+        "count": all.len(),
+        "across_border": across,
+        "rows": all.iter().take(SHOWN).map(|(_, s)| s.clone()).collect::<Vec<_>>(),
+    })
 }

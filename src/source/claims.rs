@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::presets;
-use crate::config::{Preset, TableConfig, TableKind};
-use crate::date::{self, DateSpan};
-use crate::error::LoadError;
+use crate::config::{GroupConfig, PlacePolicy, Preset, TableConfig, TableKind};
+use crate::date::{self, DateFormat, DateSpan, FormatError};
+use crate::error::{LoadError, LoadErrors};
 use crate::name::normalize;
-use crate::table::{Cell, Table};
+use crate::table::{Cell, Row, Table};
 use crate::value::text_id;
 
 /// One claim: who, where, when, and who says so.
@@ -22,7 +22,10 @@ pub struct ClaimRow {
     pub id: u64,
     /// The area the row names (a province or country, by code or name).
     pub key: Option<Arc<str>>,
+    /// The group under the name it is shown and counted as (see [`GroupNames`]).
     pub group: Option<Arc<str>>,
+    /// The group as the row spells it, when that differs from `group`.
+    pub group_reported: Option<Arc<str>>,
     pub event_type: Option<Arc<str>>,
     /// `group` and `event_type` normalised once, for filters.
     pub group_key: Option<Arc<str>>,
@@ -31,6 +34,9 @@ pub struct ClaimRow {
     /// Longitude and latitude, when the row has a location.
     pub point: Option<[f64; 2]>,
     pub fatalities: Option<i64>,
+    /// The fatalities cell as the source words it, when it is not a plain number
+    /// ("unknown", "at least 6", "5-7"): kept, because the source said it.
+    pub fatalities_text: Option<Arc<str>>,
     pub claim: Option<Arc<str>>,
     pub source: Arc<str>,
     pub citation: Option<Arc<str>>,
@@ -52,6 +58,13 @@ pub struct Claims {
     pub rows: Vec<ClaimRow>,
     /// Table columns used for roles (left out of the "other columns" of a point layer).
     pub role_columns: Vec<usize>,
+    /// Where rows with a disagreeing place name and point are counted.
+    pub place: PlacePolicy,
+    /// What was inferred rather than declared ("`Killed` → fatalities"), for the start-up log
+    /// and `check`.
+    pub inferred: Vec<String>,
+    /// Spellings merged without a declaration, with how to declare them.
+    pub suggestions: Vec<String>,
 }
 
 /// Which column plays which role, after presets and catalog settings.
@@ -87,88 +100,337 @@ fn text(cell: &Cell) -> Option<Arc<str>> {
     }
 }
 
+/// The roles a claim table's columns can play, and the headers each is recognised by
+/// (compared after [`header_key`]: case, spaces and punctuation do not matter). The first
+/// header of a role's list found in the table wins; a column plays one role at most.
+const ROLE_HEADERS: &[(&str, &[&str])] = &[
+    (
+        "id",
+        &["id", "eventid", "eventidcnty", "incidentid", "rowid"],
+    ),
+    (
+        "source_url",
+        &["sourceurl", "url", "link", "links", "sourcelink", "weblink"],
+    ),
+    (
+        "report_date",
+        &[
+            "reportdate",
+            "published",
+            "publicationdate",
+            "datepublished",
+            "publishdate",
+            "reported",
+            "reportedon",
+            "dateofreport",
+        ],
+    ),
+    ("date_end", &["dateend", "enddate", "dateto", "todate"]),
+    (
+        "date",
+        &[
+            "date",
+            "eventdate",
+            "incidentdate",
+            "datestart",
+            "startdate",
+            "datefrom",
+            "day",
+            "when",
+        ],
+    ),
+    (
+        "key",
+        &[
+            "province",
+            "area",
+            "admin1",
+            "adm1",
+            "admin1name",
+            "region",
+            "district",
+            "provincename",
+            "place",
+            "location",
+        ],
+    ),
+    (
+        "group",
+        &[
+            "group",
+            "actor",
+            "actor1",
+            "perpetrator",
+            "perpetrators",
+            "armedgroup",
+            "groupname",
+            "attacker",
+            "claimedby",
+        ],
+    ),
+    (
+        "event_type",
+        &[
+            "eventtype",
+            "type",
+            "incidenttype",
+            "attacktype",
+            "event",
+            "category",
+        ],
+    ),
+    ("latitude", &["latitude", "lat"]),
+    ("longitude", &["longitude", "lon", "lng", "long"]),
+    (
+        "fatalities",
+        &[
+            "fatalities",
+            "killed",
+            "deaths",
+            "dead",
+            "deathtoll",
+            "numberkilled",
+            "killedtotal",
+            "fatalitiesbest",
+        ],
+    ),
+    (
+        "claim",
+        &[
+            "claim",
+            "description",
+            "summary",
+            "details",
+            "notes",
+            "what",
+        ],
+    ),
+    (
+        "source",
+        &[
+            "source",
+            "publication",
+            "outlet",
+            "sourcename",
+            "reportedby",
+        ],
+    ),
+    ("citation", &["citation", "reference", "ref", "section"]),
+];
+
+/// The names a role is found by in a table read with a preset (UCDP, ACLED), whose other
+/// columns must keep their own meaning: only these exact, conventional headers.
+const PRESET_HEADERS: &[(&str, &[&str])] = &[
+    ("id", &["id"]),
+    ("source_url", &["sourceurl", "url"]),
+    ("report_date", &["reportdate"]),
+    ("date_end", &["dateend"]),
+    ("date", &["date"]),
+    ("key", &["province", "area", "admin1"]),
+    ("group", &["group"]),
+    ("event_type", &["eventtype"]),
+    ("latitude", &["latitude", "lat"]),
+    ("longitude", &["longitude", "lon", "lng"]),
+    ("fatalities", &["fatalities"]),
+    ("claim", &["claim"]),
+    ("source", &["source"]),
+    ("citation", &["citation"]),
+];
+
+/// A header as it is compared with role names: lower case, letters and digits only.
+pub fn header_key(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a table, read with no catalog, holds events (it has dates or coordinates) or
+/// presence claims (areas and groups only).
+pub fn infer_kind(table: &Table) -> TableKind {
+    let has = |role: &str| {
+        ROLE_HEADERS
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .flat_map(|(_, names)| names.iter())
+            .any(|n| table.columns.iter().any(|c| header_key(&c.name) == *n))
+    };
+    if has("date") || (has("latitude") && has("longitude")) {
+        TableKind::Events
+    } else {
+        TableKind::Presence
+    }
+}
+
+impl Roles {
+    fn slot(&mut self, role: &str) -> Option<&mut Option<usize>> {
+        Some(match role {
+            "key" => &mut self.key,
+            "group" => &mut self.group,
+            "event_type" => &mut self.event_type,
+            "date" => &mut self.date,
+            "date_end" => &mut self.date_end,
+            "latitude" => &mut self.latitude,
+            "longitude" => &mut self.longitude,
+            "fatalities" => &mut self.fatalities,
+            "claim" => &mut self.claim,
+            "source" => &mut self.source,
+            "citation" => &mut self.citation,
+            "source_url" => &mut self.source_url,
+            "report_date" => &mut self.report_date,
+            "id" => &mut self.id,
+            _ => return None,
+        })
+    }
+}
+
+/// The column a catalog names for `role`.
+fn declared<'a>(cfg: &'a TableConfig, role: &str) -> Option<&'a String> {
+    match role {
+        "key" => cfg.key.as_ref(),
+        "group" => cfg.group.as_ref(),
+        "event_type" => cfg.event_type.as_ref(),
+        "date" => cfg.date.as_ref(),
+        "date_end" => cfg.date_end.as_ref(),
+        "latitude" => cfg.latitude.as_ref(),
+        "longitude" => cfg.longitude.as_ref(),
+        "fatalities" => cfg.fatalities.as_ref(),
+        "claim" => cfg.claim.as_ref(),
+        "source" => cfg.source.as_ref(),
+        "citation" => cfg.citation.as_ref(),
+        "source_url" => cfg.source_url.as_ref(),
+        "report_date" => cfg.report_date.as_ref(),
+        "id" => cfg.id_column.as_ref(),
+        _ => None,
+    }
+}
+
+/// Group names as the catalog declares them (`[[group]]`): every alias, normalised, to the
+/// name it is shown under.
+#[derive(Debug, Default, Clone)]
+pub struct GroupNames {
+    names: HashMap<String, Arc<str>>,
+}
+
+impl GroupNames {
+    pub fn new(groups: &[GroupConfig]) -> GroupNames {
+        let mut names = HashMap::new();
+        for g in groups {
+            let name: Arc<str> = g.name.as_str().into();
+            for alias in std::iter::once(&g.name).chain(&g.aliases) {
+                names.insert(normalize(alias), name.clone());
+            }
+        }
+        GroupNames { names }
+    }
+
+    /// The declared name of a group as a source spells it, if the catalog declares one.
+    pub fn declared(&self, spelling: &str) -> Option<&Arc<str>> {
+        self.names.get(&normalize(spelling))
+    }
+}
+
+/// A count as sources write it: a whole number, or words ("unknown", "at least 6", "5-7")
+/// that keep the row but leave the number empty. `Err` for a negative or fractional count.
+fn count(cell: &Cell) -> Result<(Option<i64>, Option<Arc<str>>), String> {
+    match cell {
+        Cell::Null => Ok((None, None)),
+        Cell::Int(i) if *i >= 0 => Ok((Some(*i), None)),
+        Cell::Float(f) if *f >= 0.0 && f.fract() == 0.0 && *f < 1e15 => Ok((Some(*f as i64), None)),
+        Cell::Int(_) | Cell::Float(_) => Err(format!(
+            "fatalities '{}' is not a whole number of 0 or more",
+            cell.display()
+        )),
+        other => {
+            let t = other.display();
+            let t = t.trim();
+            match t.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok((Some(n), None)),
+                Ok(_) => Err(format!(
+                    "fatalities '{t}' is not a whole number of 0 or more"
+                )),
+                Err(_) => Ok((None, Some(t.into()))),
+            }
+        }
+    }
+}
+
 impl Claims {
-    /// Build from a typed table and its catalog entry.
-    pub fn new(cfg: &TableConfig, table: Table) -> Result<Claims, LoadError> {
+    /// Build from a typed table and its catalog entry. Table-wide problems (a missing column,
+    /// an ambiguous date format) stop at once; problems of single rows are all reported.
+    pub fn new(cfg: &TableConfig, table: Table, groups: &GroupNames) -> Result<Claims, LoadErrors> {
         let file = Path::new(&table.file).to_path_buf();
-        let mut roles = match cfg.preset {
+        let mut inferred = Vec::new();
+        let explicit_roles = ROLE_HEADERS.iter().any(|(r, _)| declared(cfg, r).is_some());
+        let preset = match cfg.preset {
+            Some(p) => Some(p),
+            // Read with no catalog: recognise the exports people already have.
+            None if !explicit_roles => {
+                let p = presets::detect(&table);
+                if let Some(p) = p {
+                    inferred.push(format!(
+                        "columns are a {} export: read with its preset",
+                        p.name()
+                    ));
+                }
+                p
+            }
+            None => None,
+        };
+        let mut roles = match preset {
             Some(Preset::Ucdp) => presets::ucdp(&table)?,
             Some(Preset::Acled) => presets::acled(&table)?,
             None => Roles::default(),
         };
         // Catalog settings name columns and win over a preset; otherwise a role left empty
-        // takes a column with the conventional name, when the table has one.
-        let pick = |slot: &mut Option<usize>,
-                    explicit: &Option<String>,
-                    conventional: &[&str],
-                    role: &str|
-         -> Result<(), LoadError> {
-            match explicit {
-                Some(name) => *slot = Some(table.require(name, role)?),
-                None if slot.is_none() => *slot = conventional.iter().find_map(|n| table.column(n)),
-                None => {}
+        // takes the first column whose header is one of the role's usual names.
+        let mut used: Vec<usize> = Vec::new();
+        for (role, _) in ROLE_HEADERS {
+            if let Some(name) = declared(cfg, role) {
+                let c = table.require(name, role)?;
+                if let Some(slot) = roles.slot(role) {
+                    *slot = Some(c);
+                }
+                used.push(c);
             }
-            Ok(())
+        }
+        let headers = if preset.is_some() {
+            PRESET_HEADERS
+        } else {
+            ROLE_HEADERS
         };
-        pick(
-            &mut roles.key,
-            &cfg.key,
-            &["province", "area", "admin1"],
-            "key",
-        )?;
-        pick(&mut roles.group, &cfg.group, &["group"], "group")?;
-        pick(
-            &mut roles.event_type,
-            &cfg.event_type,
-            &["event_type"],
-            "event type",
-        )?;
-        pick(&mut roles.date, &cfg.date, &["date"], "date")?;
-        pick(
-            &mut roles.date_end,
-            &cfg.date_end,
-            &["date_end"],
-            "end date",
-        )?;
-        pick(
-            &mut roles.latitude,
-            &cfg.latitude,
-            &["latitude", "lat"],
-            "latitude",
-        )?;
-        pick(
-            &mut roles.longitude,
-            &cfg.longitude,
-            &["longitude", "lon", "lng"],
-            "longitude",
-        )?;
-        pick(
-            &mut roles.fatalities,
-            &cfg.fatalities,
-            &["fatalities"],
-            "fatalities",
-        )?;
-        pick(&mut roles.claim, &cfg.claim, &["claim"], "claim")?;
-        pick(&mut roles.source, &cfg.source, &["source"], "source")?;
-        pick(
-            &mut roles.citation,
-            &cfg.citation,
-            &["citation"],
-            "citation",
-        )?;
-        pick(
-            &mut roles.source_url,
-            &cfg.source_url,
-            &["source_url", "url"],
-            "source URL",
-        )?;
-        pick(
-            &mut roles.report_date,
-            &cfg.report_date,
-            &["report_date"],
-            "report date",
-        )?;
-        pick(&mut roles.id, &cfg.id_column, &["id"], "id")?;
+        let mut found_roles: Vec<(usize, &str)> = Vec::new();
+        for (role, names) in headers {
+            let slot = roles.slot(role).map(|s| *s);
+            match slot {
+                Some(Some(c)) => used.push(c),
+                Some(None) if declared(cfg, role).is_none() => {
+                    let found = names.iter().find_map(|n| {
+                        table
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .find(|(c, col)| !used.contains(c) && header_key(&col.name) == *n)
+                            .map(|(c, _)| c)
+                    });
+                    if let Some(c) = found {
+                        used.push(c);
+                        if let Some(slot) = roles.slot(role) {
+                            *slot = Some(c);
+                        }
+                        found_roles.push((c, role));
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // In the order of the columns, as the person sees them in the sheet.
+        found_roles.sort();
+        for (c, role) in found_roles {
+            inferred.push(format!("`{}` → {role}", table.columns[c].name));
+        }
 
         let default = |name: &str| cfg.defaults.get(name).map(|s| Arc::<str>::from(s.as_str()));
         let default_report_date = match cfg.defaults.get("report_date") {
@@ -179,29 +441,35 @@ impl Claims {
             None => None,
         };
         if roles.source.is_none() && default("source").is_none() {
-            return Err(table.missing_column(
-                "source",
-                "every claim needs its source; or set defaults.source in the catalog",
-            ));
+            return Err(table
+                .missing_column(
+                    "source",
+                    "every claim needs its source; or set defaults.source in the catalog",
+                )
+                .into());
         }
         if roles.citation.is_none()
             && roles.source_url.is_none()
             && default("citation").is_none()
             && default("source_url").is_none()
         {
-            return Err(table.missing_column(
-                "citation",
-                "every claim needs a citation or a source_url column",
-            ));
+            return Err(table
+                .missing_column(
+                    "citation",
+                    "every claim needs a citation or a source_url column",
+                )
+                .into());
         }
         if cfg.kind == TableKind::Events
             && roles.key.is_none()
             && (roles.latitude.is_none() || roles.longitude.is_none())
         {
-            return Err(table.missing_column(
-                "latitude",
-                "events need coordinates (latitude, longitude) or an area column",
-            ));
+            return Err(table
+                .missing_column(
+                    "latitude",
+                    "events need coordinates (latitude, longitude) or an area column",
+                )
+                .into());
         }
         if roles.latitude.is_some() != roles.longitude.is_some() {
             let missing = if roles.latitude.is_none() {
@@ -209,181 +477,99 @@ impl Claims {
             } else {
                 "longitude"
             };
-            return Err(
-                table.missing_column(missing, "coordinates need both latitude and longitude")
-            );
+            return Err(table
+                .missing_column(missing, "coordinates need both latitude and longitude")
+                .into());
         }
         if cfg.kind == TableKind::Presence && roles.key.is_none() {
-            return Err(
-                table.missing_column("province", "presence rows name the area they are about")
-            );
+            return Err(table
+                .missing_column("province", "presence rows name the area they are about")
+                .into());
+        }
+
+        // One date format per column, from the catalog or from all of the column's values.
+        let declared_format = cfg.date_format.as_deref().and_then(DateFormat::from_name);
+        let mut formats: HashMap<usize, DateFormat> = HashMap::new();
+        for (role, c) in [
+            ("date", roles.date),
+            ("date_end", roles.date_end),
+            ("report_date", roles.report_date),
+        ] {
+            let Some(c) = c else { continue };
+            if formats.contains_key(&c)
+                || table
+                    .rows
+                    .iter()
+                    .all(|r| matches!(r.cells[c], Cell::Null | Cell::Date(_)))
+            {
+                continue;
+            }
+            let values: Vec<String> = table
+                .rows
+                .iter()
+                .filter(|r| !matches!(r.cells[c], Cell::Date(_)))
+                .map(|r| r.cells[c].display())
+                .collect();
+            let format = match declared_format {
+                Some(f) => f,
+                None => {
+                    match date::infer_format(values.iter().map(String::as_str), table.spreadsheet) {
+                        Ok(f) => f,
+                        Err(FormatError::Ambiguous) => {
+                            return Err(LoadError::new(
+                            &file,
+                            format!(
+                                "the dates in column '{}' ({role}) read both as DD/MM/YYYY and as MM/DD/YYYY (no day is above 12), so the file does not say which; declare it on the table in a catalog: date_format = \"DD/MM/YYYY\" (or \"MM/DD/YYYY\")",
+                                table.columns[c].name
+                            ),
+                        )
+                        .at_line(1)
+                        .at_column(c + 1)
+                        .with_field(table.columns[c].name.clone())
+                        .into());
+                        }
+                        Err(FormatError::NoDates) => DateFormat::Iso,
+                    }
+                }
+            };
+            if format != DateFormat::Iso || declared_format.is_none() {
+                inferred.push(format!(
+                    "dates in `{}` read as {}{}",
+                    table.columns[c].name,
+                    format.name(),
+                    if declared_format.is_some() {
+                        " (catalog)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            formats.insert(c, format);
         }
 
         let mut rows = Vec::with_capacity(table.rows.len());
+        let mut errors: Vec<LoadError> = Vec::new();
         let mut ids: HashMap<u64, usize> = HashMap::with_capacity(table.rows.len());
         for (r, row) in table.rows.iter().enumerate() {
-            let cell = |c: Option<usize>| c.map(|c| &row.cells[c]).unwrap_or(&Cell::Null);
-            let err = |c: Option<usize>, name: &str, msg: String| match c {
-                Some(c) => table.cell_error(row, c, msg),
-                None => LoadError::new(&file, msg)
-                    .at_line(row.line)
-                    .with_field(name),
-            };
-            let date_of = |c: Option<usize>, name: &str| -> Result<Option<DateSpan>, LoadError> {
-                match cell(c) {
-                    Cell::Null => Ok(None),
-                    Cell::Date(d) => Ok(Some(*d)),
-                    other => date::parse(&other.display())
-                        .map(Some)
-                        .map_err(|e| err(c, name, e)),
-                }
-            };
-            let source = text(cell(roles.source)).or_else(|| default("source")).ok_or_else(|| {
-                err(roles.source, "source", "missing source: every claim needs the publication or data set it comes from".into())
-            })?;
-            let citation = text(cell(roles.citation)).or_else(|| default("citation"));
-            let source_url = text(cell(roles.source_url)).or_else(|| default("source_url"));
-            if citation.is_none() && source_url.is_none() {
-                return Err(err(
-                    roles.citation.or(roles.source_url),
-                    "citation",
-                    "missing citation and source_url: give at least one so readers can check the claim".into(),
-                ));
+            match Self::row(
+                cfg,
+                &table,
+                &roles,
+                &formats,
+                r,
+                row,
+                &default,
+                default_report_date,
+                &mut ids,
+            ) {
+                Ok(claim) => rows.push(claim),
+                Err(e) => errors.push(e),
             }
-            let report_date = match &roles.derived_report_date {
-                Some(d) => d[r],
-                None => date_of(roles.report_date, "report_date")?,
-            }
-            .or(default_report_date);
-            if report_date.is_none() && cfg.missing_report_date.is_none() {
-                return Err(err(
-                    roles.report_date,
-                    "report_date",
-                    "missing report date (YYYY-MM-DD, YYYY-MM or YYYY); if the source gives none, say why with missing_report_date in the catalog".into(),
-                ));
-            }
-            let mut when = date_of(roles.date, "date")?;
-            if let (Some(start), Some(end)) = (when, date_of(roles.date_end, "date_end")?) {
-                if end.last < start.first {
-                    return Err(err(
-                        roles.date_end,
-                        "date_end",
-                        format!("end date {end} is before the start date {start}"),
-                    ));
-                }
-                when = Some(start.until(end));
-            }
-            if let (Some(d), Some(w)) = (when.as_mut(), roles.date_widening.as_ref()) {
-                d.first -= w[r];
-                d.last += w[r];
-            }
-            let point = match (cell(roles.latitude), cell(roles.longitude)) {
-                (Cell::Null, Cell::Null) => None,
-                (lat, lon) => {
-                    let lat_v = lat.number().ok_or_else(|| {
-                        err(
-                            roles.latitude,
-                            "latitude",
-                            format!("latitude '{}' is not a number", lat.display()),
-                        )
-                    })?;
-                    let lon_v = lon.number().ok_or_else(|| {
-                        err(
-                            roles.longitude,
-                            "longitude",
-                            format!("longitude '{}' is not a number", lon.display()),
-                        )
-                    })?;
-                    if !(-90.0..=90.0).contains(&lat_v) {
-                        return Err(err(
-                            roles.latitude,
-                            "latitude",
-                            format!(
-                                "latitude {lat_v} is outside -90..90 (are latitude and longitude swapped?)"
-                            ),
-                        ));
-                    }
-                    if !(-180.0..=180.0).contains(&lon_v) {
-                        return Err(err(
-                            roles.longitude,
-                            "longitude",
-                            format!("longitude {lon_v} is outside -180..180"),
-                        ));
-                    }
-                    Some([lon_v, lat_v])
-                }
-            };
-            let key = text(cell(roles.key));
-            if cfg.kind == TableKind::Presence && key.is_none() {
-                return Err(err(
-                    roles.key,
-                    "key",
-                    "empty area: a presence row must name the province or country it is about"
-                        .into(),
-                ));
-            }
-            if cfg.kind == TableKind::Events && point.is_none() && key.is_none() {
-                return Err(err(
-                    roles.key,
-                    "key",
-                    "the row has neither coordinates nor an area, so it cannot be placed".into(),
-                ));
-            }
-            let fatalities = match cell(roles.fatalities) {
-                Cell::Null => None,
-                Cell::Int(i) if *i >= 0 => Some(*i),
-                other => {
-                    return Err(err(
-                        roles.fatalities,
-                        "fatalities",
-                        format!(
-                            "fatalities '{}' is not a whole number of 0 or more",
-                            other.display()
-                        ),
-                    ));
-                }
-            };
-            let id = match cell(roles.id) {
-                Cell::Int(i) if *i >= 0 => *i as u64,
-                Cell::Null => row.line as u64,
-                other => text_id(&other.display()),
-            };
-            if let Some(prev) = ids.insert(id, row.line) {
-                return Err(err(
-                    roles.id,
-                    "id",
-                    format!(
-                        "id {} repeats the id of line {prev}; ids must be unique",
-                        cell(roles.id).display()
-                    ),
-                ));
-            }
-            let group = match &roles.derived_group {
-                Some(g) => g[r].clone(),
-                None => text(cell(roles.group)),
-            };
-            let event_type = match &roles.derived_event_type {
-                Some(e) => e[r].clone(),
-                None => text(cell(roles.event_type)),
-            };
-            rows.push(ClaimRow {
-                line: row.line,
-                id,
-                key,
-                group_key: group.as_deref().map(|g| normalize(g).into()),
-                event_type_key: event_type.as_deref().map(|e| normalize(e).into()),
-                group,
-                event_type,
-                date: when,
-                point,
-                fatalities,
-                claim: text(cell(roles.claim)),
-                source,
-                citation,
-                source_url,
-                report_date,
-            });
         }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let suggestions = merge_group_spellings(&mut rows, groups);
         let role_columns = [
             roles.key,
             roles.group,
@@ -410,12 +596,299 @@ impl Claims {
             attribution: cfg.attribution.clone(),
             license: cfg.license.clone(),
             missing_report_date: cfg.missing_report_date.clone(),
+            place: cfg.place,
             table,
             rows,
             role_columns,
+            inferred,
+            suggestions,
         })
     }
 
+    /// One row as a claim, or the first problem with it.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        cfg: &TableConfig,
+        table: &Table,
+        roles: &Roles,
+        formats: &HashMap<usize, DateFormat>,
+        r: usize,
+        row: &Row,
+        default: &dyn Fn(&str) -> Option<Arc<str>>,
+        default_report_date: Option<DateSpan>,
+        ids: &mut HashMap<u64, usize>,
+    ) -> Result<ClaimRow, LoadError> {
+        let file = Path::new(&table.file);
+        let cell = |c: Option<usize>| c.map(|c| &row.cells[c]).unwrap_or(&Cell::Null);
+        let err = |c: Option<usize>, name: &str, msg: String| match c {
+            Some(c) => table.cell_error(row, c, msg),
+            None => LoadError::new(file, msg).at_line(row.line).with_field(name),
+        };
+        let date_of = |c: Option<usize>, name: &str| -> Result<Option<DateSpan>, LoadError> {
+            match cell(c) {
+                Cell::Null => Ok(None),
+                Cell::Date(d) => Ok(Some(*d)),
+                other => {
+                    let format = c
+                        .and_then(|c| formats.get(&c))
+                        .copied()
+                        .unwrap_or(DateFormat::Iso);
+                    let text = other.display();
+                    format.parse(&text).map(Some).map_err(|e| {
+                        let e = if format == DateFormat::Iso {
+                            e
+                        } else {
+                            format!("{e}; the other dates in this column are {}", format.name())
+                        };
+                        err(c, name, e)
+                    })
+                }
+            }
+        };
+        let source = text(cell(roles.source))
+            .or_else(|| default("source"))
+            .ok_or_else(|| {
+                err(
+                    roles.source,
+                    "source",
+                    "missing source: every claim needs the publication or data set it comes from"
+                        .into(),
+                )
+            })?;
+        let citation = text(cell(roles.citation)).or_else(|| default("citation"));
+        let source_url = text(cell(roles.source_url)).or_else(|| default("source_url"));
+        if citation.is_none() && source_url.is_none() {
+            return Err(err(
+                roles.citation.or(roles.source_url),
+                "citation",
+                "missing citation and source_url: give at least one so readers can check the claim"
+                    .into(),
+            ));
+        }
+        let report_date = match &roles.derived_report_date {
+            Some(d) => d[r],
+            None => date_of(roles.report_date, "report_date")?,
+        }
+        .or(default_report_date);
+        if report_date.is_none() && cfg.missing_report_date.is_none() {
+            return Err(err(
+                roles.report_date,
+                "report_date",
+                "missing report date (YYYY-MM-DD, YYYY-MM or YYYY); if the source gives none, say why with missing_report_date in the catalog".into(),
+            ));
+        }
+        let mut when = date_of(roles.date, "date")?;
+        if let (Some(start), Some(end)) = (when, date_of(roles.date_end, "date_end")?) {
+            if end.last < start.first {
+                return Err(err(
+                    roles.date_end,
+                    "date_end",
+                    format!("end date {end} is before the start date {start}"),
+                ));
+            }
+            when = Some(start.until(end));
+        }
+        if let (Some(d), Some(w)) = (when.as_mut(), roles.date_widening.as_ref()) {
+            d.first -= w[r];
+            d.last += w[r];
+        }
+        let point = match (cell(roles.latitude), cell(roles.longitude)) {
+            (Cell::Null, Cell::Null) => None,
+            (lat, lon) => {
+                let number = |c: &Cell| {
+                    c.number()
+                        .or_else(|| c.display().trim().parse::<f64>().ok())
+                };
+                let lat_v = number(lat).filter(|v| v.is_finite()).ok_or_else(|| {
+                    err(
+                        roles.latitude,
+                        "latitude",
+                        format!("latitude '{}' is not a number", lat.display()),
+                    )
+                })?;
+                let lon_v = number(lon).filter(|v| v.is_finite()).ok_or_else(|| {
+                    err(
+                        roles.longitude,
+                        "longitude",
+                        format!("longitude '{}' is not a number", lon.display()),
+                    )
+                })?;
+                if !(-90.0..=90.0).contains(&lat_v) {
+                    return Err(err(
+                        roles.latitude,
+                        "latitude",
+                        format!(
+                            "latitude {lat_v} is outside -90..90 (are latitude and longitude swapped?)"
+                        ),
+                    ));
+                }
+                if !(-180.0..=180.0).contains(&lon_v) {
+                    return Err(err(
+                        roles.longitude,
+                        "longitude",
+                        format!("longitude {lon_v} is outside -180..180"),
+                    ));
+                }
+                Some([lon_v, lat_v])
+            }
+        };
+        let key = text(cell(roles.key));
+        if cfg.kind == TableKind::Presence && key.is_none() {
+            return Err(err(
+                roles.key,
+                "key",
+                "empty area: a presence row must name the province or country it is about".into(),
+            ));
+        }
+        if cfg.kind == TableKind::Events && point.is_none() && key.is_none() {
+            return Err(err(
+                roles.key,
+                "key",
+                "the row has neither coordinates nor an area, so it cannot be placed".into(),
+            ));
+        }
+        let (fatalities, fatalities_text) =
+            count(cell(roles.fatalities)).map_err(|e| err(roles.fatalities, "fatalities", e))?;
+        let id = match cell(roles.id) {
+            Cell::Int(i) if *i >= 0 => *i as u64,
+            Cell::Null => row.line as u64,
+            other => text_id(&other.display()),
+        };
+        if let Some(prev) = ids.insert(id, row.line) {
+            return Err(err(
+                roles.id,
+                "id",
+                format!(
+                    "id {} repeats the id of line {prev}; ids must be unique",
+                    cell(roles.id).display()
+                ),
+            ));
+        }
+        let group = match &roles.derived_group {
+            Some(g) => g[r].clone(),
+            None => text(cell(roles.group)),
+        };
+        let event_type = match &roles.derived_event_type {
+            Some(e) => e[r].clone(),
+            None => text(cell(roles.event_type)),
+        };
+        Ok(ClaimRow {
+            line: row.line,
+            id,
+            key,
+            group_key: group.as_deref().map(|g| normalize(g).into()),
+            event_type_key: event_type.as_deref().map(|e| normalize(e).into()),
+            group,
+            group_reported: None,
+            event_type,
+            date: when,
+            point,
+            fatalities,
+            fatalities_text,
+            claim: text(cell(roles.claim)),
+            source,
+            citation,
+            source_url,
+            report_date,
+        })
+    }
+}
+
+/// Give every row's group the name it is shown under: the catalog's `[[group]]` name for a
+/// declared alias; otherwise, among spellings that normalise alike ("ISIL-K", "ISIL K"), the
+/// most used one (the first seen on a tie). The row keeps its own spelling in
+/// `group_reported`. Returns a suggestion for each undeclared merge.
+fn merge_group_spellings(rows: &mut [ClaimRow], declared: &GroupNames) -> Vec<String> {
+    // normalised → (spelling, count, first line), in order of first appearance
+    let mut spellings: HashMap<String, Vec<(Arc<str>, usize, usize)>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for row in rows.iter() {
+        let Some(g) = &row.group else { continue };
+        if declared.declared(g).is_some() {
+            continue;
+        }
+        let key = normalize(g);
+        let entry = spellings.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            Vec::new()
+        });
+        match entry.iter_mut().find(|(s, _, _)| s == g) {
+            Some(e) => e.1 += 1,
+            None => entry.push((g.clone(), 1, row.line)),
+        }
+    }
+    let mut chosen: HashMap<String, Arc<str>> = HashMap::new();
+    let mut suggestions = Vec::new();
+    for key in order {
+        let list = &spellings[&key];
+        let best = list
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, (_, n, _))| (*n, usize::MAX - i))
+            .map(|(_, (s, _, _))| s.clone());
+        let Some(best) = best else { continue };
+        if list.len() > 1 {
+            let others: Vec<String> = list
+                .iter()
+                .filter(|(s, _, _)| *s != best)
+                .map(|(s, _, line)| format!("'{s}' (line {line})"))
+                .collect();
+            suggestions.push(format!(
+                "{} and '{best}' normalise alike and are counted as '{best}'; to choose the name, declare [[group]] name = \"{best}\" aliases = [{}] in the catalog",
+                others.join(", "),
+                list.iter()
+                    .filter(|(s, _, _)| *s != best)
+                    .map(|(s, _, _)| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        chosen.insert(key, best);
+    }
+    // Names that are the initials of another ("TTP", "Tehreek-e-Taliban Pakistan") may be
+    // one group: only a person can say, so suggest, never merge.
+    let names: Vec<&Arc<str>> = chosen.values().collect();
+    let mut pairs: Vec<String> = Vec::new();
+    for short in &names {
+        for long in &names {
+            if short != long && initials(long) == normalize(short) && normalize(short).len() >= 2 {
+                pairs.push(format!(
+                    "'{short}' may be the initials of '{long}'; if they are one group, declare [[group]] name = \"{short}\" aliases = [\"{long}\"] in the catalog"
+                ));
+            }
+        }
+    }
+    pairs.sort();
+    suggestions.extend(pairs);
+    for row in rows.iter_mut() {
+        let Some(g) = row.group.clone() else { continue };
+        let name = match declared.declared(&g) {
+            Some(name) => name.clone(),
+            None => chosen
+                .get(&normalize(&g))
+                .cloned()
+                .unwrap_or_else(|| g.clone()),
+        };
+        if name != g {
+            row.group_reported = Some(g);
+            row.group_key = Some(normalize(&name).into());
+            row.group = Some(name);
+        }
+    }
+    suggestions
+}
+
+/// The initials of a name's words of two letters or more: "Tehreek-e-Taliban Pakistan" →
+/// "ttp", "Islamic State Khorasan Province" → "iskp".
+fn initials(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Claims {
     /// Distinct groups, sorted.
     pub fn groups(&self) -> Vec<Arc<str>> {
         let mut g: Vec<Arc<str>> = self.rows.iter().filter_map(|r| r.group.clone()).collect();
@@ -446,9 +919,11 @@ impl ClaimRow {
             }
         };
         put("group", self.group.as_deref().into());
+        put("group_reported", self.group_reported.as_deref().into());
         put("event_type", self.event_type.as_deref().into());
         put("date", self.date.map(|d| d.to_string()).into());
         put("fatalities", self.fatalities.into());
+        put("fatalities_text", self.fatalities_text.as_deref().into());
         put("claim", self.claim.as_deref().into());
         put("area", self.key.as_deref().into());
         put("source", self.source.as_ref().into());

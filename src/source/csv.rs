@@ -123,6 +123,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
         file: crate::error::display_path(path),
         header,
         rows,
+        spreadsheet: false,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod geojson;
 pub mod json_table;
 pub mod postgis;
 pub mod presets;
+pub mod spreadsheet;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -94,9 +95,17 @@ pub fn read_table(path: &Path, bytes: &[u8]) -> Result<crate::table::TextTable, 
     match ext.as_str() {
         "csv" | "tsv" | "txt" => csv::read(path, bytes),
         "json" => json_table::read(path, bytes),
+        "xlsx" | "xlsm" => spreadsheet::read(path, bytes, false),
+        "ods" => spreadsheet::read(path, bytes, true),
+        "xls" => Err(LoadError::new(
+            path,
+            "old Excel .xls files are not read; save the sheet as .xlsx (File → Save As → Excel Workbook) or as CSV UTF-8",
+        )),
         other => Err(LoadError::new(
             path,
-            format!("unsupported table type '.{other}' (supported: .csv, .tsv, .json)"),
+            format!(
+                "unsupported table type '.{other}' (supported: .csv, .tsv, .xlsx, .ods, .json)"
+            ),
         )),
     }
 }

@@ -3,10 +3,36 @@
 
 use std::sync::Arc;
 
+use crate::config::Preset;
 use crate::date::{self, DateSpan};
 use crate::error::LoadError;
 use crate::source::claims::Roles;
 use crate::table::{Cell, Table};
+
+/// The preset whose columns a table has, when it is an unchanged UCDP GED or ACLED export.
+pub fn detect(table: &Table) -> Option<Preset> {
+    let has = |names: &[&str]| names.iter().all(|n| table.column(n).is_some());
+    if has(&[
+        "type_of_violence",
+        "side_a",
+        "side_b",
+        "best",
+        "date_start",
+        "adm_1",
+    ]) {
+        Some(Preset::Ucdp)
+    } else if has(&[
+        "event_id_cnty",
+        "event_date",
+        "actor1",
+        "time_precision",
+        "admin1",
+    ]) {
+        Some(Preset::Acled)
+    } else {
+        None
+    }
+}
 
 fn need(table: &Table, names: &[&str], preset: &str) -> Result<Vec<usize>, LoadError> {
     names
