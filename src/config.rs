@@ -21,23 +21,40 @@ pub struct Catalog {
     /// Attribution shown for every layer, in addition to each layer's own.
     #[serde(default)]
     pub attribution: Option<String>,
+    /// The map's words, shown by the viewer: a subtitle under the title, notes (caveats),
+    /// credits and a text about the sources. None of them is built in.
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    #[serde(default, rename = "note")]
+    pub notes: Vec<NoteConfig>,
+    #[serde(default)]
+    pub credits: Option<String>,
+    #[serde(default)]
+    pub about_sources: Option<String>,
+    /// Style files (relative to the catalog) served beside or instead of the generated ones;
+    /// `styles/*.json` beside the catalog are served without being named.
+    #[serde(default)]
+    pub styles: Vec<Spanned<PathBuf>>,
+    /// The time slider's range (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`); default: the first and
+    /// last dated rows.
+    #[serde(default)]
+    pub time_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub time_to: Option<Spanned<String>>,
     #[serde(default, rename = "layer")]
     pub layers: Vec<Spanned<LayerConfig>>,
     #[serde(default, rename = "table")]
     pub tables: Vec<Spanned<TableConfig>>,
+    /// Folders outside the catalog's own that its files may come from (relative to the
+    /// catalog, or absolute). A file anywhere else, reached by `..`, an absolute path or a
+    /// symlink, is refused, so a catalog cannot be made to publish what it should not.
+    #[serde(default)]
+    pub data_roots: Vec<String>,
     /// Armed groups as sources spell them: each `[[group]]` merges its aliases into its name
-    /// in the group picker, the counts and the filters.
+    /// in the group picker, the counts and the filters, and may set the label, colour and
+    /// order (first listed first) maps use; groups not listed get a palette colour, after.
     #[serde(default, rename = "group")]
     pub groups: Vec<GroupConfig>,
-}
-
-/// One `[[group]]`: the name a group is shown under and the other spellings sources use.
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct GroupConfig {
-    pub name: String,
-    #[serde(default)]
-    pub aliases: Vec<String>,
 }
 
 /// Where a row that gives both a place name and coordinates is counted when the two disagree.
@@ -49,6 +66,37 @@ pub enum PlacePolicy {
     Stated,
     /// Where its coordinates fall.
     Point,
+}
+
+/// One `[[note]]`: a caveat or explanation shown on the map's panel.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteConfig {
+    /// A short lead in bold ("Claims, not facts.").
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    /// Shown with a warning colour.
+    #[serde(default)]
+    pub caution: bool,
+}
+
+/// One `[[group]]`: the name a group is shown under, the other spellings sources use, and
+/// how maps show it.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The group as the data names it (compared after normalising case and punctuation).
+    pub name: String,
+    /// Other spellings in the data that mean the same group.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// What the legend and picker call it (default: the name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// A CSS colour, `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<Spanned<String>>,
 }
 
 /// What rows of a table claim, which decides how they join.
@@ -460,6 +508,25 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             .at_offset(text, layer.span().start));
         }
     }
+    for g in &catalog.groups {
+        if let Some(colour) = &g.colour {
+            let c = colour.get_ref();
+            let hex = c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+            if !hex {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "group '{}': colour '{c}' is not a #rrggbb colour (e.g. \"#4477aa\")",
+                        g.name
+                    ),
+                )
+                .with_field("colour")
+                .at_offset(text, colour.span().start));
+            }
+        }
+    }
     let mut table_ids = std::collections::HashSet::new();
     for t in &catalog.tables {
         let cfg = t.get_ref();
@@ -518,7 +585,65 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             }
         }
     }
+    let files = catalog
+        .layers
+        .iter()
+        .filter_map(|l| l.get_ref().file.as_ref())
+        .chain(
+            catalog
+                .tables
+                .iter()
+                .filter_map(|t| t.get_ref().file.as_ref()),
+        );
+    for file in files {
+        if let Some(message) = outside_roots(path, &catalog.data_roots, file.get_ref()) {
+            return Err(LoadError::new(path, message)
+                .with_field("file")
+                .at_offset(text, file.span().start));
+        }
+    }
     Ok(catalog)
+}
+
+/// Why `file` (as the catalog at `catalog` names it) is not allowed, if it is not: it must
+/// resolve, symlinks followed, inside the catalog's folder or one of `roots`. A file that does
+/// not exist yet is judged by its path alone (its absence is reported when it is read).
+fn outside_roots(catalog: &Path, roots: &[String], file: &Path) -> Option<String> {
+    let dir = catalog.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let allowed: Vec<PathBuf> = std::iter::once(dir.to_path_buf())
+        .chain(roots.iter().map(|r| dir.join(r)))
+        .filter_map(|r| r.canonicalize().ok())
+        .collect();
+    let joined = dir.join(file);
+    let resolved = match joined.canonicalize() {
+        Ok(p) => p,
+        Err(_) => {
+            // Not there (yet): lexically, `..` and absolute paths still leave the folder.
+            let escapes = file.is_absolute()
+                || file
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir));
+            if !escapes || !roots.is_empty() {
+                return None;
+            }
+            return Some(format!(
+                "file '{}' is outside the catalog's folder; list its folder in `data_roots` to allow it",
+                file.display()
+            ));
+        }
+    };
+    if allowed.iter().any(|root| resolved.starts_with(root)) {
+        return None;
+    }
+    Some(format!(
+        "file '{}' leads outside the catalog's folder (through '..', an absolute path or a symlink); list its folder in `data_roots` to allow it",
+        file.display()
+    ))
 }
 
 impl TableConfig {

@@ -201,6 +201,23 @@ impl DateFormat {
         })
     }
 
+    /// Whether `text` could be in this format at all: a cheap look at its shape, so inferring
+    /// a column's format does not build an error message for every value it rejects.
+    fn may_read(self, text: &str) -> bool {
+        let t = text.trim().as_bytes();
+        let digits_first = t.first().is_some_and(u8::is_ascii_digit);
+        match self {
+            DateFormat::Iso => t.len() >= 4 && t[..4].iter().all(u8::is_ascii_digit),
+            DateFormat::DayMonthYear | DateFormat::MonthDayYear => {
+                digits_first && t.iter().any(|b| matches!(b, b'/' | b'-' | b'.'))
+            }
+            DateFormat::Written => t.iter().any(u8::is_ascii_alphabetic),
+            DateFormat::Serial => {
+                digits_first && t.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+            }
+        }
+    }
+
     /// Parse one value in this format.
     pub fn parse(self, text: &str) -> Result<DateSpan, String> {
         match self {
@@ -239,7 +256,7 @@ pub fn infer_format<'a>(
         .map(|f| {
             values
                 .clone()
-                .filter(|v| !v.trim().is_empty() && f.parse(v).is_ok())
+                .filter(|v| !v.trim().is_empty() && f.may_read(v) && f.parse(v).is_ok())
                 .count()
         })
         .collect();

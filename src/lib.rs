@@ -10,7 +10,8 @@
 //! 4. `source` (one reader a format; claim tables)
 //! 5. `join` (attribute and spatial joins, filters)
 //! 6. `tile` (simplify, index, clip, cut, clean, encode, cluster) on a narrow `TileLayer`
-//! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON)
+//! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON, styles made from
+//!    the data, the catalog's words)
 //! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`
 //! 9. `export` and `server`: siblings that never import each other; `main.rs` sits over both.
 

@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `check`, `export`.
+//! Command line: `serve` (the default), `check`, `export`, `styles`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +33,24 @@ enum Command {
     /// Write tiles to a .pmtiles or .mbtiles archive or a folder of z/x/y files, or (with
     /// --site) a static website that needs no server.
     Export(ExportArgs),
+    /// Write the styles made from this data as files to edit: by default into `styles/`
+    /// beside the catalog, where the server finds them and reloads them when they change.
+    Styles(StylesArgs),
+}
+
+#[derive(Args, Clone)]
+struct StylesArgs {
+    /// GeoJSON files instead of a catalog (then --out is needed).
+    files: Vec<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder to write to [default: styles/ beside the catalog].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace files that already exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Clone)]
@@ -166,7 +184,7 @@ struct ServeArgs {
     #[arg(long, env = "BORDERLAND_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
     /// Seconds between checks of the data files for changes; 0 turns hot reload off.
-    #[arg(long, env = "BORDERLAND_WATCH_SECS", default_value_t = 1.0)]
+    #[arg(long, env = "BORDERLAND_WATCH_SECS", default_value_t = 1.0, value_parser = parse_watch_secs)]
     watch_secs: f64,
     /// Requests handled at once; beyond this the server answers 503 with Retry-After.
     #[arg(long, env = "BORDERLAND_MAX_CONCURRENT", default_value_t = 1024)]
@@ -174,6 +192,26 @@ struct ServeArgs {
     /// Seconds before a request is stopped with 503.
     #[arg(long, env = "BORDERLAND_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Build links from X-Forwarded-Host, -Proto and -Prefix (the right-most value). Only
+    /// behind a reverse proxy that sets them; prefer --public-url.
+    #[arg(long, env = "BORDERLAND_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Open connections at once; beyond, new connections wait to be accepted.
+    #[arg(long, env = "BORDERLAND_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers, and an idle connection is kept.
+    #[arg(long, env = "BORDERLAND_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+}
+
+/// Seconds between file checks: a finite number from 0 (off) to one day.
+fn parse_watch_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds from 0 (no hot reload) to 86400, e.g. 1 or 0.5"
+        )),
+    }
 }
 
 impl ServeArgs {
@@ -215,6 +253,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Export(args)) => export(args),
+        Some(Command::Styles(args)) => write_styles(args),
         None => serve(cli.serve),
     }
 }
@@ -222,6 +261,8 @@ fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> ExitCode {
     let origin = args.origin();
     let started = std::time::Instant::now();
+    // The files' state before they are read: an edit made while they load is reloaded.
+    let watcher = server::reload::Watcher::before_load(&origin);
     let dataset = match Dataset::load(&origin) {
         Ok(d) => d,
         Err(errors) => {
@@ -248,6 +289,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         admin_token: args.admin_token.clone().filter(|t| !t.is_empty()),
         max_concurrent: args.max_concurrent.max(1),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        cut_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        trust_proxy: args.trust_proxy,
     };
     // Cutting tiles is CPU work: more blocking threads than cores only adds memory (each
     // thread gets its own allocator arena) without adding throughput.
@@ -290,9 +333,17 @@ fn serve(args: ServeArgs) -> ExitCode {
             let _ = out.flush();
         }
         if args.watch_secs > 0.0 {
-            tokio::spawn(server::reload::watch(Arc::clone(&state), std::time::Duration::from_secs_f64(args.watch_secs)));
+            tokio::spawn(watcher.run(Arc::clone(&state), std::time::Duration::from_secs_f64(args.watch_secs)));
         }
-        let app = server::router(state);
+        let limits = server::listen::ConnectionLimits {
+            max_connections: args.max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+            // Longer than a request may take, so a slow cut never closes its connection.
+            idle_timeout: std::time::Duration::from_secs(
+                (args.header_timeout_secs.max(1) * 6).max(args.request_timeout_secs + args.header_timeout_secs),
+            ),
+        };
+        let app = server::router(Arc::clone(&state));
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
@@ -305,12 +356,8 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
             #[cfg(not(unix))]
             let _ = ctrl_c.await;
-            tracing::info!("shutting down; finishing requests in flight");
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            eprintln!("error: server failed: {e}");
-            return ExitCode::FAILURE;
-        }
+        server::listen::serve(listener, app, state, limits, shutdown).await;
         ExitCode::SUCCESS
     })
 }
@@ -430,4 +477,63 @@ fn export(args: ExportArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn write_styles(args: StylesArgs) -> ExitCode {
+    let (origin, out) = if args.files.is_empty() {
+        let catalog = args.config.clone().unwrap_or_else(default_catalog);
+        let dir = catalog
+            .parent()
+            .map(|d| d.join("styles"))
+            .unwrap_or_else(|| PathBuf::from("styles"));
+        (Origin::Catalog(catalog), args.out.clone().unwrap_or(dir))
+    } else {
+        match &args.out {
+            Some(out) => (Origin::Files(args.files.clone()), out.clone()),
+            None => {
+                eprintln!("error: with files and no catalog, name the folder with --out");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let dataset = match Dataset::load(&origin) {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("error: cannot create {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    // The generated ones, even where a file already overrides them.
+    let generated = borderland::dataset::styles::generated(
+        &dataset.layers,
+        &dataset.groups,
+        dataset.time.clone(),
+    );
+    for style in &generated {
+        let path = out.join(format!("{}.json", style.name));
+        if path.exists() && !args.force {
+            eprintln!(
+                "error: {} exists; edit it, or pass --force to replace it",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        let text = match serde_json::to_string_pretty(&style.json) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: style {}: {e}", style.name);
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = std::fs::write(&path, text + "\n") {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", path.display());
+    }
+    ExitCode::SUCCESS
 }

@@ -12,6 +12,8 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
+    /// An unsigned integer above `i64::MAX` (MVT's `uint_value`); smaller ones are `Int`.
+    UInt(u64),
     Float(f64),
     String(Arc<str>),
 }
@@ -22,6 +24,7 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => (*b).into(),
             Value::Int(i) => (*i).into(),
+            Value::UInt(u) => (*u).into(),
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map(Into::into)
                 .unwrap_or(serde_json::Value::Null),
@@ -40,21 +43,25 @@ impl Value {
         match self {
             Value::Null => None,
             Value::Bool(_) => Some(FieldType::Boolean),
-            Value::Int(_) => Some(FieldType::Integer),
+            Value::Int(_) | Value::UInt(_) => Some(FieldType::Integer),
             Value::Float(_) => Some(FieldType::Float),
             Value::String(_) => Some(FieldType::String),
         }
     }
 
-    /// Convert to a field's type (integers widen to floats; anything else becomes text).
+    /// Convert to a field's type (integers widen to floats; anything else becomes text). A
+    /// mixed field keeps each value as it is: MVT types values, not columns.
     pub fn coerce(self, to: FieldType) -> Value {
         match (self, to) {
             (Value::Null, _) => Value::Null,
+            (v, FieldType::Mixed) => v,
             (Value::Int(i), FieldType::Float) => Value::Float(i as f64),
+            (Value::UInt(u), FieldType::Float) => Value::Float(u as f64),
             (v, t) if v.kind() == Some(t) => v,
             (v, _) => Value::String(match v {
                 Value::Bool(b) => b.to_string().into(),
                 Value::Int(i) => i.to_string().into(),
+                Value::UInt(u) => u.to_string().into(),
                 Value::Float(f) => f.to_string().into(),
                 Value::String(s) => s,
                 Value::Null => unreachable!("handled above"),
@@ -71,6 +78,9 @@ pub enum FieldType {
     Integer,
     Float,
     Boolean,
+    /// Values of more than one type (say 1, "1" and 1.5): each keeps its own, and TileJSON
+    /// says "Mixed" as tippecanoe does, so a filter on numbers still matches the numbers.
+    Mixed,
 }
 
 impl FieldType {
@@ -80,6 +90,7 @@ impl FieldType {
             FieldType::String => "String",
             FieldType::Integer | FieldType::Float => "Number",
             FieldType::Boolean => "Boolean",
+            FieldType::Mixed => "Mixed",
         }
     }
 
@@ -89,7 +100,7 @@ impl FieldType {
             (Some(a), b) if a == b => a,
             (Some(FieldType::Integer), FieldType::Float)
             | (Some(FieldType::Float), FieldType::Integer) => FieldType::Float,
-            _ => FieldType::String,
+            _ => FieldType::Mixed,
         }
     }
 }

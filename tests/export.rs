@@ -115,6 +115,65 @@ fn gdal_reads_the_mbtiles_export_with_every_layer_and_feature() {
 }
 
 #[test]
+fn gdal_reports_each_layers_geometry_type_from_the_tilestats() {
+    if !have("ogrinfo") {
+        return;
+    }
+    let dir = scratch("gdal-tilestats");
+    let out = dir.join("borderland.mbtiles");
+    let (code, err) = borderland(&["export", out.to_str().unwrap(), "--maxzoom", "4", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let info = Command::new("ogrinfo")
+        .args(["-ro", "-q"])
+        .arg(&out)
+        .output()
+        .expect("ogrinfo runs");
+    let text = String::from_utf8_lossy(&info.stdout);
+    for (layer, kind) in [
+        ("provinces", "(Multi Polygon)"),
+        ("countries", "(Multi Polygon)"),
+        ("border", "(Multi Line String)"),
+        ("incidents", "(Multi Point)"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(": {layer} ")))
+            .unwrap_or_else(|| panic!("GDAL lists no layer {layer}:\n{text}"));
+        assert!(line.ends_with(kind), "{layer}: {line}");
+    }
+    // The statistics themselves: counts and sampled values, as tippecanoe writes them.
+    let conn = rusqlite::Connection::open(&out).expect("sqlite");
+    let json: String = conn
+        .query_row("SELECT value FROM metadata WHERE name = 'json'", [], |r| {
+            r.get(0)
+        })
+        .expect("json row");
+    let meta: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let provinces = meta["tilestats"]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["layer"] == "provinces")
+        .expect("provinces in tilestats");
+    assert_eq!(provinces["count"], 41);
+    assert_eq!(provinces["geometry"], "Polygon");
+    let name = provinces["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["attribute"] == "name")
+        .expect("name attribute");
+    assert_eq!(name["type"], "string");
+    assert_eq!(name["count"], 41);
+    assert!(
+        name["values"]
+            .as_array()
+            .unwrap()
+            .contains(&"Paktika".into())
+    );
+}
+
+#[test]
 fn the_mbtiles_metadata_is_what_tippecanoe_writes() {
     let dir = scratch("mbmeta");
     let out = dir.join("a.mbtiles");
@@ -304,7 +363,7 @@ fn archive_catalog(dir: &Path, archive: &Path) -> PathBuf {
     std::fs::write(
         &catalog,
         format!(
-            "title = \"archive test\"\n\n[[layer]]\nid = \"basemap\"\nfile = {:?}\n\n[[layer]]\nid = \"border\"\nfile = {:?}\nattribution = \"Made with Natural Earth\"\n",
+            "title = \"archive test\"\ndata_roots = [\"/\"]\n\n[[layer]]\nid = \"basemap\"\nfile = {:?}\n\n[[layer]]\nid = \"border\"\nfile = {:?}\nattribution = \"Made with Natural Earth\"\n",
             archive.to_str().unwrap(),
             border.to_str().unwrap()
         ),

@@ -75,7 +75,14 @@ fn an_edited_csv_is_picked_up_and_a_broken_one_keeps_the_last_good_data() {
     let _ = std::fs::remove_dir_all(&dir);
     copy_default_data(&dir);
     let catalog = dir.join("layers.toml");
-    let server = start(&["--config", catalog.to_str().unwrap(), "--watch-secs", "0.2"]);
+    let server = start(&[
+        "--config",
+        catalog.to_str().unwrap(),
+        "--watch-secs",
+        "0.2",
+        "--admin-token",
+        "s3cret",
+    ]);
     let first = health(server.port)["version"].as_str().unwrap().to_string();
 
     // A journalist adds a row.
@@ -102,7 +109,17 @@ fn an_edited_csv_is_picked_up_and_a_broken_one_keeps_the_last_good_data() {
         second.as_str(),
         "the last good data is still served"
     );
-    let error = h["last_reload"]["error"].as_str().unwrap();
+    // /health says that it failed; the admin endpoint says why (errors can quote files).
+    assert!(h["last_reload_error"].is_string(), "{h}");
+    let (status, admin) = request(
+        server.port,
+        "GET",
+        "/admin/reload",
+        &[("Authorization", "Bearer s3cret")],
+    );
+    assert_eq!(status, 200, "{admin}");
+    let admin: serde_json::Value = serde_json::from_str(&admin).unwrap();
+    let error = admin["error"].as_str().unwrap();
     assert!(
         error.contains("presence.csv line 7, field 'report_date': '2026-14' is not a date"),
         "{error}"

@@ -51,6 +51,7 @@ fn the_site_folder_holds_the_viewer_the_archive_and_the_licences() {
     for file in [
         "index.html",
         "site.json",
+        "events.json",
         "tiles/borderland.pmtiles",
         "static/viewer.js",
         "static/viewer.css",
@@ -77,6 +78,29 @@ fn the_site_folder_holds_the_viewer_the_archive_and_the_licences() {
     let site: serde_json::Value = serde_json::from_str(&read(&dir, "site.json")).unwrap();
     assert_eq!(site["archive"], "tiles/borderland.pmtiles");
     assert_eq!(site["static"], true);
+    // The words and the styles on offer come from the catalog, for the page's script.
+    assert!(
+        site["words"]["notes"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("one partisan source")
+    );
+    assert_eq!(site["styles"][0]["name"], "explainer");
+    // What the browser recounts from: Kabul's one dated incident (January 2026).
+    let events: serde_json::Value = serde_json::from_str(&read(&dir, "events.json")).unwrap();
+    let provinces = &events["layers"][0];
+    assert_eq!(provinces["layer"], "provinces");
+    assert_eq!(provinces["labels"], "province_labels");
+    let dated: Vec<&serde_json::Value> = provinces["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f[1].as_array().unwrap())
+        .filter(|row| !row[0].is_null())
+        .collect();
+    assert_eq!(dated.len(), 1, "{dated:?}");
+    assert_eq!(dated[0][0], 20454, "2026-01-01 in days since 1970");
+    assert_eq!(dated[0][1], 20484, "2026-01-31");
     assert!(
         site["attribution"]
             .as_str()

@@ -354,3 +354,39 @@ async fn a_filter_change_is_never_answered_with_the_old_tile() {
     .await;
     assert_eq!(same.status, 304);
 }
+
+#[tokio::test]
+async fn a_label_follows_the_filters_of_its_polygon() {
+    let app = default_app();
+    let (x, y) = tile_of(KABUL.0, KABUL.1, 6);
+    let kabul = |layers: &[common::mvt::DecodedLayer], layer: &str| {
+        layers
+            .iter()
+            .find(|l| l.name == layer)
+            .and_then(|l| l.find("name", "Kabul"))
+            .map(|f| {
+                (
+                    f.props.get("incidents_count").cloned(),
+                    f.props
+                        .get("incidents_last")
+                        .map(|v| v.str().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .unwrap_or_else(|| panic!("Kabul in {layer}"))
+    };
+    for (query, count, last) in [("", 1.0, "2026-01"), ("?from=2027-01", 0.0, "")] {
+        let r = get(
+            &app,
+            &format!("/tiles/provinces,province_labels/6/{x}/{y}.mvt{query}"),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{query}");
+        let layers = common::mvt::decode_strict(&r.body);
+        for layer in ["provinces", "province_labels"] {
+            let (n, l) = kabul(&layers, layer);
+            assert_eq!(n, Some(Prop::Num(count)), "{layer} {query}");
+            assert_eq!(l, last, "{layer} {query}: the last incident date");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! read, typed, given ids, simplified and indexed into a [`Dataset`].
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::LayerKind;
@@ -19,7 +19,9 @@ use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
 use crate::value::{Feature, Field, FieldType, Value, text_id, value_text};
 
-use super::{ContentHash, Dataset, Layer, Origin, load_claims, points_layer};
+use super::{ContentHash, Dataset, Layer, Origin, Words, load_claims, points_layer, styles};
+use crate::config::TableKind;
+use crate::date::{self, civil_from_days};
 
 impl Dataset {
     /// Load a catalog (`data/layers.toml`) and every file it names.
@@ -137,6 +139,38 @@ impl Dataset {
             return Err(LoadErrors(errors));
         }
         annotate_placements(&mut layers);
+        let layers: Vec<Arc<Layer>> = layers.into_iter().map(Arc::new).collect();
+        let groups = styles::groups(&layers, &catalog.groups);
+        let time = match time_range(&tables, &catalog, path, &text) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let mut served = styles::generated(&layers, &groups, time.clone());
+        let ids = served_layer_ids(&layers);
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let named: Vec<PathBuf> = catalog.styles.iter().map(|s| s.get_ref().clone()).collect();
+        for file in styles::style_files(dir, &named) {
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    hasher.add(&bytes);
+                    match styles::read_style_file(&file, &bytes, &ids) {
+                        Ok(style) => match served.iter_mut().find(|s| s.name == style.name) {
+                            Some(same) => *same = style,
+                            None => served.push(style),
+                        },
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(e) => errors.push(LoadError::io(&file, e)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let words = Words::from_catalog(&catalog);
         let inferred = tables
             .iter()
             .flat_map(|t| t.inferred.iter().map(|l| format!("{}: {l}", t.table.file)))
@@ -145,10 +179,14 @@ impl Dataset {
             title: catalog.title,
             description: catalog.description,
             attribution: catalog.attribution,
-            layers: layers.into_iter().map(Arc::new).collect(),
+            layers,
             version: hasher.finish(),
             origin: Origin::Catalog(path.to_path_buf()),
             tables,
+            words,
+            groups,
+            time,
+            styles: served,
             views: Default::default(),
             inferred,
             intake: None,
@@ -214,15 +252,25 @@ pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Lay
         .unwrap_or("")
         .to_ascii_lowercase();
     let raw = match ext.as_str() {
-        "geojson" | "json" => source::read_geojson_bytes(file, &bytes)?,
+        "geojson" | "json" => {
+            let raw = source::read_geojson_bytes(file, &bytes)?;
+            drop(bytes);
+            raw
+        }
+        "gpkg" => {
+            drop(bytes);
+            source::gpkg::read(file, &cfg.id)?
+        }
+        "shp" | "zip" => source::shapefile::read(file, bytes)?,
         other => {
             return Err(LoadError::new(
                 file,
-                format!("unsupported file type '.{other}' (supported: .geojson, .json)"),
+                format!(
+                    "unsupported file type '.{other}' (supported: .geojson, .json, .gpkg, .shp, .zip with a Shapefile)"
+                ),
             ));
         }
     };
-    drop(bytes);
     layer_from_raw(cfg, file, raw)
 }
 
@@ -270,55 +318,98 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         None => None,
     };
 
+    // Ids. Explicit ids (the id_property's value, else the GeoJSON `id`) come first; a
+    // feature without one, or whose id an earlier feature already took, gets its position
+    // plus one, or the next number no feature has taken, so a positional id never collides
+    // with an explicit one. A missing or repeated id_property value is a warning.
+    let mut warnings = warnings;
+    let mut warn = |w: String| {
+        if warnings.len() < source::MAX_WARNINGS {
+            warnings.push(w);
+        }
+    };
     let mut features = Vec::with_capacity(raw_features.len());
     let mut kinds = Vec::with_capacity(raw_features.len());
+    let mut explicit: Vec<Option<u64>> = Vec::with_capacity(raw_features.len());
     let mut seen_ids: HashMap<u64, usize> = HashMap::with_capacity(raw_features.len());
-    for (i, f) in raw_features.into_iter().enumerate() {
+    for f in raw_features {
         let mut props = vec![Value::Null; fields.len()].into_boxed_slice();
         for (k, v) in f.props {
             props[k as usize] = v.coerce(fields[k as usize].kind);
         }
         let id = match id_field {
             Some(k) => match &props[k] {
-                Value::Int(n) if *n >= 0 => *n as u64,
+                Value::Int(n) if *n >= 0 => Some(*n as u64),
+                Value::UInt(n) => Some(*n),
                 Value::Null => {
-                    return Err(LoadError::new(
-                        file,
-                        format!(
-                            "feature {} has no '{}', which is the layer's id_property",
-                            f.index, fields[k].name
-                        ),
-                    )
-                    .with_field(fields[k].name.clone()));
+                    warn(format!(
+                        "feature {} has no '{}', the layer's id_property; it is served with a positional id",
+                        f.index, fields[k].name
+                    ));
+                    None
                 }
-                other => text_id(&value_text(other)),
+                other => Some(text_id(&value_text(other))),
             },
             None => match &f.id {
-                Some(RawId::Int(n)) => *n,
-                Some(RawId::Text(t)) => t.parse::<u64>().unwrap_or_else(|_| text_id(t)),
-                None => i as u64 + 1,
+                Some(RawId::Int(n)) => Some(*n),
+                Some(RawId::Text(t)) => Some(t.parse::<u64>().unwrap_or_else(|_| text_id(t))),
+                None => None,
             },
         };
-        if let Some(prev) = seen_ids.insert(id, f.index) {
-            return Err(LoadError::new(
-                file,
-                format!(
-                    "features {prev} and {} have the same id {id}; ids must be unique (set id_property to a unique property)",
+        let id = match id.map(|id| (id, seen_ids.get(&id))) {
+            Some((id, Some(prev))) => {
+                let what = match id_field {
+                    Some(k) => format!("the same '{}'", fields[k].name),
+                    None => "the same id".into(),
+                };
+                warn(format!(
+                    "features {prev} and {} have {what} ({id}); the later one is served with a positional id (set id_property to a unique property)",
                     f.index
-                ),
-            ));
-        }
+                ));
+                None
+            }
+            Some((id, None)) => {
+                seen_ids.insert(id, f.index);
+                Some(id)
+            }
+            None => None,
+        };
+        explicit.push(id);
         kinds.push(f.kind);
-        features.push(Feature { id, props });
+        features.push(Feature { id: 0, props });
+    }
+    let mut next_free = 1u64;
+    for (i, (feature, id)) in features.iter_mut().zip(&explicit).enumerate() {
+        feature.id = match id {
+            Some(id) => *id,
+            None => {
+                let mut id = (i as u64 + 1).max(next_free);
+                while seen_ids.contains_key(&id) {
+                    id += 1;
+                }
+                next_free = id + 1;
+                seen_ids.insert(id, i);
+                id
+            }
+        };
     }
 
+    if let Some(split) = crate::tile::wrap::split_at_antimeridian(&shapes, &kinds) {
+        shapes = split;
+    }
     compute_importance(&mut shapes, &kinds);
     let mut bbox = BBox::EMPTY;
     for p in &shapes.pieces {
         bbox.union(&p.bbox);
     }
+    let opts = IndexOptions::default();
+    let across = crate::tile::wrap::across_antimeridian(
+        &shapes,
+        &kinds,
+        opts.buffer as f64 / opts.extent as f64,
+    );
     let shapes = Arc::new(shapes);
-    let index = TileIndex::build(&shapes, &kinds, &IndexOptions::default());
+    let index = TileIndex::build_with_copies(&shapes, &kinds, &opts, across);
     Ok(Layer {
         id: cfg.id.clone(),
         title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
@@ -342,6 +433,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
         note: cfg.note.clone(),
+        labels_of: None,
         kind: LayerKind::Features,
     })
     .map(|mut l| {
@@ -398,6 +490,7 @@ pub fn archive_layer(
         filters: Default::default(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
+        labels_of: None,
         kind: LayerKind::Archive(Arc::new(archive)),
     })
 }
@@ -426,4 +519,75 @@ fn compute_importance(shapes: &mut Shapes, kinds: &[GeomKind]) {
     }
     ring_importance(xy, &polygon_parts, importance);
     line_importance(xy, &line_parts, importance);
+}
+
+/// Every source-layer id this data serves: layer ids, and the layers inside archives.
+fn served_layer_ids(layers: &[Arc<Layer>]) -> Vec<String> {
+    let mut ids: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
+    for l in layers {
+        for v in super::tilejson::vector_layers(l) {
+            if let Some(id) = v.get("id").and_then(|i| i.as_str())
+                && !ids.iter().any(|x| x == id)
+            {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// The time slider's range: the catalog's `time_from`/`time_to`, else the first and last
+/// days of the dated event rows.
+fn time_range(
+    tables: &[Arc<Claims>],
+    catalog: &Catalog,
+    path: &Path,
+    text: &str,
+) -> Result<Option<[String; 2]>, LoadError> {
+    let day = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    let (mut first, mut last) = dated_days(tables);
+    let parsed = |field: &str, v: &toml::Spanned<String>| {
+        date::parse(v.get_ref()).map_err(|e| {
+            LoadError::new(path, format!("{field} '{}': {e}", v.get_ref()))
+                .with_field(field.to_string())
+                .at_offset(text, v.span().start)
+        })
+    };
+    if let Some(v) = &catalog.time_from {
+        first = Some(parsed("time_from", v)?.first);
+    }
+    if let Some(v) = &catalog.time_to {
+        last = Some(parsed("time_to", v)?.last);
+    }
+    Ok(match (first, last) {
+        (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
+        _ => None,
+    })
+}
+
+/// The first and last days of the dated event rows.
+fn dated_days(tables: &[Arc<Claims>]) -> (Option<i32>, Option<i32>) {
+    let spans = tables
+        .iter()
+        .filter(|t| t.kind == TableKind::Events)
+        .flat_map(|t| t.rows.iter().filter_map(|r| r.date));
+    (
+        spans.clone().map(|s| s.first).min(),
+        spans.map(|s| s.last).max(),
+    )
+}
+
+/// The time slider's range of data with no catalog: its first and last dated rows.
+pub fn data_time(tables: &[Arc<Claims>]) -> Option<[String; 2]> {
+    let day = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    match dated_days(tables) {
+        (Some(a), Some(b)) => Some([day(a), day(b.max(a))]),
+        _ => None,
+    }
 }

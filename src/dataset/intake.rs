@@ -217,14 +217,24 @@ impl Dataset {
         }
         layers.extend(extra_layers);
         super::build::annotate_placements(&mut layers);
+        let layers: Vec<Arc<Layer>> = layers.into_iter().map(Arc::new).collect();
+        let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
+        let words = super::Words::for_files(&ids);
+        let groups = super::styles::groups(&layers, &[]);
+        let time = super::build::data_time(&tables);
+        let styles = super::styles::generated(&layers, &groups, time.clone());
         let dataset = Dataset {
             title: "borderland".into(),
             description: String::new(),
             attribution: None,
-            layers: layers.into_iter().map(Arc::new).collect(),
+            layers,
             version: hasher.finish(),
             origin: Origin::Files(files.to_vec()),
             tables,
+            words,
+            groups,
+            time,
+            styles,
             views: Default::default(),
             inferred,
             intake: Some(intake),

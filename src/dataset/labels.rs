@@ -2,16 +2,18 @@
 //! (polylabel), so a map labels each province once, inside it, even where it is concave.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::LayerConfig;
 use crate::error::LoadError;
 use crate::geometry::polylabel::polylabel;
 use crate::geometry::{GeomKind, Part, PieceIndex, Shapes, ring_area};
+use crate::join::LayerJoin;
 use crate::source::{RawFeature, RawId, RawLayer};
 use crate::tile::simplify::KEEP;
 
-use super::Layer;
 use super::build::layer_from_raw;
+use super::{Layer, LayerKind};
 
 /// Label precision in projected units (the world is 1 wide): about 40 m.
 const PRECISION: f64 = 1e-6;
@@ -36,9 +38,21 @@ fn feature_label(shapes: &Shapes, pieces: &[u32]) -> Option<[f64; 2]> {
 /// A point layer `id` with one feature per polygon of `layer`, at its label point, carrying
 /// the polygon's attributes and id (a separate layer, so the ids do not clash).
 pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, LoadError> {
+    if !matches!(layer.kind, LayerKind::Features) {
+        return Err(LoadError::new(
+            Path::new(&layer.file),
+            format!(
+                "layer '{}': `labels` needs features held in memory; database and archive layers have none (serve label points as a layer of their own)",
+                layer.id
+            ),
+        )
+        .with_field("labels"));
+    }
     let mut raw = RawLayer::default();
     let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
     let pieces = PieceIndex::new(&layer.shapes, layer.features.len());
+    // The polygon feature behind each label point, so the joins can follow it.
+    let mut polygon_of: Vec<usize> = Vec::new();
     for (i, feature) in layer.features.iter().enumerate() {
         if layer.kinds[i] != GeomKind::Polygon {
             continue;
@@ -47,6 +61,7 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             continue;
         };
         let index = raw.features.len() as u32;
+        polygon_of.push(i);
         let first = raw.shapes.parts.len();
         raw.shapes.push_part(&[point], &[KEEP], false);
         raw.shapes.finish_piece(index, first);
@@ -69,7 +84,6 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             layer.id
         ),
         joins: Vec::new(),
-        filters: Vec::new(),
         id_property: None,
         labels: None,
         cluster_maxzoom: None,
@@ -78,5 +92,26 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
     };
     let mut labels = layer_from_raw(&label_cfg, Path::new(&layer.file), raw)?;
     labels.file = layer.file.clone();
+    labels.labels_of = Some(layer.id.clone());
+    // The polygons' joins, row for row: a filter (time window, group) recomputes a label's
+    // counts and claims exactly as it does its polygon's.
+    labels.base_fields = layer.base_fields;
+    labels.joins = layer
+        .joins
+        .iter()
+        .map(|j| LayerJoin {
+            claims: Arc::clone(&j.claims),
+            prefix: j.prefix.clone(),
+            rows_by_feature: polygon_of
+                .iter()
+                .map(|&i| j.rows_by_feature[i].clone())
+                .collect(),
+            groups: j.groups.clone(),
+            report: j.report.clone(),
+            // Rows are placed in the polygons' features, named as the polygons name them.
+            placements: j.placements.clone(),
+            feature_names: j.feature_names.clone(),
+        })
+        .collect();
     Ok(labels)
 }

@@ -47,6 +47,8 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
+    /// For a label layer: the polygon layer it labels.
+    pub labels_of: Option<String>,
     /// Where its tiles come from.
     pub kind: LayerKind,
 }
@@ -118,6 +120,17 @@ impl Layer {
         keys: &[String],
         aliases: &std::collections::BTreeMap<String, String>,
     ) -> LayerJoin {
+        self.join_with(claims, "", keys, aliases)
+    }
+
+    /// The join of a claim table onto this layer's features, its attributes named `prefix_*`.
+    fn join_with(
+        &self,
+        claims: Arc<Claims>,
+        prefix: &str,
+        keys: &[String],
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) -> LayerJoin {
         let target = Target {
             layer_id: &self.id,
             fields: &self.fields,
@@ -127,7 +140,7 @@ impl Layer {
             keys,
             aliases,
         };
-        join::join(&target, claims, "")
+        join::join(&target, claims, prefix)
     }
 
     /// Join a claim table onto this layer's features, adding its attributes.
@@ -138,18 +151,7 @@ impl Layer {
         keys: &[String],
         aliases: &std::collections::BTreeMap<String, String>,
     ) {
-        let join = {
-            let target = Target {
-                layer_id: &self.id,
-                fields: &self.fields,
-                props: self.features.iter().map(|f| &f.props[..]).collect(),
-                shapes: &self.shapes,
-                kinds: &self.kinds,
-                keys,
-                aliases,
-            };
-            join::join(&target, claims, prefix)
-        };
+        let join = self.join_with(claims, prefix, keys, aliases);
         let all = Filter::default();
         for (i, feature) in self.features.iter_mut().enumerate() {
             let mut props = std::mem::take(&mut feature.props).into_vec();
@@ -207,6 +209,23 @@ impl Layer {
             None => "none",
             Some(first) if kinds.all(|k| k == first) => first.name(),
             Some(_) => "mixed",
+        }
+    }
+
+    /// The kinds of geometry the layer holds, each once (an archive layer: none known).
+    pub fn geometry_kinds(&self) -> Vec<GeomKind> {
+        match &self.kind {
+            LayerKind::Features => {
+                let mut out = Vec::new();
+                for k in &self.kinds {
+                    if !out.contains(k) {
+                        out.push(*k);
+                    }
+                }
+                out
+            }
+            LayerKind::Archive(_) => Vec::new(),
+            LayerKind::Postgis(p) => p.geometry_kinds(),
         }
     }
 

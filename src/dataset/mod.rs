@@ -13,8 +13,10 @@ mod labels;
 mod layer;
 mod points;
 pub mod postgis;
+pub mod styles;
 mod tile_view;
 pub mod tilejson;
+pub mod words;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +32,9 @@ pub use build::{archive_layer, build_layer, layer_from_raw};
 pub use hash::ContentHash;
 pub use layer::*;
 pub use points::{load_claims, points_layer};
+pub use styles::{Group, Style};
 pub use tile_view::tile_layers;
+pub use words::Words;
 
 /// Everything a server needs for one data version.
 #[derive(Debug)]
@@ -45,6 +49,14 @@ pub struct Dataset {
     pub origin: Origin,
     /// Claim tables by id.
     pub tables: Vec<Arc<Claims>>,
+    /// The map's words (title, notes, credits), from the catalog.
+    pub words: Words,
+    /// Every group the claims name, with its label and colour.
+    pub groups: Vec<Group>,
+    /// The time slider's range: first and last day (`YYYY-MM-DD`), if anything is dated.
+    pub time: Option<[String; 2]>,
+    /// Styles served: generated from this data, then the catalog's style files.
+    pub styles: Vec<Style>,
     /// Filtered views, computed once per (layer, filter).
     views: std::sync::Mutex<HashMap<(String, String), Arc<FilteredLayer>>>,
     /// What was inferred rather than declared (roles, date formats, joins), one line each,
@@ -91,6 +103,11 @@ impl Origin {
                             .chain(table_files)
                             .map(|f| dir.join(f.get_ref())),
                     );
+                    // Style files, and their folder (a new file changes its time).
+                    let named: Vec<PathBuf> =
+                        catalog.styles.iter().map(|s| s.get_ref().clone()).collect();
+                    files.extend(styles::style_files(dir, &named));
+                    files.push(dir.join("styles"));
                 }
                 files
             }
@@ -205,8 +222,15 @@ impl Dataset {
     pub fn join_reports(&self) -> Vec<&join::JoinReport> {
         self.layers
             .iter()
-            .flat_map(|l| l.joins.iter().map(|j| &j.report))
+            // A label layer carries its polygons' joins; their reports are the polygons'.
+            .flat_map(|l| l.joins.iter().filter(|j| j.report.layer == l.id))
+            .map(|j| &j.report)
             .collect()
+    }
+
+    /// A style by name.
+    pub fn style(&self, name: &str) -> Option<&Style> {
+        self.styles.iter().find(|s| s.name == name)
     }
 
     /// Load whatever `origin` names. Database layers add their databases' change counters
@@ -229,15 +253,27 @@ impl Dataset {
     /// Every table and view with a geometry column in the database at `url`.
     pub fn from_postgis(url: &str) -> Result<Dataset, LoadErrors> {
         let mut hasher = ContentHash::default();
-        let layers = postgis::discover_layers(url, &mut hasher).map_err(LoadErrors)?;
+        let layers: Vec<Arc<Layer>> = postgis::discover_layers(url, &mut hasher)
+            .map_err(LoadErrors)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
+        let words = Words::for_files(&ids);
+        let groups = styles::groups(&layers, &[]);
+        let styles = styles::generated(&layers, &groups, None);
         Ok(Dataset {
             title: "borderland".into(),
             description: String::new(),
             attribution: None,
-            layers: layers.into_iter().map(Arc::new).collect(),
+            layers,
             version: hasher.finish(),
             origin: Origin::Postgis(url.to_string()),
             tables: Vec::new(),
+            words,
+            groups,
+            time: None,
+            styles,
             views: Default::default(),
             inferred: Vec::new(),
             intake: None,

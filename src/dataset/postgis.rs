@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::config::{DEFAULT_MAXZOOM, JoinConfig, LayerConfig, TableConfig, TableKind};
 use crate::error::LoadError;
-use crate::geometry::BBox;
 use crate::geometry::projection::project;
+use crate::geometry::{BBox, GeomKind};
 use crate::join::filter::Filter;
 use crate::source::postgis::{self, Param, PgError, PgRelation, Postgis, Relation, SqlJoin};
 use crate::tile::index::{IndexOptions, TileIndex};
@@ -53,6 +53,23 @@ impl PostgisLayer {
             Some(first) if kinds.all(|k| k == first) => first,
             Some(_) => "mixed",
         }
+    }
+
+    /// The kinds of geometry the rows hold (none for an empty table or a collection).
+    pub fn geometry_kinds(&self) -> Vec<GeomKind> {
+        let mut out = Vec::new();
+        for t in &self.relation.geometry_types {
+            let kind = match t.trim_start_matches("MULTI") {
+                "POINT" => GeomKind::Point,
+                "LINESTRING" => GeomKind::Line,
+                "POLYGON" => GeomKind::Polygon,
+                _ => continue,
+            };
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        out
     }
 
     pub fn row_count(&self) -> usize {
@@ -339,6 +356,7 @@ pub fn postgis_layer(
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
+        labels_of: None,
         kind: LayerKind::Postgis(Arc::new(source)),
     })
     .map(|mut l| {

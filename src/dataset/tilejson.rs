@@ -90,10 +90,18 @@ pub fn build(
     let minzoom = layers.iter().map(|l| l.minzoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|l| l.maxzoom).max().unwrap_or(14);
     let bounds = lonlat_bounds(&bbox);
-    let center = unproject([
-        (bbox.min_x + bbox.max_x) / 2.0,
-        (bbox.min_y + bbox.max_y) / 2.0,
-    ]);
+    // An empty layer has the whole world as bounds and its centre as centre (never null).
+    let (center, center_zoom) = if bbox.is_empty() {
+        ([0.0, 0.0], minzoom)
+    } else {
+        (
+            unproject([
+                (bbox.min_x + bbox.max_x) / 2.0,
+                (bbox.min_y + bbox.max_y) / 2.0,
+            ]),
+            fit_zoom(&bbox, minzoom, maxzoom),
+        )
+    };
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let name: Vec<&str> = layers.iter().map(|l| l.title.as_str()).collect();
     let description: Vec<&str> = layers
@@ -105,14 +113,15 @@ pub fn build(
         "tilejson": "3.0.0",
         "name": name.join(", "),
         "description": description.join(" "),
-        "version": "1.0.0",
+        // Semver with the data version as build metadata: it changes whenever the data does.
+        "version": format!("1.0.0+{}", dataset.version),
         "attribution": attribution(dataset, layers),
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{ids}/{{z}}/{{x}}/{{y}}.mvt{}", query_suffix(filter))],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds.map(round),
-        "center": [round(center[0]), round(center[1]), fit_zoom(&bbox, minzoom, maxzoom)],
+        "center": [round(center[0]), round(center[1]), center_zoom],
         "vector_layers": layers.iter().flat_map(|l| vector_layers(l)).collect::<Vec<_>>(),
     })
 }
@@ -124,4 +133,89 @@ pub fn query_suffix(filter: &Filter) -> String {
     } else {
         format!("?{}", filter.canonical())
     }
+}
+
+/// Values sampled per attribute in `tilestats` (tippecanoe keeps 1000; 100 keeps the metadata
+/// small and is what GDAL and QGIS read for the field list).
+const TILESTATS_VALUES: usize = 100;
+
+/// tippecanoe-style `tilestats` of the feature layers: per layer its geometry type (the most
+/// common, as GDAL's MVT driver reads it), feature count, and per attribute its type, count of
+/// distinct values, a sorted sample of them, and numeric min and max. Archive layers carry
+/// their own metadata and are left out.
+pub fn tilestats(layers: &[Arc<Layer>]) -> Json_ {
+    use crate::geometry::GeomKind;
+    use crate::value::{FieldType, Value};
+    let stats: Vec<Json_> = layers
+        .iter()
+        .filter(|l| !matches!(l.kind, LayerKind::Archive(_)))
+        .map(|l| {
+            let mut counts = [0usize; 3];
+            for k in &l.kinds {
+                counts[*k as usize] += 1;
+            }
+            // A database layer holds no features: the kinds its rows hold.
+            for k in l.geometry_kinds() {
+                counts[k as usize] = counts[k as usize].max(1);
+            }
+            let geometry = match (0..3).max_by_key(|&i| (counts[i], i)).unwrap_or(2) {
+                i if i == GeomKind::Point as usize => "Point",
+                i if i == GeomKind::Line as usize => "LineString",
+                _ => "Polygon",
+            };
+            let attributes: Vec<Json_> = l
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, field)| {
+                    let mut distinct: std::collections::BTreeMap<String, Json_> =
+                        Default::default();
+                    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+                    for f in &l.features {
+                        let v = &f.props[i];
+                        let n = match v {
+                            Value::Int(n) => Some(*n as f64),
+                            Value::UInt(n) => Some(*n as f64),
+                            Value::Float(n) => Some(*n),
+                            _ => None,
+                        };
+                        if let Some(n) = n {
+                            min = min.min(n);
+                            max = max.max(n);
+                        }
+                        if !matches!(v, Value::Null) {
+                            let json = v.to_json();
+                            distinct.entry(json.to_string()).or_insert(json);
+                        }
+                    }
+                    let values: Vec<&Json_> = distinct.values().take(TILESTATS_VALUES).collect();
+                    let kind = match field.kind {
+                        FieldType::String => "string",
+                        FieldType::Integer | FieldType::Float => "number",
+                        FieldType::Boolean => "boolean",
+                        FieldType::Mixed => "mixed",
+                    };
+                    let mut a = json!({
+                        "attribute": field.name,
+                        "count": distinct.len(),
+                        "type": kind,
+                        "values": values,
+                    });
+                    if min <= max {
+                        a["min"] = json!(min);
+                        a["max"] = json!(max);
+                    }
+                    a
+                })
+                .collect();
+            json!({
+                "layer": l.id,
+                "count": l.feature_count(),
+                "geometry": geometry,
+                "attributeCount": attributes.len(),
+                "attributes": attributes,
+            })
+        })
+        .collect();
+    json!({ "layerCount": stats.len(), "layers": stats })
 }

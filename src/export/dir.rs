@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use super::{ExportError, Plan, TileSink};
 use crate::geometry::TileCoord;
 
+/// The file every folder export writes, by which an old export is recognised for replacing.
+pub const METADATA: &str = "metadata.json";
+
 pub struct DirSink {
     root: PathBuf,
     metadata: serde_json::Value,
@@ -35,7 +38,7 @@ impl TileSink for DirSink {
     }
 
     fn finish(self: Box<Self>) -> Result<(), ExportError> {
-        let file = self.root.join("metadata.json");
+        let file = self.root.join(METADATA);
         let text = serde_json::to_string_pretty(&self.metadata)
             .map_err(|e| ExportError::io(&file, "write", e))?;
         std::fs::write(&file, text).map_err(|e| ExportError::io(&file, "write", e))

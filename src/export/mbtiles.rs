@@ -24,13 +24,12 @@ CREATE VIEW tiles AS
   FROM map JOIN images ON images.tile_id = map.tile_id;
 ";
 
-/// Writes to `OUT.partial` in one transaction and renames on success.
+/// Writes the archive at a staging path in one transaction; `export` moves it into place.
 pub struct MbtilesSink {
     conn: Connection,
     /// Content hashes of the images already stored.
     stored: HashSet<u128>,
     partial: PathBuf,
-    out: PathBuf,
     metadata: Vec<(String, String)>,
 }
 
@@ -52,7 +51,8 @@ fn metadata_rows(plan: &Plan) -> Vec<(String, String)> {
             })
             .unwrap_or_default()
     };
-    let json = serde_json::json!({ "vector_layers": m["vector_layers"] });
+    let json =
+        serde_json::json!({ "vector_layers": m["vector_layers"], "tilestats": m["tilestats"] });
     vec![
         ("name".into(), text("name")),
         ("format".into(), "pbf".into()),
@@ -71,12 +71,7 @@ fn metadata_rows(plan: &Plan) -> Vec<(String, String)> {
 
 impl MbtilesSink {
     pub fn create(out: &Path, plan: &Plan) -> Result<MbtilesSink, ExportError> {
-        let partial = super::partial_path(out);
-        match std::fs::remove_file(&partial) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(ExportError::io(&partial, "remove an old partial file", e)),
-        }
+        let partial = out.to_path_buf();
         let sql = |e: rusqlite::Error| ExportError::io(&partial, "write SQLite", e);
         let conn = Connection::open(&partial).map_err(sql)?;
         // One transaction, no journal: the file is renamed into place only when complete.
@@ -89,7 +84,6 @@ impl MbtilesSink {
             stored: HashSet::new(),
             metadata: metadata_rows(plan),
             partial,
-            out: out.to_path_buf(),
         })
     }
 }
@@ -119,7 +113,6 @@ impl TileSink for MbtilesSink {
         let MbtilesSink {
             conn,
             partial,
-            out,
             metadata,
             ..
         } = *self;
@@ -132,7 +125,6 @@ impl TileSink for MbtilesSink {
             .map_err(sql)?;
         }
         conn.execute_batch("COMMIT").map_err(sql)?;
-        conn.close().map_err(|(_, e)| sql(e))?;
-        std::fs::rename(&partial, &out).map_err(|e| ExportError::io(&out, "move into place", e))
+        conn.close().map_err(|(_, e)| sql(e))
     }
 }

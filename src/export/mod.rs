@@ -4,6 +4,7 @@
 
 pub mod dir;
 pub mod mbtiles;
+pub mod output;
 pub mod pmtiles;
 pub mod site;
 
@@ -198,10 +199,15 @@ pub fn metadata(
 ) -> Json {
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let bounds = lonlat_bounds(bbox).map(round);
-    let center = unproject([
-        (bbox.min_x + bbox.max_x) / 2.0,
-        (bbox.min_y + bbox.max_y) / 2.0,
-    ]);
+    // An empty export is centred on the world's centre, never on NaN.
+    let center = if bbox.is_empty() {
+        [0.0, 0.0]
+    } else {
+        unproject([
+            (bbox.min_x + bbox.max_x) / 2.0,
+            (bbox.min_y + bbox.max_y) / 2.0,
+        ])
+    };
     let vector_layers: Vec<Json> = layers
         .iter()
         .flat_map(|l| tilejson::vector_layers(l))
@@ -231,35 +237,71 @@ pub fn metadata(
         "bounds": bounds,
         "center": [round(center[0]), round(center[1]), tilejson::fit_zoom(bbox, minzoom, maxzoom)],
         "vector_layers": vector_layers,
+        "tilestats": tilejson::tilestats(layers),
     })
 }
 
-/// The sink for an output path: `.pmtiles`, `.mbtiles`, or a directory of z/x/y files.
-pub fn sink_for(out: &Path, plan: &Plan) -> Result<Box<dyn TileSink>, ExportError> {
-    let ext = out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("pmtiles") => Ok(Box::new(pmtiles::PmtilesSink::create(out, plan)?)),
-        Some("mbtiles") => Ok(Box::new(mbtiles::MbtilesSink::create(out, plan)?)),
-        Some(other) if !out.is_dir() => Err(ExportError(format!(
-            "{}: unknown output kind '.{other}': name a .pmtiles or .mbtiles file, or a directory for z/x/y files",
-            out.display()
-        ))),
-        _ => Ok(Box::new(dir::DirSink::create(out, plan)?)),
+/// What an output path names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OutputKind {
+    Pmtiles,
+    Mbtiles,
+    Dir,
+}
+
+impl OutputKind {
+    /// `.pmtiles`, `.mbtiles`, or a folder (no extension, or an existing folder).
+    pub fn of(out: &Path) -> Result<OutputKind, ExportError> {
+        let ext = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("pmtiles") => Ok(OutputKind::Pmtiles),
+            Some("mbtiles") => Ok(OutputKind::Mbtiles),
+            Some(other) if !out.is_dir() => Err(ExportError(format!(
+                "{}: unknown output kind '.{other}': name a .pmtiles or .mbtiles file, or a directory for z/x/y files",
+                out.display()
+            ))),
+            _ => Ok(OutputKind::Dir),
+        }
     }
 }
 
-/// Export to `out` (a `.pmtiles` or `.mbtiles` file or a directory).
+/// The sink writing `kind` at `path` (a staging path; see [`output::Staged`]).
+pub fn sink_for(
+    kind: OutputKind,
+    path: &Path,
+    plan: &Plan,
+) -> Result<Box<dyn TileSink>, ExportError> {
+    match kind {
+        OutputKind::Pmtiles => Ok(Box::new(pmtiles::PmtilesSink::create(path, plan)?)),
+        OutputKind::Mbtiles => Ok(Box::new(mbtiles::MbtilesSink::create(path, plan)?)),
+        OutputKind::Dir => Ok(Box::new(dir::DirSink::create(path, plan)?)),
+    }
+}
+
+/// Export to `out` (a `.pmtiles` or `.mbtiles` file or a directory). Only one export writes
+/// an output at a time; the output appears, complete, only when the export succeeds.
 pub fn export(
     dataset: &Dataset,
     out: &Path,
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
     let plan = Plan::new(dataset, opts)?;
-    let sink = sink_for(out, &plan)?;
-    run(dataset, &plan, sink, opts)
+    let kind = OutputKind::of(out)?;
+    if kind == OutputKind::Dir {
+        output::check_replaceable(out, dir::METADATA)?;
+    }
+    let _lock = output::OutputLock::acquire(out)?;
+    let staged = output::Staged::new(out);
+    let sink = sink_for(kind, &staged.path, &plan)?;
+    let summary = run(dataset, &plan, sink, opts)?;
+    match kind {
+        OutputKind::Dir => staged.commit_dir()?,
+        _ => staged.commit_file()?,
+    }
+    Ok(summary)
 }
 
 /// How many tiles are cut before the finished ones are written, in order.
@@ -357,13 +399,6 @@ fn progress_bar(len: u64, show: bool) -> indicatif::ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
-}
-
-/// `OUT.partial` beside `OUT`: written first, renamed when complete.
-pub fn partial_path(out: &Path) -> std::path::PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    out.with_file_name(name)
 }
 
 #[cfg(test)]

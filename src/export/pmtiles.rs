@@ -9,16 +9,15 @@ use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileType};
 use super::{ExportError, Plan, TileSink};
 use crate::geometry::TileCoord;
 
-/// Writes to `OUT.partial` and renames on success, so a failed export leaves no half archive.
+/// Writes the archive at a staging path; `export` moves it into place when complete.
 pub struct PmtilesSink {
     writer: PmTilesStreamWriter<File>,
     partial: PathBuf,
-    out: PathBuf,
 }
 
 impl PmtilesSink {
     pub fn create(out: &Path, plan: &Plan) -> Result<PmtilesSink, ExportError> {
-        let partial = super::partial_path(out);
+        let partial = out.to_path_buf();
         let file = File::create(&partial).map_err(|e| ExportError::io(&partial, "create", e))?;
         let m = &plan.metadata;
         let bounds = |i: usize| m["bounds"][i].as_f64().unwrap_or(0.0);
@@ -34,11 +33,7 @@ impl PmtilesSink {
             .metadata(m.to_string())
             .create(file)
             .map_err(|e| ExportError::io(&partial, "start the archive", e))?;
-        Ok(PmtilesSink {
-            writer,
-            partial,
-            out: out.to_path_buf(),
-        })
+        Ok(PmtilesSink { writer, partial })
     }
 }
 
@@ -52,14 +47,9 @@ impl TileSink for PmtilesSink {
     }
 
     fn finish(self: Box<Self>) -> Result<(), ExportError> {
-        let PmtilesSink {
-            writer,
-            partial,
-            out,
-        } = *self;
+        let PmtilesSink { writer, partial } = *self;
         writer
             .finalize()
-            .map_err(|e| ExportError::io(&partial, "finish the archive", e))?;
-        std::fs::rename(&partial, &out).map_err(|e| ExportError::io(&out, "move into place", e))
+            .map_err(|e| ExportError::io(&partial, "finish the archive", e))
     }
 }

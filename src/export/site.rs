@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 
 use super::{ExportError, ExportOptions, ExportSummary, Plan};
 use crate::assets;
+use crate::config::TableKind;
 use crate::dataset::Dataset;
+
+/// The site's description, written last; its presence marks a folder as a site export.
+const SITE_JSON: &str = "site.json";
 
 /// Where the archive goes inside the site.
 pub const ARCHIVE: &str = "tiles/borderland.pmtiles";
@@ -17,9 +21,6 @@ pub const ARCHIVE: &str = "tiles/borderland.pmtiles";
 const SERVER_MODE: &str = r#"<meta name="borderland-mode" content="server">"#;
 const STATIC_MODE: &str = r#"<meta name="borderland-mode" content="static">"#;
 
-/// The font's licence, beside the glyphs made from it.
-const FONT_LICENCE: &[u8] = include_bytes!("../../fonts/LICENSE-OpenSans.txt");
-
 /// Write the site to `dir`: the archive of the chosen layers and zooms, the page, and
 /// whatever viewer files the source tree has.
 pub fn export_site(
@@ -28,14 +29,24 @@ pub fn export_site(
     opts: &ExportOptions,
 ) -> Result<ExportSummary, ExportError> {
     let plan = Plan::new(dataset, opts)?;
+    super::output::check_replaceable(dir, SITE_JSON)?;
+    let _lock = super::output::OutputLock::acquire(dir)?;
+    // The whole site is written to a staging folder and replaces the old one when complete,
+    // so files of an older export (or a half-written site) are never published.
+    let staged = super::output::Staged::new(dir);
+    let dir = staged.path.as_path();
     let tiles = dir.join("tiles");
     std::fs::create_dir_all(&tiles).map_err(|e| ExportError::io(&tiles, "create the folder", e))?;
-    let sink = super::sink_for(&dir.join(ARCHIVE), &plan)?;
+    let sink = super::sink_for(super::OutputKind::Pmtiles, &dir.join(ARCHIVE), &plan)?;
     let summary = super::run(dataset, &plan, sink, opts)?;
-    write_viewer(dir)?;
+    write_viewer(dataset, dir)?;
     let m = &plan.metadata;
     let site = json!({
         "title": dataset.title,
+        "words": dataset.words,
+        "styles": dataset.styles.iter().map(|s| json!({"name": s.name, "title": s.title})).collect::<Vec<_>>(),
+        "groups": dataset.groups,
+        "time": dataset.time.as_ref().map(|[a, b]| json!({"first": a, "last": b})),
         "attribution": m["attribution"],
         "archive": ARCHIVE,
         "bounds": m["bounds"],
@@ -45,11 +56,16 @@ pub fn export_site(
         "layers": plan.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "vector_layers": m["vector_layers"],
         "static": true,
-        "filters": "none on the server: this is a static copy; the viewer filters incidents by date_days, date_end_days and group, and provinces by their presence_* and incidents_* attributes, in the browser",
+        "filters": "none on the server: this is a static copy; the viewer filters points by date_days, date_end_days and group, and recomputes area counts from events.json, in the browser",
     });
+    let events = events_json(dataset, &plan);
+    let text =
+        serde_json::to_string(&events).map_err(|e| ExportError(format!("events.json: {e}")))?;
+    write(&dir.join("events.json"), text.as_bytes())?;
     let text =
         serde_json::to_string_pretty(&site).map_err(|e| ExportError(format!("site.json: {e}")))?;
-    write(&dir.join("site.json"), text.as_bytes())?;
+    write(&dir.join(SITE_JSON), text.as_bytes())?;
+    staged.commit_dir()?;
     Ok(summary)
 }
 
@@ -63,20 +79,24 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 
 /// The viewer in static mode: its page, script, CSS and vendored libraries (the server's own
 /// file table), the styles pointed at the archive, and every glyph range of the font.
-fn write_viewer(dir: &Path) -> Result<(), ExportError> {
+fn write_viewer(dataset: &Dataset, dir: &Path) -> Result<(), ExportError> {
     write(&dir.join("index.html"), static_page()?.as_bytes())?;
     for (rel, bytes) in assets::static_files() {
         write(&dir.join("static").join(rel), bytes)?;
     }
-    for (name, template) in assets::STYLES {
-        let style = static_style(template)
-            .map_err(|e| ExportError(format!("style '{name}' is not valid JSON: {e}")))?;
-        let text = serde_json::to_string_pretty(&style)
-            .map_err(|e| ExportError(format!("style '{name}': {e}")))?;
-        write(&dir.join(format!("styles/{name}.json")), text.as_bytes())?;
+    for style in &dataset.styles {
+        let text = serde_json::to_string_pretty(&static_style(&style.json))
+            .map_err(|e| ExportError(format!("style '{}': {e}", style.name)))?;
+        write(
+            &dir.join(format!("styles/{}.json", style.name)),
+            text.as_bytes(),
+        )?;
     }
     let fonts = dir.join("fonts");
-    write(&fonts.join("LICENSE-OpenSans.txt"), FONT_LICENCE)?;
+    // the fonts' licences, beside the glyphs made from them
+    for (name, text) in assets::FONT_LICENCES {
+        write(&fonts.join(name), text.as_bytes())?;
+    }
     // A static host cannot answer a missing range with an empty one as the server does, so
     // every range is written: the shipped ones, and valid empty ones for the rest.
     for start in (0..=0xFF00u32).step_by(256) {
@@ -102,8 +122,8 @@ fn static_page() -> Result<String, ExportError> {
 
 /// A style for the site: URLs relative to the style file (the viewer resolves them, so the
 /// site works under any sub-path), and every vector source read from the archive.
-pub fn static_style(template: &str) -> Result<Value, serde_json::Error> {
-    let mut style = assets::render_style(template, "..")?;
+pub fn static_style(template: &Value) -> Value {
+    let mut style = assets::render_style(template, "..");
     if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
         for source in sources.values_mut() {
             if source.get("type").and_then(Value::as_str) == Some("vector") {
@@ -111,7 +131,67 @@ pub fn static_style(template: &str) -> Result<Value, serde_json::Error> {
             }
         }
     }
-    Ok(style)
+    style
+}
+
+/// What the browser needs to count as the server counts: for every exported area layer with
+/// dated claims joined, each feature's rows as `[first_day, last_day, group, fatalities]`
+/// (days since 1970-01-01, `null` when undated; `group` indexes `names`).
+fn events_json(dataset: &Dataset, plan: &Plan) -> Value {
+    let mut layers = Vec::new();
+    for layer in &plan.layers {
+        if layer.labels_of.is_some() {
+            continue;
+        }
+        let labels = dataset
+            .layers
+            .iter()
+            .find(|l| l.labels_of.as_deref() == Some(layer.id.as_str()))
+            .filter(|l| plan.layers.iter().any(|p| p.id == l.id))
+            .map(|l| l.id.clone());
+        for join in layer
+            .joins
+            .iter()
+            .filter(|j| j.claims.kind == TableKind::Events)
+        {
+            let mut names: Vec<String> = Vec::new();
+            let features: Vec<Value> = layer
+                .features
+                .iter()
+                .zip(&join.rows_by_feature)
+                .map(|(feature, rows)| {
+                    let rows: Vec<Value> = rows
+                        .iter()
+                        .map(|&r| &join.claims.rows[r as usize])
+                        .filter(|row| plan.filter.matches(row, true) || plan.filter.is_empty())
+                        .map(|row| {
+                            let g = row.group.as_deref().map(|g| {
+                                names.iter().position(|n| n == g).unwrap_or_else(|| {
+                                    names.push(g.to_string());
+                                    names.len() - 1
+                                })
+                            });
+                            json!([
+                                row.date.map(|d| d.first),
+                                row.date.map(|d| d.last),
+                                g,
+                                row.fatalities
+                            ])
+                        })
+                        .collect();
+                    json!([feature.id, rows])
+                })
+                .collect();
+            layers.push(json!({
+                "layer": layer.id,
+                "labels": labels,
+                "prefix": join.prefix,
+                "names": names,
+                "features": features,
+            }));
+        }
+    }
+    json!({ "layers": layers })
 }
 
 #[cfg(test)]
@@ -127,17 +207,14 @@ mod tests {
 
     #[test]
     fn site_styles_read_the_archive_and_relative_glyphs() {
-        for (name, template) in assets::STYLES {
-            let style = static_style(template).expect(name);
-            assert_eq!(
-                style["glyphs"], "../fonts/{fontstack}/{range}.pbf",
-                "{name}"
-            );
-            assert_eq!(
-                style["sources"]["borderland"]["url"], "pmtiles://../tiles/borderland.pmtiles",
-                "{name}"
-            );
-            assert!(!style.to_string().contains("{base}"), "{name}");
-        }
+        let template = json!({"glyphs": "{base}/fonts/{fontstack}/{range}.pbf",
+            "sources": {"borderland": {"type": "vector", "url": "{base}/tiles/a,b.json"}}});
+        let style = static_style(&template);
+        assert_eq!(style["glyphs"], "../fonts/{fontstack}/{range}.pbf");
+        assert_eq!(
+            style["sources"]["borderland"]["url"],
+            "pmtiles://../tiles/borderland.pmtiles"
+        );
+        assert!(!style.to_string().contains("{base}"));
     }
 }

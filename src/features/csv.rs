@@ -12,6 +12,7 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
         Value::Float(f) => f.to_string(),
         Value::String(s) => s.to_string(),
     }

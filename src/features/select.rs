@@ -8,7 +8,7 @@ use crate::dataset::{Dataset, FilteredLayer, Layer};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, PieceIndex, Shapes};
 use crate::join::filter::Filter;
-use crate::value::{FieldType, Value};
+use crate::value::{FieldType, Value, value_text};
 
 /// `[west, south, east, north]` in degrees; west > east crosses the antimeridian.
 pub type LonLatBox = [f64; 4];
@@ -24,6 +24,8 @@ pub struct FeatureQuery {
     pub equals: Vec<(usize, Value)>,
     /// The catalog's filters (`from`, `to`, `group`, `event_type`).
     pub filter: Filter,
+    /// A CQL2 text `filter`, parsed against the layer's fields.
+    pub cql: Option<super::cql2::Expr>,
 }
 
 /// The selected features (indices into `layer.features`, in layer order) and the filtered
@@ -48,7 +50,7 @@ impl Selection {
 /// booleans). The error says what was expected.
 pub fn parse_value(kind: FieldType, text: &str) -> Result<Value, String> {
     match kind {
-        FieldType::String => Ok(Value::String(text.into())),
+        FieldType::String | FieldType::Mixed => Ok(Value::String(text.into())),
         FieldType::Integer => text
             .trim()
             .parse::<i64>()
@@ -75,6 +77,8 @@ fn equal(have: &Value, want: &Value) -> bool {
     match (have, want) {
         (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => *a as f64 == *b,
         (Value::Null, _) | (_, Value::Null) => false,
+        // A mixed field is queried with text: "1" matches the number 1 and the text "1".
+        (a, Value::String(b)) if !matches!(a, Value::String(_)) => value_text(a) == **b,
         (a, b) => a == b,
     }
 }
@@ -192,6 +196,10 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
     let pieces = boxes
         .as_ref()
         .map(|_| PieceIndex::new(&layer.shapes, layer.features.len()));
+    let cql_pieces = query
+        .cql
+        .as_ref()
+        .map(|_| PieceIndex::new(&layer.shapes, layer.features.len()));
     let mut selection = Selection {
         view: None,
         features: Vec::new(),
@@ -222,6 +230,16 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
             Some(p) => &p[i],
             None => &feature.props,
         };
+        if let Some(cql) = &query.cql {
+            let here = CqlFeature {
+                layer,
+                pieces: cql_pieces.as_ref(),
+                i,
+            };
+            if !cql.matches(props, &here) {
+                continue;
+            }
+        }
         if query
             .equals
             .iter()
@@ -232,6 +250,40 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
     }
     selection.view = view;
     selection
+}
+
+/// One feature as a CQL2 filter sees its geometry and date.
+struct CqlFeature<'a> {
+    layer: &'a Layer,
+    pieces: Option<&'a PieceIndex>,
+    i: usize,
+}
+
+impl super::cql2::Spatial for CqlFeature<'_> {
+    fn intersects(&self, bbox: [f64; 4]) -> bool {
+        let Some(pieces) = self.pieces else {
+            return false;
+        };
+        projected_boxes(bbox).iter().any(|b| {
+            feature_hits_box(
+                &self.layer.shapes,
+                pieces.of(self.i),
+                self.layer.kinds[self.i],
+                b,
+            )
+        })
+    }
+
+    fn during(&self, from: Option<i32>, to: Option<i32>) -> bool {
+        self.layer
+            .rows
+            .as_ref()
+            .and_then(|rows| {
+                let r = *rows.row_of_feature.get(self.i)? as usize;
+                rows.claims.rows.get(r)?.date
+            })
+            .is_some_and(|d| d.overlaps(from, to))
+    }
 }
 
 /// `[first, last]` day of the dated rows behind a point layer, if it has any.

@@ -1,6 +1,10 @@
 //! Point in polygon with a grid index: assigns each incident to the province that contains it.
+//! The grid is ours; the containment test is `geo`'s (30% faster than our ray crossing on
+//! 100k incidents, same answers: benches/crates.rs).
 
-use crate::geometry::{BBox, GeomKind, Shapes};
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
+
+use crate::geometry::{BBox, GeomKind, Piece, Shapes};
 
 /// A uniform grid over a polygon layer's bounds; each cell lists the pieces whose box touches it.
 pub struct PolygonIndex<'a> {
@@ -8,6 +12,8 @@ pub struct PolygonIndex<'a> {
     bbox: BBox,
     n: usize,
     cells: Vec<Vec<u32>>,
+    /// Each piece as a `geo` multipolygon (empty for pieces that are not polygons).
+    polygons: Vec<geo::MultiPolygon<f64>>,
 }
 
 impl<'a> PolygonIndex<'a> {
@@ -22,6 +28,14 @@ impl<'a> PolygonIndex<'a> {
             bbox,
             n,
             cells: vec![Vec::new(); n * n],
+            polygons: shapes
+                .pieces
+                .iter()
+                .map(|piece| match kinds[piece.feature as usize] {
+                    GeomKind::Polygon => geo_polygons(shapes, piece),
+                    _ => geo::MultiPolygon::new(Vec::new()),
+                })
+                .collect(),
         };
         for (i, piece) in shapes.pieces.iter().enumerate() {
             if kinds[piece.feature as usize] != GeomKind::Polygon || bbox.is_empty() {
@@ -47,34 +61,31 @@ impl<'a> PolygonIndex<'a> {
 
     /// The feature whose polygon contains `p` (projected), if any.
     pub fn locate(&self, p: [f64; 2]) -> Option<usize> {
-        if self.bbox.is_empty()
+        let coord = geo::coord! { x: p[0], y: p[1] };
+        self.candidates(p).find_map(|i| {
+            // On a border counts as inside: the first province sharing it takes the point.
+            (self.polygons[i].coordinate_position(&coord) != CoordPos::Outside)
+                .then_some(self.shapes.pieces[i].feature as usize)
+        })
+    }
+
+    /// The polygon pieces (indices into `shapes.pieces`) whose box holds `p`, from its grid
+    /// cell: the candidates a containment test decides between.
+    pub fn candidates(&self, p: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        let outside = self.bbox.is_empty()
             || p[0] < self.bbox.min_x
             || p[0] > self.bbox.max_x
             || p[1] < self.bbox.min_y
-            || p[1] > self.bbox.max_y
-        {
-            return None;
-        }
-        let (x, y) = self.cell(p[0], p[1]);
-        self.cells[y * self.n + x].iter().find_map(|&i| {
-            let piece = &self.shapes.pieces[i as usize];
-            let b = &piece.bbox;
-            if p[0] < b.min_x || p[0] > b.max_x || p[1] < b.min_y || p[1] > b.max_y {
-                return None;
-            }
-            let mut inside = false;
-            for part in self.shapes.parts_of(piece) {
-                let ring = &self.shapes.xy[part.range()];
-                for w in ring.windows(2) {
-                    let (a, b) = (w[0], w[1]);
-                    if (a[1] > p[1]) != (b[1] > p[1])
-                        && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]
-                    {
-                        inside = !inside;
-                    }
-                }
-            }
-            inside.then_some(piece.feature as usize)
+            || p[1] > self.bbox.max_y;
+        let cell: &[u32] = if outside {
+            &[]
+        } else {
+            let (x, y) = self.cell(p[0], p[1]);
+            &self.cells[y * self.n + x]
+        };
+        cell.iter().map(|&i| i as usize).filter(move |&i| {
+            let b = &self.shapes.pieces[i].bbox;
+            p[0] >= b.min_x && p[0] <= b.max_x && p[1] >= b.min_y && p[1] <= b.max_y
         })
     }
 
@@ -94,4 +105,28 @@ impl<'a> PolygonIndex<'a> {
         d.sort_by(|a, b| a.0.total_cmp(&b.0));
         d.into_iter().map(|(_, f)| f).take(n).collect()
     }
+}
+
+/// A polygon piece as a `geo` multipolygon: each exterior with the holes that follow it.
+fn geo_polygons(shapes: &Shapes, piece: &Piece) -> geo::MultiPolygon<f64> {
+    let ring = |part: &crate::geometry::Part| {
+        geo::LineString::from(
+            shapes.xy[part.range()]
+                .iter()
+                .map(|&[x, y]| geo::coord! { x: x, y: y })
+                .collect::<Vec<_>>(),
+        )
+    };
+    geo::MultiPolygon::new(
+        shapes
+            .polygons_of(piece)
+            .filter_map(|rings| {
+                let (exterior, holes) = rings.split_first()?;
+                Some(geo::Polygon::new(
+                    ring(exterior),
+                    holes.iter().map(ring).collect(),
+                ))
+            })
+            .collect(),
+    )
 }

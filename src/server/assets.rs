@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -11,8 +11,8 @@ use super::AppState;
 use super::errors::ApiError;
 use super::url::base_url;
 use crate::assets::{
-    FONT_STACK, GLYPH_RANGES, INDEX_HTML, STATIC_FILES, STYLES, empty_range, render_style,
-    style_names,
+    FONT_STACK, GLYPH_RANGES, LABEL_LANGUAGES, STATIC_FILES, empty_range, localize_style,
+    render_style, viewer_page,
 };
 
 fn with_headers(
@@ -27,39 +27,64 @@ fn with_headers(
     res
 }
 
-/// `GET /`: the viewer.
-pub async fn index() -> Response {
-    with_headers(INDEX_HTML, "text/html; charset=utf-8", "no-cache")
+/// `GET /`: the viewer, with the data's words and styles.
+pub async fn index(State(state): State<Arc<AppState>>) -> Response {
+    let dataset = state.dataset.load_full();
+    with_headers(
+        viewer_page(&dataset.words, &dataset.styles),
+        "text/html; charset=utf-8",
+        "no-cache",
+    )
 }
 
-/// `GET /styles/{name}.json`: a MapLibre style with absolute URLs for this server.
+/// The `lang` of `?lang=ps`, checked against the label languages; `en` when absent.
+fn label_language(query: Option<&str>) -> Result<&'static str, ApiError> {
+    let Some(value) = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v)
+    else {
+        return Ok("en");
+    };
+    LABEL_LANGUAGES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(value))
+        .copied()
+        .ok_or_else(|| {
+            let shown: String = value.chars().take(16).collect();
+            ApiError::bad_request(format!("lang '{shown}' is not a label language"))
+                .hint(format!("lang is one of: {}", LABEL_LANGUAGES.join(", ")))
+        })
+}
+
+/// `GET /styles/{name}.json[?lang=fa|ps|ur|en]`: a MapLibre style with absolute URLs for
+/// this server, its labels in the language asked for (English where a name is missing).
 pub async fn style(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let lang = label_language(query.as_deref())?;
+    let dataset = state.dataset.load_full();
     let unknown = || {
         ApiError::not_found(format!("no style '{name}'")).hint(format!(
             "styles: {}",
-            style_names()
+            dataset
+                .styles
                 .iter()
-                .map(|n| format!("/styles/{n}.json"))
+                .map(|s| format!("/styles/{}.json", s.name))
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
     };
     let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
-    let (_, template) = STYLES
-        .iter()
-        .find(|(n, _)| *n == stem)
-        .ok_or_else(unknown)?;
-    let base = base_url(state.options.public_url.as_deref(), &headers);
-    let style = render_style(template, &base).map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            format!("style '{stem}' is not valid JSON: {e}"),
-        )
-    })?;
+    let found = dataset.style(stem).ok_or_else(unknown)?;
+    let base = base_url(&state.options, &headers);
+    let mut style = render_style(&found.json, &base);
+    localize_style(&mut style, lang);
     Ok(with_headers(
         axum::Json(style),
         "application/json",
@@ -147,15 +172,12 @@ mod tests {
     }
 
     #[test]
-    fn styles_parse_and_get_absolute_urls() {
-        for (name, template) in STYLES {
-            let style = render_style(template, "https://maps.test/b").expect(name);
-            let text = style.to_string();
-            assert!(!text.contains("{base}"), "{name}");
-            assert!(
-                text.contains("https://maps.test/b/fonts/{fontstack}/{range}.pbf"),
-                "{name}"
-            );
-        }
+    fn styles_get_absolute_urls() {
+        let style = serde_json::json!({"glyphs": "{base}/fonts/{fontstack}/{range}.pbf",
+            "sources": {"b": {"url": "{base}/tiles/a.json"}}});
+        let text = render_style(&style, "https://maps.test/b").to_string();
+        assert!(!text.contains("{base}"));
+        assert!(text.contains("https://maps.test/b/fonts/{fontstack}/{range}.pbf"));
+        assert!(text.contains("https://maps.test/b/tiles/a.json"));
     }
 }

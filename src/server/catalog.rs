@@ -75,7 +75,7 @@ fn layer_fields(layer: &Layer, base: &str) -> Json_ {
                 "report_date_note": c.missing_report_date,
             }))
             .collect::<Vec<_>>(),
-        "joins": layer.joins.iter().map(|j| json!({
+        "joins": layer.joins.iter().filter(|j| j.report.layer == layer.id).map(|j| json!({
             "table": j.report.table,
             "prefix": j.prefix,
             "rows": j.report.rows,
@@ -87,23 +87,43 @@ fn layer_fields(layer: &Layer, base: &str) -> Json_ {
     })
 }
 
+/// The styles served, for the viewer's picker: name, title, URL and whether generated.
+pub fn style_list(dataset: &Dataset, base: &str) -> Vec<Json_> {
+    dataset
+        .styles
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "title": s.title,
+                "url": format!("{base}/styles/{}.json", s.name),
+                "generated": s.file.is_none(),
+            })
+        })
+        .collect()
+}
+
 pub fn build(dataset: &Dataset, base: &str) -> Json_ {
     json!({
         "title": dataset.title,
         "description": dataset.description,
         "attribution": dataset.attribution,
         "version": dataset.version,
+        "words": dataset.words,
+        "styles": style_list(dataset, base),
+        "groups": dataset.groups,
+        "time": dataset.time.as_ref().map(|[a, b]| json!({"first": a, "last": b})),
         "layers": dataset.layers.iter().map(|l| layer_entry(l, base)).collect::<Vec<_>>(),
     })
 }
 
 pub async fn catalog(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let dataset = state.dataset.load_full();
-    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let base = base_url(&state.options, &headers);
     let mut res = Json(build(&dataset, &base)).into_response();
     res.headers_mut().insert(
-        axum::http::header::ETAG,
-        super::tiles::etag(&dataset.version),
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=60, must-revalidate"),
     );
     res
 }
@@ -112,11 +132,31 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
     let dataset = state.dataset.load_full();
     let reload = state.reloader.status();
     let degraded = reload.at != 0 && !reload.ok;
+    // Requests were turned away for overload in the last minute.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last_overload = state.metrics.last_overload();
+    let busy = last_overload != 0 && now.saturating_sub(last_overload) < 60;
+    let (shed, timed_out) = state.metrics.overloads();
     Json(json!({
-        // Still serving, but the last reload failed: the data on disk is not what is served.
-        "status": if degraded { "degraded" } else { "ok" },
+        // Still serving, but the last reload failed: the data on disk is not what is served;
+        // or requests were refused for overload within the last minute.
+        "status": if degraded { "degraded" } else if busy { "overloaded" } else { "ok" },
+        "overload": { "busy": shed, "timeout": timed_out, "tile_cuts_in_progress": state.cache.cutting() },
         "version": dataset.version,
+        // The error itself is only in the log and at the admin endpoint: it can quote files.
         "last_reload": if reload.at == 0 { Json_::Null } else { json!(reload) },
+        "last_reload_error": (!reload.ok && reload.at != 0).then(|| format!(
+            "the files did not load ({} problem(s){}); details are in the server log{}",
+            reload.problems.unwrap_or(1),
+            if reload.locations.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", reload.locations.join("; "))
+            },
+            if state.options.admin_token.is_some() { " and at GET /admin/reload" } else { "" }
+        )),
         "layers": dataset.layers.len(),
         "features": dataset.layers.iter().map(|l| l.feature_count()).sum::<usize>(),
         // Rows that name one area while their coordinates fall in another: served, and never

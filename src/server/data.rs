@@ -75,7 +75,7 @@ pub async fn download(
         "geojson"
     };
     let name = file_name(&layer.id, &p.query, ext);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let selection = select(&dataset, &layer, &p.query);
         match format {

@@ -18,7 +18,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub error: String,
     pub hint: Option<String>,
-    /// Seconds for a `Retry-After` header (503s).
+    /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u32>,
 }
 
@@ -66,9 +66,9 @@ impl IntoResponse for ApiError {
             axum::http::header::CACHE_CONTROL,
             "no-store".parse().expect("static header"),
         );
-        if let Some(seconds) = retry_after {
+        if let Some(secs) = retry_after {
             res.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         res
     }

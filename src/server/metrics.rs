@@ -25,6 +25,11 @@ pub struct Metrics {
     cut_buckets: [AtomicU64; BUCKETS.len()],
     cut_count: AtomicU64,
     cut_micros: AtomicU64,
+    /// 503s from load shedding (busy) and from the request timeout.
+    shed_busy: AtomicU64,
+    shed_timeout: AtomicU64,
+    /// Unix seconds of the last 503 for overload.
+    last_overload: AtomicU64,
 }
 
 impl Metrics {
@@ -32,6 +37,32 @@ impl Metrics {
         if let Ok(mut m) = self.requests.lock() {
             *m.entry((route.to_string(), status)).or_default() += 1;
         }
+    }
+
+    /// A request answered 503 because the server was full or the request took too long.
+    pub fn overload(&self, timed_out: bool) {
+        if timed_out {
+            self.shed_timeout.fetch_add(1, Relaxed);
+        } else {
+            self.shed_busy.fetch_add(1, Relaxed);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.last_overload.store(now, Relaxed);
+    }
+
+    /// 503s for overload so far: (busy, timed out).
+    pub fn overloads(&self) -> (u64, u64) {
+        (
+            self.shed_busy.load(Relaxed),
+            self.shed_timeout.load(Relaxed),
+        )
+    }
+
+    /// Unix seconds of the last 503 for overload (0: none).
+    pub fn last_overload(&self) -> u64 {
+        self.last_overload.load(Relaxed)
     }
 
     pub fn cut(&self, took: Duration) {
@@ -93,6 +124,29 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         m.cut_micros.load(Relaxed) as f64 / 1e6
     );
     let _ = writeln!(out, "borderland_tile_cut_seconds_count {count}");
+    let (busy, timed_out) = m.overloads();
+    let _ = writeln!(
+        out,
+        "# HELP borderland_overload_total Requests answered 503: the server was full (busy) or the request took too long (timeout).\n# TYPE borderland_overload_total counter\nborderland_overload_total{{reason=\"busy\"}} {busy}\nborderland_overload_total{{reason=\"timeout\"}} {timed_out}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP borderland_tile_cuts_in_progress Tile cuts started and not finished.\n# TYPE borderland_tile_cuts_in_progress gauge\nborderland_tile_cuts_in_progress {}",
+        state.cache.cutting()
+    );
+    let c = &state.connections;
+    let _ = writeln!(
+        out,
+        "# HELP borderland_connections_closed_total Connections closed by a limit: headers not sent in time, or silent too long.\n# TYPE borderland_connections_closed_total counter\nborderland_connections_closed_total{{reason=\"header_timeout\"}} {}\nborderland_connections_closed_total{{reason=\"idle\"}} {}",
+        c.header_timeouts.load(Relaxed),
+        c.idle_closed.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP borderland_connection_cap_reached_total Times a new connection had to wait for the connection cap.\n# TYPE borderland_connection_cap_reached_total counter\nborderland_connection_cap_reached_total {}\n# HELP borderland_connections_open Connections open now.\n# TYPE borderland_connections_open gauge\nborderland_connections_open {}",
+        c.cap_reached.load(Relaxed),
+        c.open.load(Relaxed)
+    );
     let dataset = state.dataset.load();
     let _ = writeln!(
         out,

@@ -6,7 +6,9 @@ pub mod cache;
 pub mod catalog;
 pub mod data;
 pub mod errors;
+pub mod listen;
 pub mod metrics;
+pub mod negotiate;
 pub mod ogc;
 pub mod reload;
 pub mod tilejson;
@@ -40,6 +42,11 @@ pub struct ServerOptions {
     pub max_concurrent: usize,
     /// A request taking longer is answered 503.
     pub request_timeout: std::time::Duration,
+    /// Blocking threads that may cut tiles at once; the rest stay free for downloads.
+    pub cut_threads: usize,
+    /// Build links from X-Forwarded-Host, -Proto and -Prefix (only behind a proxy that sets
+    /// them; otherwise anyone could rewrite the links that caches keep).
+    pub trust_proxy: bool,
 }
 
 /// Longest URI accepted (414 beyond).
@@ -56,6 +63,8 @@ impl Default for ServerOptions {
             admin_token: None,
             max_concurrent: 1024,
             request_timeout: std::time::Duration::from_secs(30),
+            cut_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            trust_proxy: false,
         }
     }
 }
@@ -67,16 +76,22 @@ pub struct AppState {
     pub options: ServerOptions,
     pub metrics: metrics::Metrics,
     pub reloader: reload::Reloader,
+    /// Connections closed or held back by the limits in `listen`.
+    pub connections: listen::ConnectionStats,
+    /// Wrong admin tokens in the current second, to throttle guessing.
+    admin_failures: std::sync::Mutex<(std::time::Instant, u32)>,
 }
 
 impl AppState {
     pub fn new(dataset: Dataset, options: ServerOptions) -> Arc<AppState> {
         Arc::new(AppState {
             dataset: ArcSwap::from_pointee(dataset),
-            cache: TileCache::new(options.cache_bytes),
+            cache: TileCache::new(options.cache_bytes, options.cut_threads),
             options,
             metrics: Default::default(),
             reloader: Default::default(),
+            connections: Default::default(),
+            admin_failures: std::sync::Mutex::new((std::time::Instant::now(), 0)),
         })
     }
 }
@@ -95,17 +110,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(catalog::health))
         .route("/metrics", get(metrics::metrics))
-        .route("/admin/reload", axum::routing::post(admin_reload))
+        .route(
+            "/admin/reload",
+            axum::routing::post(admin_reload).get(admin_status),
+        )
         .route("/tiles/{layers}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .fallback(errors::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            negotiate::negotiate,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             guard,
         ))
         .layer(
             tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .layer(axum::error_handling::HandleErrorLayer::new({
+                    let state = Arc::clone(&state);
+                    move |err: tower::BoxError| {
+                        let state = Arc::clone(&state);
+                        async move { overloaded(&state, err) }
+                    }
+                }))
                 .load_shed()
                 .concurrency_limit(state.options.max_concurrent)
                 .timeout(state.options.request_timeout),
@@ -124,9 +152,11 @@ fn cors_layer(origins: &str) -> Option<CorsLayer> {
     }
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD])
-        .allow_headers(Any);
+        .allow_headers(Any)
+        .expose_headers([axum::http::header::ETAG]);
     if origins == "*" {
-        return Some(layer.allow_origin(Any));
+        // The same answer for every origin: no `Vary: Origin`, so a CDN keeps one copy.
+        return Some(layer.allow_origin(Any).vary([]));
     }
     let list: Vec<HeaderValue> = origins
         .split(',')
@@ -173,10 +203,13 @@ async fn guard(
     response
 }
 
-/// Overload and timeouts: 503 with Retry-After, so clients and proxies back off.
-async fn overloaded(err: tower::BoxError) -> axum::response::Response {
+/// Overload and timeouts: 503 with Retry-After, so clients and proxies back off; counted in
+/// `/metrics` and `/health`.
+fn overloaded(state: &AppState, err: tower::BoxError) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let message = if err.is::<tower::timeout::error::Elapsed>() {
+    let timed_out = err.is::<tower::timeout::error::Elapsed>();
+    state.metrics.overload(timed_out);
+    let message = if timed_out {
         "the request took too long and was stopped"
     } else {
         "the server is busy"
@@ -191,15 +224,28 @@ async fn overloaded(err: tower::BoxError) -> axum::response::Response {
     res
 }
 
-/// `POST /admin/reload`: only with `--admin-token`, and only with that token.
-async fn admin_reload(
-    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
-    headers: axum::http::HeaderMap,
-) -> Result<axum::Json<serde_json::Value>, errors::ApiError> {
+/// Wrong admin tokens accepted per second before the endpoint answers 429 to everyone.
+const ADMIN_FAILURES_PER_SECOND: u32 = 5;
+
+/// Checks the admin token; guesses are throttled to a few a second for everyone (the check
+/// is refused before comparing, so a guesser learns nothing while throttled).
+fn authorise(state: &AppState, headers: &axum::http::HeaderMap) -> Result<(), errors::ApiError> {
     let Some(token) = state.options.admin_token.as_deref() else {
         return Err(errors::ApiError::not_found("no such page: /admin/reload")
             .hint("the reload endpoint exists only when the server runs with --admin-token"));
     };
+    let throttled = state.admin_failures.lock().is_ok_and(|f| {
+        f.0.elapsed() < std::time::Duration::from_secs(1) && f.1 >= ADMIN_FAILURES_PER_SECOND
+    });
+    if throttled {
+        let mut res = errors::ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too many wrong admin tokens; wait a second",
+        )
+        .hint("retry after the Retry-After seconds");
+        res.retry_after = Some(1);
+        return Err(res);
+    }
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -213,12 +259,42 @@ async fn admin_reload(
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
     if !same {
+        if let Ok(mut failures) = state.admin_failures.lock() {
+            if failures.0.elapsed() >= std::time::Duration::from_secs(1) {
+                *failures = (std::time::Instant::now(), 0);
+            }
+            failures.1 += 1;
+        }
+        tracing::warn!("wrong admin token");
         return Err(errors::ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "wrong or missing admin token",
         )
         .hint("send Authorization: Bearer <token>"));
     }
+    Ok(())
+}
+
+/// `GET /admin/reload`: the last reload with its full error (which may quote the files).
+async fn admin_status(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::Json<serde_json::Value>, errors::ApiError> {
+    authorise(&state, &headers)?;
+    let status = state.reloader.status();
+    Ok(axum::Json(serde_json::json!({
+        "version": state.dataset.load().version,
+        "last_reload": status,
+        "error": status.error,
+    })))
+}
+
+/// `POST /admin/reload`: only with `--admin-token`, and only with that token.
+async fn admin_reload(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::Json<serde_json::Value>, errors::ApiError> {
+    authorise(&state, &headers)?;
     match reload::reload(&state).await {
         Ok(version) => Ok(axum::Json(
             serde_json::json!({"status": "reloaded", "version": version}),

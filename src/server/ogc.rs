@@ -32,6 +32,15 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
@@ -51,6 +60,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/collections", get(collections))
         .route("/collections/{collection_id}", get(collection))
         .route("/collections/{collection_id}/items", get(items::items))
+        .route("/collections/{collection_id}/queryables", get(queryables))
         .route(
             "/collections/{collection_id}/items/{feature_id}",
             get(items::item),
@@ -70,10 +80,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The base of every `/ogc` link for this request.
 pub fn ogc_base(state: &AppState, headers: &HeaderMap) -> String {
-    format!(
-        "{}/ogc",
-        base_url(state.options.public_url.as_deref(), headers)
-    )
+    format!("{}/ogc", base_url(&state.options, headers))
 }
 
 pub fn link(rel: &str, kind: &str, href: String, title: &str) -> Json {
@@ -133,7 +140,7 @@ pub async fn landing(
     params::check_format_only(query.as_deref(), &[])?;
     let dataset = state.dataset.load_full();
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = json!({
         "title": dataset.title,
         "description": dataset.description,
@@ -206,6 +213,12 @@ pub fn collection_json(dataset: &Dataset, layer: &Arc<Layer>, base: &str, root: 
             "Features as GeoJSON",
         ),
         link(
+            "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+            "application/schema+json",
+            format!("{base}/collections/{id}/queryables"),
+            "Queryable properties (for filter=)",
+        ),
+        link(
             "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
             JSON,
             format!("{base}/collections/{id}/tiles"),
@@ -252,7 +265,7 @@ async fn collections(
     params::check_format_only(query.as_deref(), &[])?;
     let dataset = state.dataset.load_full();
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = json!({
         "links": [link("self", JSON, format!("{base}/collections"), "The collections")],
         "collections": dataset.layers.iter().map(|l| collection_json(&dataset, l, &base, &root)).collect::<Vec<_>>(),
@@ -275,11 +288,62 @@ async fn collection(
     let dataset = state.dataset.load_full();
     let layer = find_layer(&dataset, &collection_id)?;
     let base = ogc_base(&state, &headers);
-    let root = base_url(state.options.public_url.as_deref(), &headers);
+    let root = base_url(&state.options, &headers);
     let body = collection_json(&dataset, &layer, &base, &root);
     Ok(json_response(
         body.to_string(),
         JSON,
+        &dataset.version,
+        &headers,
+    ))
+}
+
+/// `/collections/{id}/queryables`: a JSON Schema of the properties a CQL2 `filter` (and a
+/// `field=value` parameter) may name, with the geometry and, for dated layers, the date.
+async fn queryables(
+    State(state): State<Arc<AppState>>,
+    Path(collection_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    params::check_format_only(query.as_deref(), &["application/schema+json"])?;
+    let dataset = state.dataset.load_full();
+    let layer = find_layer(&dataset, &collection_id)?;
+    let base = ogc_base(&state, &headers);
+    let mut properties = serde_json::Map::new();
+    let geometry = match layer.geometry_type() {
+        "polygon" => "https://geojson.org/schema/MultiPolygon.json",
+        "line" => "https://geojson.org/schema/MultiLineString.json",
+        "point" => "https://geojson.org/schema/MultiPoint.json",
+        _ => "https://geojson.org/schema/Geometry.json",
+    };
+    properties.insert(
+        "geometry".into(),
+        json!({ "title": "Geometry", "format": "geometry-any", "$ref": geometry }),
+    );
+    if layer.rows.is_some() {
+        properties.insert(
+            "datetime".into(),
+            json!({ "title": "Date of the claim (T_INTERSECTS)", "type": "string", "format": "date" }),
+        );
+    }
+    for f in &layer.fields {
+        properties.insert(
+            f.name.clone(),
+            json!({ "title": f.name, "type": openapi::json_type(f.kind) }),
+        );
+    }
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{base}/collections/{}/queryables", layer.id),
+        "type": "object",
+        "title": layer.title,
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    Ok(json_response(
+        body.to_string(),
+        "application/schema+json",
         &dataset.version,
         &headers,
     ))

@@ -1,8 +1,9 @@
-//! Hot reload: watch the catalog and every file it names, rebuild the dataset off the async
-//! executor when one changes, and swap it in atomically. A build that fails leaves the last
-//! good data serving; the error goes to the log and to `/health`.
+//! Hot reload: watch the catalog and every file it names, rebuild the dataset on a thread of
+//! its own (never queued behind tile cuts) when the files are stable, and swap it in
+//! atomically. A build that fails leaves the last good data serving; the error goes to the log
+//! and to the admin endpoint, and `/health` says only that it failed (errors can quote files).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,8 +18,15 @@ pub struct ReloadStatus {
     /// Unix seconds of the last attempt (0: none yet).
     pub at: u64,
     pub ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// What failed, for the log and the admin endpoint only: messages can quote the files.
+    #[serde(skip)]
     pub error: Option<String>,
+    /// How many problems the last failed reload found (the public side of `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<usize>,
+    /// Where they are: `file line N` only, never the message (which can quote the file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<String>,
     /// Successful reloads since start.
     pub count: u64,
     pub failures: u64,
@@ -45,12 +53,29 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Load `origin` on a thread of its own: the blocking pool may be full of tile cuts, and a
+/// reload must not wait for them.
+async fn load_apart(origin: crate::dataset::Origin) -> Result<Dataset, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("borderland-reload".into())
+        .spawn(move || {
+            let _ = tx.send(Dataset::load(&origin).map_err(|e| (e.0.len(), e.to_string())));
+        })
+        .map_err(|e| format!("cannot start the reload thread: {e}"))?;
+    match rx.await {
+        Ok(Ok(dataset)) => Ok(dataset),
+        Ok(Err((_, text))) => Err(text),
+        Err(_) => Err("the reload thread stopped without an answer".into()),
+    }
+}
+
 /// Rebuild the dataset from its origin and swap it in. Returns the new version, or the
 /// error (the old data keeps serving).
 pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
     let _guard = state.reloader.running.lock().await;
     let origin = state.dataset.load().origin.clone();
-    let result = tokio::task::spawn_blocking(move || Dataset::load(&origin)).await;
+    let result = load_apart(origin).await;
     let mut status = state
         .reloader
         .status
@@ -58,7 +83,7 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
         .map_err(|_| "reload status poisoned".to_string())?;
     status.at = now();
     match result {
-        Ok(Ok(dataset)) => {
+        Ok(dataset) => {
             let version = dataset.version.clone();
             let old = state.dataset.swap(Arc::new(dataset));
             if old.version != version {
@@ -66,27 +91,23 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
                 // give their memory back.
                 state.cache.clear();
             }
+            drop(old);
             status.ok = true;
             status.error = None;
+            status.problems = None;
+            status.locations.clear();
             status.count += 1;
             tracing::info!(%version, "data reloaded");
             Ok(version)
         }
-        Ok(Err(errors)) => {
-            let text = errors.to_string();
+        Err(text) => {
             tracing::error!(
                 "reload failed; still serving version {}:\n{text}",
                 state.dataset.load().version
             );
             status.ok = false;
-            status.error = Some(text.clone());
-            status.failures += 1;
-            Err(text)
-        }
-        Err(e) => {
-            let text = format!("reload task failed: {e}");
-            tracing::error!("{text}");
-            status.ok = false;
+            status.problems = Some(text.lines().count().max(1));
+            status.locations = locations(&text);
             status.error = Some(text.clone());
             status.failures += 1;
             Err(text)
@@ -94,68 +115,180 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
     }
 }
 
-/// Size and modification time of each file: what a change looks like.
-fn fingerprint(files: &[PathBuf]) -> Vec<Option<(u64, SystemTime)>> {
+/// The `file line N[ column C]` prefix of each error line (as `LoadError` writes them), at
+/// most 20: where the problems are, without what the files say.
+fn locations(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let place = line.split([':', ',']).next().unwrap_or("").trim();
+        if !place.is_empty() && !out.iter().any(|o| o == place) {
+            out.push(place.to_string());
+        }
+        if out.len() == 20 {
+            break;
+        }
+    }
+    out
+}
+
+/// What a change to one file looks like: size, modification time, and whether it can be
+/// opened (a file made unreadable is a change too).
+#[derive(Clone, Debug, PartialEq)]
+struct FileState {
+    meta: Option<(u64, SystemTime)>,
+    readable: bool,
+}
+
+fn fingerprint(files: &[PathBuf]) -> Vec<(PathBuf, FileState)> {
     files
         .iter()
         .map(|f| {
-            std::fs::metadata(f)
-                .ok()
-                .map(|m| (m.len(), m.modified().unwrap_or(UNIX_EPOCH)))
+            let meta = std::fs::metadata(f).ok();
+            // Only regular files are opened: opening a pipe would block until a writer comes.
+            let readable = match &meta {
+                Some(m) if m.is_file() => std::fs::File::open(f).is_ok(),
+                _ => true,
+            };
+            let state = FileState {
+                meta: meta.map(|m| (m.len(), m.modified().unwrap_or(UNIX_EPOCH))),
+                readable,
+            };
+            (f.clone(), state)
         })
         .collect()
 }
 
-/// Poll the data files every `interval` and reload when they change and have been still for a
-/// moment (editors save in several writes). Polling needs no platform watcher and works on
-/// network file systems and in containers alike.
-///
-/// Database layers are followed the same way: their databases' change counters are polled,
-/// and a `NOTIFY borderland` (from the change trigger) wakes the loop at once. A database
-/// that cannot be reached changes nothing: the last good data keeps serving.
-pub async fn watch(state: Arc<AppState>, interval: Duration) {
-    let mut files = state.dataset.load().origin.watched_files();
-    let mut seen = fingerprint(&files);
-    let notified = Arc::new(tokio::sync::Notify::new());
-    state.dataset.load().listen_for_changes(&notified);
-    let mut seen_db = database_token(&state).await;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = notified.notified() => {}
-        }
-        let current = fingerprint(&files);
-        let db = database_token(&state).await;
-        let db_changed = db.is_some() && db != seen_db;
-        if current == seen && !db_changed {
-            continue;
-        }
-        if current == seen {
-            tracing::info!("the database changed; reloading");
-            if reload(&state).await.is_ok() {
-                seen_db = db;
-            }
-            continue;
-        }
-        // Wait until the files stop changing.
-        let mut settled = current;
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let again = fingerprint(&files);
-            if again == settled {
-                break;
-            }
-            settled = again;
-        }
-        tracing::info!("data files changed; reloading");
-        let _ = reload(&state).await;
-        files = state.dataset.load().origin.watched_files();
-        seen = fingerprint(&files);
-        seen_db = database_token(&state).await;
+/// How long files must stay unchanged before they are read: a slow writer (a script
+/// appending rows, a copy over a network share) pauses between writes.
+pub const STABLE_FOR: Duration = Duration::from_millis(1500);
+/// How long a table whose last line is incomplete is waited for before it is read anyway.
+pub const INCOMPLETE_GRACE: Duration = Duration::from_secs(10);
+const SETTLE_POLL: Duration = Duration::from_millis(250);
+
+/// A CSV or TSV whose last byte is not a line end is probably still being written.
+fn ends_mid_line(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let table = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
+    if !table {
+        return false;
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8; 1];
+    match f.seek(SeekFrom::End(-1)) {
+        Ok(_) => f.read_exact(&mut last).is_ok() && last[0] != b'\n' && last[0] != b'\r',
+        Err(_) => false, // empty
     }
 }
 
-/// The current dataset's database change counters, read off the async executor.
+/// Wait until the files have not changed for [`STABLE_FOR`] (and, up to
+/// [`INCOMPLETE_GRACE`] longer, until no table ends mid-line); returns their state then.
+async fn settle(files: &[PathBuf]) -> Vec<(PathBuf, FileState)> {
+    let mut settled = fingerprint(files);
+    let mut still_since = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(SETTLE_POLL).await;
+        let again = fingerprint(files);
+        if again != settled {
+            settled = again;
+            still_since = tokio::time::Instant::now();
+            continue;
+        }
+        let still = still_since.elapsed();
+        if still < STABLE_FOR {
+            continue;
+        }
+        let incomplete = files
+            .iter()
+            .filter(|f| ends_mid_line(f))
+            .collect::<Vec<_>>();
+        if incomplete.is_empty() {
+            return settled;
+        }
+        if still >= STABLE_FOR + INCOMPLETE_GRACE {
+            tracing::warn!(
+                "reading {} although its last line is incomplete",
+                incomplete[0].display()
+            );
+            return settled;
+        }
+    }
+}
+
+/// The files of an origin and their state, taken before the data is loaded: a change made
+/// while it loads is then a change the watcher sees.
+pub struct Watcher {
+    files: Vec<PathBuf>,
+    seen: Vec<(PathBuf, FileState)>,
+}
+
+impl Watcher {
+    /// Take the state of `origin`'s files; call it before loading them.
+    pub fn before_load(origin: &crate::dataset::Origin) -> Watcher {
+        let files = origin.watched_files();
+        let seen = fingerprint(&files);
+        Watcher { files, seen }
+    }
+
+    /// Poll the data files every `interval` and reload when they change and have been still
+    /// for a while (editors and scripts save in several writes). Polling needs no platform
+    /// watcher and works on network file systems and in containers alike. The files' state is
+    /// taken before each load, so an edit made during a reload is seen and loaded next.
+    ///
+    /// Database layers are followed the same way: their databases' change counters are
+    /// polled, and a `NOTIFY borderland` (from the change trigger) wakes the loop at once. A
+    /// database that cannot be reached changes nothing: the last good data keeps serving.
+    pub async fn run(self, state: Arc<AppState>, interval: Duration) {
+        let Watcher {
+            mut files,
+            mut seen,
+        } = self;
+        let notified = Arc::new(tokio::sync::Notify::new());
+        state.dataset.load().listen_for_changes(&notified);
+        let mut seen_db = database_token(&state).await;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = notified.notified() => {}
+            }
+            let files_changed = fingerprint(&files) != seen;
+            let db = database_token(&state).await;
+            if !files_changed {
+                if db.is_some() && db != seen_db {
+                    tracing::info!("the database changed; reloading");
+                    if reload(&state).await.is_ok() {
+                        seen_db = db;
+                    }
+                }
+                continue;
+            }
+            let before = settle(&files).await;
+            tracing::info!("data files changed; reloading");
+            let _ = reload(&state).await;
+            files = state.dataset.load().origin.watched_files();
+            // What the reload read is `before`: a file written since differs from it and is
+            // reloaded on the next poll. Files the catalog names only now are taken as they are.
+            let fresh = fingerprint(&files);
+            seen = fresh
+                .into_iter()
+                .map(
+                    |(path, now)| match before.iter().find(|(p, _)| *p == path) {
+                        Some((_, then)) => (path, then.clone()),
+                        None => (path, now),
+                    },
+                )
+                .collect();
+            seen_db = database_token(&state).await;
+        }
+    }
+}
+
+/// The current dataset's database change counters, read off the async executor (`None`
+/// without database layers, or while a database cannot be reached).
 async fn database_token(state: &Arc<AppState>) -> Option<String> {
     let dataset = state.dataset.load_full();
     tokio::task::spawn_blocking(move || dataset.change_token())

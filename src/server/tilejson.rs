@@ -26,7 +26,7 @@ pub async fn tilejson(
     let dataset = state.dataset.load_full();
     let layers = resolve_layers(&dataset, ids)?;
     let filter = parse_filter(&layers, query.as_deref())?;
-    let base = base_url(state.options.public_url.as_deref(), &headers);
+    let base = base_url(&state.options, &headers);
     let body = build(&dataset, &layers, ids, &base, &filter);
     let mut res = Json(body).into_response();
     res.headers_mut()

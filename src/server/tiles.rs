@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::AppState;
-use super::cache::TryComputeError;
+use super::cache::CutFailed;
 use super::errors::ApiError;
 use crate::config::FilterKind;
 use crate::dataset::{Dataset, FilteredLayer, Layer, ResolveError, tile_layers};
@@ -63,15 +63,30 @@ fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     })
 }
 
+/// Whether the client takes gzip: `gzip` (or `*`) with a q-value above 0 in any
+/// `Accept-Encoding` header (`gzip;q=0.5` is a yes, `gzip;q=0` a no).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for part in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|e| (e.trim().starts_with("gzip") && !e.contains("q=0")) || e.trim() == "*")
-        })
+        .flat_map(|v| v.split(','))
+    {
+        let mut pieces = part.split(';');
+        let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match coding.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(q),
+            "*" => any = Some(q),
+            _ => {}
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
 /// The ETag every response for a data version shares.
@@ -80,14 +95,9 @@ pub fn etag(version: &str) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
+/// Whether `If-None-Match` names this version (or is `*`).
 pub fn not_modified(headers: &HeaderMap, version: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/").trim_matches('"') == version)
-        })
+    super::negotiate::matches(headers, version)
 }
 
 pub async fn tile(
@@ -135,6 +145,7 @@ pub async fn tile_response(
             .status(StatusCode::NOT_MODIFIED)
             .header(header::ETAG, etag(&version))
             .header(header::CACHE_CONTROL, CACHE_CONTROL)
+            .header(header::VARY, "Accept-Encoding")
             .body(Body::empty())
             .unwrap_or_default());
     }
@@ -142,7 +153,7 @@ pub async fn tile_response(
     let timing = Arc::clone(state);
     let tile = state
         .cache
-        .try_get_or_compute(key, move || {
+        .get_or_try_compute(&key, move || {
             let views = views(&dataset, &resolved, &filter);
             let refs = tile_layers(&resolved, &views);
             let started = std::time::Instant::now();
@@ -152,7 +163,7 @@ pub async fn tile_response(
         })
         .await
         .map_err(|e| match e {
-            TryComputeError::Failed(e) if e.unavailable() => {
+            CutFailed::Source(e) if e.unavailable() => {
                 tracing::warn!("tile {coord}: {e}");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -161,7 +172,7 @@ pub async fn tile_response(
                 .hint("the database is down or busy; retry in a moment")
                 .retry_after(5)
             }
-            TryComputeError::Failed(e) => {
+            CutFailed::Source(e) => {
                 tracing::error!("tile {coord}: {e}");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -169,10 +180,11 @@ pub async fn tile_response(
                 )
                 .hint("the server log names the query's error; check the catalog's table or sql")
             }
-            TryComputeError::Join(e) => ApiError::new(
+            CutFailed::Panicked => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("tile {coord} failed: {e}"),
-            ),
+                format!("tile {coord} failed: {e}", e = CutFailed::Panicked),
+            )
+            .hint("this is a bug in the server; the log has the details"),
         })?;
     let mut res = Response::builder()
         .header(header::ETAG, etag(&version))

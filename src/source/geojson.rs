@@ -14,11 +14,47 @@ use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, ring_area};
 use crate::value::Value;
 
-/// Parse a GeoJSON FeatureCollection (or a single Feature) from bytes into `out`.
+/// Parse a GeoJSON document into `out`: a FeatureCollection, a Feature, or a bare geometry
+/// (GeometryCollection included), as Martin and geojson-vt accept. A UTF-8 byte-order mark is
+/// skipped.
 pub fn read(bytes: &[u8], out: &mut RawLayer) -> Result<(), serde_json::Error> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     Document { out }.deserialize(&mut de)?;
     de.end()
+}
+
+/// Coordinate reference systems that mean WGS 84 longitude/latitude, as GeoJSON writers name
+/// them in the pre-RFC 7946 `crs` member.
+const LONLAT_CRS: [&str; 6] = [
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "OGC:CRS84",
+    "CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "EPSG:4326",
+];
+
+/// Refuse a `crs` other than WGS 84 longitude/latitude, saying how to reproject.
+fn check_crs(crs: &serde_json::Value) -> Result<(), String> {
+    let name = crs
+        .pointer("/properties/name")
+        .or_else(|| crs.pointer("/properties/href"))
+        .and_then(|n| n.as_str());
+    match name {
+        None if crs.is_null() => Ok(()),
+        Some(n) if LONLAT_CRS.iter().any(|c| c.eq_ignore_ascii_case(n)) => Ok(()),
+        Some(n) => Err(format!(
+            "the file's \"crs\" is {n:?}; borderland reads WGS 84 longitude/latitude (RFC 7946). \
+             Reproject it first: ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson"
+        )),
+        None => Err(
+            "the file's \"crs\" names no coordinate system borderland knows; it reads WGS 84 \
+             longitude/latitude (RFC 7946). Reproject it first: ogr2ogr -t_srs EPSG:4326 \
+             out.geojson in.geojson"
+                .into(),
+        ),
+    }
 }
 
 struct Document<'a> {
@@ -35,16 +71,19 @@ impl<'de> DeserializeSeed<'de> for Document<'_> {
 impl<'de> Visitor<'de> for Document<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection or Feature object")
+        f.write_str("a GeoJSON FeatureCollection, Feature or geometry object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut kind: Option<String> = None;
         let mut single = FeatureParts::default();
+        // Members of a bare geometry at the top level.
+        let mut bare = GeometryMembers::default();
         let mut saw_features = false;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "type" => kind = Some(map.next_value()?),
+                "crs" => check_crs(&map.next_value()?).map_err(de::Error::custom)?,
                 "features" => {
                     saw_features = true;
                     map.next_value_seed(Features { out: self.out })?;
@@ -55,11 +94,7 @@ impl<'de> Visitor<'de> for Document<'_> {
                 }
                 "properties" => single.props = map.next_value_seed(PropsSeed { out: self.out })?,
                 "id" => single.id = map.next_value_seed(IdSeed)?,
-                "coordinates" | "geometries" => {
-                    return Err(de::Error::custom(
-                        "this is a bare GeoJSON geometry; wrap it in a Feature or FeatureCollection",
-                    ));
-                }
+                "coordinates" | "geometries" => bare.visit(&key, &mut map, self.out)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -74,8 +109,19 @@ impl<'de> Visitor<'de> for Document<'_> {
                 single.finish(self.out);
                 Ok(())
             }
+            Some(
+                geometry @ ("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
+                | "MultiPolygon" | "GeometryCollection"),
+            ) => {
+                // A bare geometry is one feature without properties.
+                single.geometry = bare
+                    .finish(geometry, &mut self.out.scratch_xy)
+                    .map_err(de::Error::custom)?;
+                single.finish(self.out);
+                Ok(())
+            }
             Some(other) => Err(de::Error::custom(format!(
-                "top-level \"type\" is \"{other}\"; expected \"FeatureCollection\" or \"Feature\""
+                "top-level \"type\" is \"{other}\"; expected \"FeatureCollection\", \"Feature\" or a geometry type"
             ))),
             None => Err(de::Error::custom(
                 "missing top-level \"type\" (expected \"FeatureCollection\")",
@@ -118,33 +164,46 @@ struct FeatureParts {
 }
 
 impl FeatureParts {
+    /// Append the feature to the layer: one feature, or one per geometry type when a
+    /// GeometryCollection mixes them (polygons first, keeping the id; lines and points after,
+    /// with the same properties and ids of their own, since an MVT feature has one type).
     fn finish(self, out: &mut RawLayer) {
         let index = out.features.len() + out.skipped_empty;
         match self.geometry {
             Some(g) => {
-                let feature = out.features.len() as u32;
-                let first_part = out.shapes.parts.len();
-                for (r, (range, outer)) in g.parts.iter().enumerate() {
-                    let xy = &out.scratch_xy[range.clone()];
-                    if g.kind == GeomKind::Polygon
-                        && out.warnings.len() < super::MAX_WARNINGS
-                        && let Some(p) = super::validate::self_intersection(xy)
-                    {
-                        let [lon, lat] = crate::geometry::projection::unproject(p);
-                        out.warnings.push(format!(
+                let groups = g.groups.len();
+                let mut id = self.id;
+                let mut props = Some(self.props);
+                for (n, (kind, parts)) in g.groups.into_iter().enumerate() {
+                    let feature = out.features.len() as u32;
+                    let first_part = out.shapes.parts.len();
+                    for (r, (range, outer)) in parts.iter().enumerate() {
+                        let xy = &out.scratch_xy[range.clone()];
+                        if kind == GeomKind::Polygon
+                            && out.warnings.len() < super::MAX_WARNINGS
+                            && let Some(p) = super::validate::self_intersection(xy)
+                        {
+                            let [lon, lat] = crate::geometry::projection::unproject(p);
+                            out.warnings.push(format!(
                                 "feature {index} (counting from 0): polygon ring {r} crosses itself near {lon:.5}, {lat:.5} (lon, lat); it is served, but fills may show holes",
                             ));
+                        }
+                        let imp = vec![0.0; xy.len()];
+                        out.shapes.push_part(xy, &imp, *outer);
                     }
-                    let imp = vec![0.0; xy.len()];
-                    out.shapes.push_part(xy, &imp, *outer);
+                    out.shapes.finish_piece(feature, first_part);
+                    let props = if n + 1 == groups {
+                        props.take().unwrap_or_default()
+                    } else {
+                        props.clone().unwrap_or_default()
+                    };
+                    out.features.push(RawFeature {
+                        id: id.take(),
+                        props,
+                        kind,
+                        index,
+                    });
                 }
-                out.shapes.finish_piece(feature, first_part);
-                out.features.push(RawFeature {
-                    id: self.id,
-                    props: self.props,
-                    kind: g.kind,
-                    index,
-                });
             }
             None => out.skipped_empty += 1,
         }
@@ -280,9 +339,7 @@ impl<'de> Visitor<'de> for ValueSeed {
         Ok(Value::Int(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v)
-            .map(Value::Int)
-            .unwrap_or(Value::Float(v as f64)))
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::UInt(v)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
@@ -305,10 +362,32 @@ impl<'de> Visitor<'de> for ValueSeed {
 
 use serde::Deserialize;
 
-/// A geometry's parts as ranges into the layer's scratch coordinates.
+/// A geometry's parts as ranges into the layer's scratch coordinates, grouped by what they
+/// are drawn as (a GeometryCollection may hold polygons, lines and points).
 struct ParsedGeometry {
-    kind: GeomKind,
-    parts: Vec<(std::ops::Range<usize>, bool)>,
+    groups: Vec<(GeomKind, Vec<PartRange>)>,
+}
+
+/// A part's positions in the scratch array, and whether it is an exterior ring.
+type PartRange = (std::ops::Range<usize>, bool);
+
+impl ParsedGeometry {
+    /// Add another geometry's parts (a collection's member), keeping one group per kind in
+    /// the order polygon, line, point.
+    fn merge(&mut self, other: ParsedGeometry) {
+        for (kind, parts) in other.groups {
+            match self.groups.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, mine)) => mine.extend(parts),
+                None => self.groups.push((kind, parts)),
+            }
+        }
+        let rank = |k: &GeomKind| match k {
+            GeomKind::Polygon => 0,
+            GeomKind::Line => 1,
+            GeomKind::Point => 2,
+        };
+        self.groups.sort_by_key(|(k, _)| rank(k));
+    }
 }
 
 struct GeometrySeed<'a> {
@@ -328,6 +407,58 @@ pub(super) struct Nesting {
     counts: [Vec<u32>; 3],
 }
 
+/// The members of a geometry object other than its type, in whatever order they come.
+#[derive(Default)]
+struct GeometryMembers {
+    nesting: Nesting,
+    level: Option<Level>,
+    /// Where this geometry's positions start in the scratch array.
+    base: usize,
+    members: Option<Option<ParsedGeometry>>,
+}
+
+impl GeometryMembers {
+    fn visit<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        out: &mut RawLayer,
+    ) -> Result<(), A::Error> {
+        match key {
+            "coordinates" => {
+                self.base = out.scratch_xy.len();
+                self.level = Some(map.next_value_seed(Coords {
+                    xy: &mut out.scratch_xy,
+                    nesting: &mut self.nesting,
+                })?);
+            }
+            _ => self.members = Some(map.next_value_seed(Collection { out })?),
+        }
+        Ok(())
+    }
+
+    fn finish(self, kind: &str, xy: &mut [[f64; 2]]) -> Result<Option<ParsedGeometry>, String> {
+        if kind == "GeometryCollection" {
+            return self
+                .members
+                .ok_or_else(|| "GeometryCollection has no \"geometries\"".to_string());
+        }
+        let level = self
+            .level
+            .ok_or_else(|| format!("{kind} geometry has no \"coordinates\""))?;
+        let base = self.base;
+        let parsed = assemble(kind, level, &self.nesting, &mut xy[base..])?;
+        Ok(parsed.map(|mut g| {
+            for (_, parts) in &mut g.groups {
+                for (range, _) in parts {
+                    *range = range.start + base..range.end + base;
+                }
+            }
+            g
+        }))
+    }
+}
+
 impl<'de> Visitor<'de> for GeometrySeed<'_> {
     type Value = Option<ParsedGeometry>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -338,32 +469,56 @@ impl<'de> Visitor<'de> for GeometrySeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut kind: Option<String> = None;
-        let mut nesting = Nesting::default();
-        let mut level: Option<Level> = None;
-        self.out.scratch_xy.clear();
+        let mut members = GeometryMembers::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "type" => kind = Some(map.next_value()?),
-                "coordinates" => {
-                    level = Some(map.next_value_seed(Coords {
-                        xy: &mut self.out.scratch_xy,
-                        nesting: &mut nesting,
-                    })?)
-                }
-                "geometries" => {
-                    return Err(de::Error::custom(
-                        "GeometryCollection is not supported; split it into one feature per geometry",
-                    ));
-                }
+                "coordinates" | "geometries" => members.visit(&key, &mut map, self.out)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         let kind = kind.ok_or_else(|| de::Error::custom("geometry has no \"type\""))?;
-        let level = level
-            .ok_or_else(|| de::Error::custom(format!("{kind} geometry has no \"coordinates\"")))?;
-        assemble(&kind, level, &nesting, &mut self.out.scratch_xy).map_err(de::Error::custom)
+        members
+            .finish(&kind, &mut self.out.scratch_xy)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// A GeometryCollection's `geometries`: every member's parts, merged by kind.
+struct Collection<'a> {
+    out: &'a mut RawLayer,
+}
+
+impl<'de> DeserializeSeed<'de> for Collection<'_> {
+    type Value = Option<ParsedGeometry>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Collection<'_> {
+    type Value = Option<ParsedGeometry>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of GeoJSON geometries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut all: Option<ParsedGeometry> = None;
+        while let Some(member) = seq.next_element_seed(GeometrySeed {
+            out: &mut *self.out,
+        })? {
+            match (&mut all, member) {
+                (_, None) => {}
+                (None, Some(m)) => {
+                    let mut first = ParsedGeometry { groups: Vec::new() };
+                    first.merge(m);
+                    all = Some(first);
+                }
+                (Some(a), Some(m)) => a.merge(m),
+            }
+        }
+        Ok(all)
     }
 }
 
@@ -371,6 +526,26 @@ impl<'de> Visitor<'de> for GeometrySeed<'_> {
 enum Level {
     Empty,
     Depth(u8),
+}
+
+/// Make a line or ring continuous across the antimeridian: a step of more than 180° of
+/// longitude between neighbours is taken the short way (179 → -179 becomes 179 → 181), unless
+/// a vertex lies on ±180 itself (Antarctica's ring runs along the edge). The tiler then wraps
+/// what lies beyond ±180 onto the other side, as geojson-vt does.
+pub(super) fn unwrap_antimeridian(xy: &mut [[f64; 2]]) {
+    let mut shift = 0.0;
+    for i in 1..xy.len() {
+        let (prev, here) = (xy[i - 1][0], xy[i][0] + shift);
+        let on_edge = |x: f64| (x.rem_euclid(1.0)).abs() < 1e-12;
+        if !on_edge(prev) && !on_edge(xy[i][0]) {
+            if here - prev > 0.5 {
+                shift -= 1.0;
+            } else if prev - here > 0.5 {
+                shift += 1.0;
+            }
+        }
+        xy[i][0] += shift;
+    }
 }
 
 /// Turn flattened coordinates into parts, checking the nesting matches the geometry type.
@@ -387,12 +562,6 @@ fn assemble(
         "MultiLineString" => (GeomKind::Line, 2),
         "Polygon" => (GeomKind::Polygon, 2),
         "MultiPolygon" => (GeomKind::Polygon, 3),
-        "GeometryCollection" => {
-            return Err(
-                "GeometryCollection is not supported; split it into one feature per geometry"
-                    .into(),
-            );
-        }
         other => return Err(format!("unknown geometry type \"{other}\"")),
     };
     let d = match level {
@@ -418,6 +587,7 @@ fn assemble(
                         "{kind} has a line with {n} position(s); a line needs at least 2"
                     ));
                 }
+                unwrap_antimeridian(&mut xy[start..start + n]);
                 parts.push((start..start + n, false));
                 start += n;
             }
@@ -452,6 +622,12 @@ fn assemble(
                             "{kind} polygon {p} ring {r} is not closed: the first and last positions differ"
                         ));
                     }
+                    unwrap_antimeridian(ring);
+                    if ring[0] != ring[n - 1] {
+                        return Err(format!(
+                            "{kind} polygon {p} ring {r} goes round the whole globe (it crosses the antimeridian an odd number of times); split it at ±180"
+                        ));
+                    }
                     // Exterior rings: positive area in y-down projected space (clockwise on
                     // screen, counter-clockwise in lon/lat as RFC 7946 asks); holes negative.
                     let outer = r == 0;
@@ -468,10 +644,18 @@ fn assemble(
             }
         }
     }
+    if let Some(x) = xy.iter().map(|p| p[0]).find(|x| !(-1.0..=2.0).contains(x)) {
+        return Err(format!(
+            "{kind} reaches longitude {} once made continuous across the antimeridian; longitudes must stay within -540..540",
+            short_number((x - 0.5) * 360.0)
+        ));
+    }
     if parts.is_empty() {
         return Ok(None);
     }
-    Ok(Some(ParsedGeometry { kind: geom, parts }))
+    Ok(Some(ParsedGeometry {
+        groups: vec![(geom, parts)],
+    }))
 }
 
 struct Coords<'a> {
@@ -554,9 +738,11 @@ impl<'de> Visitor<'de> for Coords<'_> {
                 };
                 // Altitude and anything after it are ignored.
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                if !(-180.0..=180.0).contains(&lon) {
+                // Beyond ±180 is wrapped onto the other side of the antimeridian, as
+                // geojson-vt does; beyond ±540 is not longitude at all.
+                if !(-540.0..=540.0).contains(&lon) {
                     return Err(de::Error::custom(format!(
-                        "longitude {} is outside -180..180 (is the file in WGS 84 lon/lat order?)",
+                        "longitude {} is outside -540..540 (is the file in WGS 84 lon/lat order? if it is projected, reproject it: ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson)",
                         short_number(lon)
                     )));
                 }

@@ -56,45 +56,66 @@ pub fn cut_layer(
     let Some(node) = layer.index.source_for(coord) else {
         return;
     };
-    cut_pieces(
-        layer.shapes,
-        &node.shared,
-        layer.kinds,
-        coord,
-        detail,
-        s,
-        &mut emit,
-    );
-    cut_pieces(
-        &node.own,
-        &node.own.pieces,
-        layer.kinds,
-        coord,
-        detail,
-        s,
-        &mut emit,
-    );
+    let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
+    // Pieces that reach this tile: from the layer's own geometry, then the node's copies.
+    let mut refs: Vec<(u32, &Shapes, &Piece)> = node
+        .shared
+        .iter()
+        .map(|p| (p.feature, layer.shapes, p))
+        .chain(node.own.pieces.iter().map(|p| (p.feature, &node.own, p)))
+        .filter(|(_, _, p)| p.bbox.intersects(&bbox))
+        .collect();
+    // A feature cut at the antimeridian has several pieces; they become one MVT feature, at
+    // the place of its first piece.
+    let mut ids: Vec<u32> = refs.iter().map(|r| r.0).collect();
+    ids.sort_unstable();
+    if ids.windows(2).any(|w| w[0] == w[1]) {
+        let mut first = std::collections::HashMap::new();
+        for (i, r) in refs.iter().enumerate() {
+            first.entry(r.0).or_insert(i);
+        }
+        refs.sort_by_key(|r| first[&r.0]);
+    }
+    let sq_tol = sq_tolerance(coord.z, detail.tolerance, EXTENT);
+    let grid = Grid::new(coord);
+    let mut i = 0;
+    while i < refs.len() {
+        let feature = refs[i].0;
+        let kind = layer.kinds[feature as usize];
+        s.geometry.clear();
+        let mut size = 0.0;
+        while i < refs.len() && refs[i].0 == feature {
+            let (_, shapes, piece) = refs[i];
+            if let Some(piece_size) =
+                write_piece(shapes, piece, kind, coord, &bbox, &grid, sq_tol, detail, s)
+            {
+                size += piece_size;
+            }
+            i += 1;
+        }
+        if !s.geometry.is_empty() {
+            emit(feature as usize, kind, &s.geometry, size);
+        }
+    }
 }
 
-/// Cut `pieces` of a store (the layer's geometry or a pyramid node's copy).
-pub fn cut_pieces(
+/// Append one piece's geometry, as this tile draws it, to `s.geometry`; its size, or `None`
+/// when it is too small for the tile's detail.
+#[allow(clippy::too_many_arguments)]
+fn write_piece(
     shapes: &Shapes,
-    pieces: &[Piece],
-    kinds: &[GeomKind],
+    piece: &Piece,
+    kind: GeomKind,
     coord: TileCoord,
+    bbox: &crate::geometry::BBox,
+    grid: &Grid,
+    sq_tol: f32,
     detail: Detail,
     s: &mut CutScratch,
-    emit: &mut impl FnMut(usize, GeomKind, &GeometryWriter, f64),
-) {
-    let sq_tol = sq_tolerance(coord.z, detail.tolerance, EXTENT);
-    let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
-    let grid = Grid::new(coord);
+) -> Option<f64> {
+    let bbox = *bbox;
     let units = (1u64 << coord.z) as f64 * EXTENT as f64;
-    for piece in pieces {
-        if !piece.bbox.intersects(&bbox) {
-            continue;
-        }
-        let kind = kinds[piece.feature as usize];
+    {
         let size = match kind {
             GeomKind::Polygon => {
                 shapes
@@ -115,9 +136,8 @@ pub fn cut_pieces(
             GeomKind::Point => f64::INFINITY,
         };
         if size < detail.min_area {
-            continue;
+            return None;
         }
-        s.geometry.clear();
         let mut outer_kept = false;
         for part in shapes.parts_of(piece) {
             if kind == GeomKind::Polygon {
@@ -194,9 +214,7 @@ pub fn cut_pieces(
                 }
             }
         }
-        if !s.geometry.is_empty() {
-            emit(piece.feature as usize, kind, &s.geometry, size);
-        }
+        Some(size)
     }
 }
 

@@ -112,6 +112,7 @@ impl GeometryWriter {
 enum ValueKey<'a> {
     Str(&'a str),
     Int(i64),
+    UInt(u64),
     Float(u64),
     Bool(bool),
 }
@@ -202,6 +203,7 @@ impl<'a> LayerEncoder<'a> {
             Value::Null => return None,
             Value::String(s) => ValueKey::Str(s),
             Value::Int(i) => ValueKey::Int(*i),
+            Value::UInt(u) => ValueKey::UInt(*u),
             Value::Float(f) => ValueKey::Float(f.to_bits()),
             Value::Bool(b) => ValueKey::Bool(*b),
         };
@@ -215,6 +217,10 @@ impl<'a> LayerEncoder<'a> {
             Value::Float(f) => {
                 put_tag(&mut self.scratch, 3, 1);
                 self.scratch.extend_from_slice(&f.to_le_bytes());
+            }
+            Value::UInt(u) => {
+                put_tag(&mut self.scratch, 5, 0);
+                put_varint(&mut self.scratch, *u);
             }
             Value::Int(i) if *i >= 0 => {
                 put_tag(&mut self.scratch, 5, 0);

@@ -69,6 +69,17 @@ struct Builder<'a> {
 
 impl TileIndex {
     pub fn build(shapes: &Shapes, kinds: &[GeomKind], opts: &IndexOptions) -> TileIndex {
+        TileIndex::build_with_copies(shapes, kinds, opts, Shapes::default())
+    }
+
+    /// As [`TileIndex::build`], with `copies` held at the root beside the layer's own
+    /// geometry: what lies within a buffer of ±180, copied across the antimeridian.
+    pub fn build_with_copies(
+        shapes: &Shapes,
+        kinds: &[GeomKind],
+        opts: &IndexOptions,
+        copies: Shapes,
+    ) -> TileIndex {
         let mut b = Builder {
             layer: shapes,
             kinds,
@@ -78,7 +89,7 @@ impl TileIndex {
         };
         let root = Node {
             shared: shapes.pieces.clone(),
-            own: Shapes::default(),
+            own: copies,
             leaf: true,
         };
         b.build(TileCoord { z: 0, x: 0, y: 0 }, root);

@@ -10,6 +10,7 @@ pub mod cut;
 pub mod encode;
 pub mod index;
 pub mod simplify;
+pub mod wrap;
 
 pub use crate::geometry::{BUFFER, EXTENT, MAX_ZOOM, TileCoord, TileCoordError, tile_bbox};
 use crate::geometry::{GeomKind, Shapes};
@@ -21,6 +22,12 @@ use index::TileIndex;
 
 /// Largest tile, gzipped, before detail is reduced (the limit MapLibre and tippecanoe use).
 pub const MAX_TILE_BYTES: usize = 500 * 1024;
+
+/// Most points a tile carries one by one: a point layer with more in a tile (and no
+/// clustering of its own there) is clustered in that tile, so it stays within
+/// [`MAX_TILE_BYTES`] and its cut stays cheap (a 250,000-point file would otherwise give a
+/// z0 tile of several megabytes).
+pub const MAX_TILE_POINTS: usize = 10_000;
 
 /// An encoded tile, plain and gzipped; both empty for an empty tile.
 pub struct EncodedTile {
@@ -229,6 +236,47 @@ impl TileLayer<'_> {
     }
 }
 
+/// Whether `layer` holds only points and more than [`MAX_TILE_POINTS`] of them (visible under
+/// the filter) fall in the tile's buffered area.
+fn crowded_points(layer: &TileLayer, coord: TileCoord) -> bool {
+    if layer.kinds.is_empty() || !layer.kinds.iter().all(|k| *k == GeomKind::Point) {
+        return false;
+    }
+    let Some(node) = layer.index.source_for(coord) else {
+        return false;
+    };
+    let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
+    let mut count = 0;
+    let stores = [
+        (layer.shapes, &node.shared[..]),
+        (&node.own, &node.own.pieces[..]),
+    ];
+    for (shapes, pieces) in stores {
+        for piece in pieces {
+            if !piece.bbox.intersects(&bbox)
+                || layer.visible.is_some_and(|v| !v[piece.feature as usize])
+            {
+                continue;
+            }
+            for part in shapes.parts_of(piece) {
+                count += shapes.xy[part.range()]
+                    .iter()
+                    .filter(|p| {
+                        p[0] >= bbox.min_x
+                            && p[0] <= bbox.max_x
+                            && p[1] >= bbox.min_y
+                            && p[1] <= bbox.max_y
+                    })
+                    .count();
+            }
+            if count > MAX_TILE_POINTS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn encode_layers(
     layers: &[TileLayer],
     stored: &[Option<Vec<u8>>],
@@ -252,6 +300,7 @@ fn encode_layers(
         let clusters = layer
             .cluster
             .filter(|rules| coord.z < rules.maxzoom)
+            .or_else(|| crowded_points(layer, coord).then(|| layer.cluster.unwrap_or_default()))
             .map(|rules| cluster::cluster(layer, &rules, coord));
         let mut enc = encode::LayerEncoder::new(layer.name, EXTENT);
         if let Some(clusters) = &clusters {

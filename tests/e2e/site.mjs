@@ -27,7 +27,7 @@ try {
     return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
   }, null, { polling: 200 });
   const incidents = () => page.evaluate(() => window.borderland.map
-    .queryRenderedFeatures({ layers: ['incident-points'] })
+    .queryRenderedFeatures({ layers: ['incidents-points'] })
     .reduce((n, f) => n + (f.properties.cluster ? Number(f.properties.point_count) : 1), 0));
   const incidentsBecome = async (test) => {
     await page.waitForFunction(test, null, { polling: 200 }).catch(() => {});
@@ -42,8 +42,8 @@ try {
   report.paktika = await page.evaluate((filter) => {
     const m = window.borderland.map;
     return {
-      polygons: m.queryRenderedFeatures({ layers: ['province-incidents'], filter }).length,
-      labels: m.queryRenderedFeatures({ layers: ['province-labels'], filter }).map((f) => f.properties.name),
+      polygons: m.queryRenderedFeatures({ layers: ['provinces-incidents'], filter }).length,
+      labels: m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter }).map((f) => f.properties.name),
     };
   }, paktika);
 
@@ -56,7 +56,7 @@ try {
   // Click just below Paktika's label: the popup names the source of its claims.
   const { x, y } = await page.evaluate((filter) => {
     const m = window.borderland.map;
-    const [f] = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+    const [f] = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
     const p = m.project(f.geometry.coordinates);
     const r = m.getCanvas().getBoundingClientRect();
     return { x: r.left + p.x, y: r.top + p.y + 14 };
@@ -73,12 +73,12 @@ try {
   await page.focus('#to-slider');
   await page.keyboard.press('Home');
   report.time.august2021 = await incidentsBecome(() => window.borderland.map
-    .queryRenderedFeatures({ layers: ['incident-points'] }).length === 0);
+    .queryRenderedFeatures({ layers: ['incidents-points'] }).length === 0);
   report.time.hash = await page.evaluate(() => location.hash);
-  report.time.filter = await page.evaluate(() => JSON.stringify(window.borderland.map.getFilter('incident-points')));
+  report.time.filter = await page.evaluate(() => JSON.stringify(window.borderland.map.getFilter('incidents-points')));
   await page.keyboard.press('End');
   report.time.toNow = await incidentsBecome(() => window.borderland.map
-    .queryRenderedFeatures({ layers: ['incident-points'] }).length > 0);
+    .queryRenderedFeatures({ layers: ['incidents-points'] }).length > 0);
   await page.click('#all-dates');
 
   // The group picker, too: the one dated incident is ISIL-K's.
@@ -86,7 +86,7 @@ try {
   for (const group of ['ttp', 'isil_k']) {
     await page.selectOption('#group-picker', group);
     report.group[group] = await incidentsBecome((g) => {
-      const n = window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length;
+      const n = window.borderland.map.queryRenderedFeatures({ layers: ['incidents-points'] }).length;
       return g === 'ttp' ? n === 0 : n > 0;
     });
   }

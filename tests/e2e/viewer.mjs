@@ -67,8 +67,8 @@ try {
   const paktika = ['==', ['get', 'iso_3166_2'], 'AF-PKA'];
   const found = await page.evaluate((filter) => {
     const m = window.borderland.map;
-    const poly = m.queryRenderedFeatures({ layers: ['province-incidents'], filter });
-    const label = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+    const poly = m.queryRenderedFeatures({ layers: ['provinces-incidents'], filter });
+    const label = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
     return { poly: poly.length, label: label.map((f) => ({ name: f.properties.name, at: f.geometry.coordinates })) };
   }, paktika);
   check("Paktika's polygon is rendered (provinces, AF-PKA)", found.poly > 0);
@@ -78,7 +78,7 @@ try {
   await step('clicking Paktika opens a popup naming the source', async () => {
     const { x, y, source } = await page.evaluate((filter) => {
       const m = window.borderland.map;
-      const [f] = m.queryRenderedFeatures({ layers: ['province-labels'], filter });
+      const [f] = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
       const p = m.project(f.geometry.coordinates);
       const r = m.getCanvas().getBoundingClientRect();
       const claims = JSON.parse(f.properties.presence_claims || '[]').concat(JSON.parse(f.properties.incidents_claims || '[]'));
@@ -99,7 +99,7 @@ try {
 
   const incidents = () => page.evaluate(() => {
     const m = window.borderland.map;
-    return m.queryRenderedFeatures({ layers: ['incident-points'] })
+    return m.queryRenderedFeatures({ layers: ['incidents-points'] })
       .reduce((n, f) => n + (f.properties.cluster ? Number(f.properties.point_count) : 1), 0);
   });
   const idle = () => page.waitForFunction(() => {
@@ -115,7 +115,7 @@ try {
     await page.focus('#to-slider');
     await page.keyboard.press('Home');
     await page.waitForFunction(() => document.querySelector('#time-status').textContent.includes('Undated incidents are hidden'));
-    await page.waitForFunction((n) => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length === n, 0);
+    await page.waitForFunction((n) => window.borderland.map.queryRenderedFeatures({ layers: ['incidents-points'] }).length === n, 0);
     await idle();
     const windowed = tileRequests.slice(seen);
     check('tiles are requested with the new time filter',
@@ -125,7 +125,7 @@ try {
     check('the window is in the URL hash', (await page.evaluate(() => location.hash)).includes('from=2021-08'));
     // Back to a window that holds January 2026.
     await page.keyboard.press('End');
-    await page.waitForFunction(() => window.borderland.map.queryRenderedFeatures({ layers: ['incident-points'] }).length > 0);
+    await page.waitForFunction(() => window.borderland.map.queryRenderedFeatures({ layers: ['incidents-points'] }).length > 0);
     await idle();
     const after = await incidents();
     check('the incident is drawn again once the window holds January 2026', after === 1, `got ${after}`);
@@ -150,6 +150,82 @@ try {
     await page.click('#embed-button');
     const code = await page.locator('#embed-code').inputValue();
     check('the embed snippet is an iframe of this view', code.startsWith('<iframe') && code.includes('embed=1') && code.includes('style=explainer'), code);
+  });
+
+  await step('labels in Pashto at #lang=ps, the page right-to-left', async () => {
+    const res = await fetch(`${base}styles/explainer.json?lang=ps`);
+    const served = JSON.stringify(await res.json());
+    check('the style served with ?lang=ps names name_ps', res.ok && served.includes('"name_ps"'));
+    const ps = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    ps.setDefaultTimeout(30000);
+    ps.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`lang=ps: ${m.text()}`); });
+    ps.on('pageerror', (e) => consoleErrors.push(`lang=ps: ${e}`));
+    ps.on('requestfailed', (r) => consoleErrors.push(`lang=ps: request failed: ${r.url()}`));
+    await ps.goto(`${base}#map=7/34.2/69.8&lang=ps`);
+    await ps.waitForFunction(() => window.borderland && window.borderland.map);
+    const settled = () => ps.evaluate(() => new Promise((done) => {
+      const m = window.borderland.map;
+      m.once('idle', () => done());
+      m.triggerRepaint();
+    }));
+    await settled();
+    check('the page is right-to-left at #lang=ps', await ps.evaluate(() => document.documentElement.dir) === 'rtl');
+    const nan = ['==', ['get', 'iso_3166_2'], 'AF-NAN'];
+    const label = await ps.evaluate((filter) => {
+      const { map: m, maplibregl } = window.borderland;
+      const [f] = m.queryRenderedFeatures({ layers: ['province_labels-labels'], filter });
+      if (!f) return null;
+      const p = m.project(f.geometry.coordinates);
+      const r = m.getCanvas().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y, name_ps: f.properties.name_ps, rtl: maplibregl.getRTLTextPluginStatus() };
+    }, nan);
+    check("Nangarhar's label is rendered with its Pashto name", Boolean(label && /[\u0600-\u06FF]/.test(label.name_ps || '')),
+      JSON.stringify(label));
+    if (!label) return;
+    check('the RTL text plugin is loaded', label.rtl === 'loaded', label.rtl);
+    // Only the labels layer drawn; then the same view with it hidden, and with English labels.
+    await ps.evaluate(() => {
+      const m = window.borderland.map;
+      for (const l of m.getStyle().layers) if (l.id !== 'province_labels-labels') m.setLayoutProperty(l.id, 'visibility', 'none');
+    });
+    await settled();
+    const clip = { x: label.x - 80, y: label.y - 24, width: 160, height: 48 };
+    const pashto = await ps.screenshot({ clip });
+    mkdirSync(out, { recursive: true });
+    await ps.screenshot({ path: join(out, 'labels-ps.png') });
+    await ps.evaluate(() => window.borderland.map.setLayoutProperty('province_labels-labels', 'visibility', 'none'));
+    await settled();
+    const blank = await ps.screenshot({ clip });
+    await ps.evaluate(() => {
+      const m = window.borderland.map;
+      m.setLayoutProperty('province_labels-labels', 'visibility', 'visible');
+      m.setLayoutProperty('province_labels-labels', 'text-field', ['get', 'name']);
+    });
+    await settled();
+    const english = await ps.screenshot({ clip });
+    // Pixels that differ between two PNGs, decoded by the browser's own image decoder.
+    const differing = (a, b) => ps.evaluate(async ([a, b]) => {
+      const pixels = async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = new OffscreenCanvas(img.width, img.height);
+        const g = c.getContext('2d');
+        g.drawImage(img, 0, 0);
+        return g.getImageData(0, 0, img.width, img.height).data;
+      };
+      const [pa, pb] = [await pixels(a), await pixels(b)];
+      let n = 0;
+      for (let i = 0; i < pa.length; i += 4) {
+        if (Math.abs(pa[i] - pb[i]) + Math.abs(pa[i + 1] - pb[i + 1]) + Math.abs(pa[i + 2] - pb[i + 2]) > 60) n += 1;
+      }
+      return n;
+    }, [a.toString('base64'), b.toString('base64')]);
+    const inked = await differing(pashto, blank);
+    check('the Pashto label draws pixels where it is (not blank glyphs)', inked > 40, `${inked} pixels`);
+    const changed = await differing(pashto, english);
+    check('the Pashto label differs from the English one', changed > 40, `${changed} pixels`);
+    await ps.close();
   });
 
 } finally {

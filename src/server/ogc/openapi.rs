@@ -181,12 +181,18 @@ fn reference(name: &str) -> Json {
     json!({"$ref": format!("#/components/parameters/{name}")})
 }
 
+/// The JSON Schema `type` of a field: a name, or a list for a mixed field.
+pub fn json_type(kind: FieldType) -> Json {
+    field_schema(kind)["type"].clone()
+}
+
 fn field_schema(kind: FieldType) -> Json {
     match kind {
         FieldType::String => json!({"type": "string"}),
         FieldType::Integer => json!({"type": "integer"}),
         FieldType::Float => json!({"type": "number"}),
         FieldType::Boolean => json!({"type": "boolean"}),
+        FieldType::Mixed => json!({"type": ["string", "number", "boolean"]}),
     }
 }
 

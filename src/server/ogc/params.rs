@@ -260,6 +260,28 @@ pub fn parse(layer: &Layer, raw: Option<&str>, usage: Use) -> Result<FeaturePara
                 }
                 p.query.datetime = Some(parse_datetime(&v)?);
             }
+            "filter" if whole => {
+                p.query.cql = Some(crate::features::cql2::parse(&v, &layer.fields).map_err(|e| {
+                    ApiError::bad_request(format!("filter: {e}")).hint(format!(
+                        "filter is CQL2 text, e.g. filter=name LIKE 'Pak%' AND pop > 1000; the queryable properties are at /ogc/collections/{}/queryables",
+                        layer.id
+                    ))
+                })?);
+            }
+            "filter-lang" if whole => {
+                if v != "cql2-text" {
+                    return Err(ApiError::bad_request(format!(
+                        "filter-lang '{v}' is not supported"
+                    ))
+                    .hint("use filter-lang=cql2-text"));
+                }
+            }
+            "filter-crs" if whole => {
+                if !v.ends_with("/OGC/1.3/CRS84") {
+                    return Err(ApiError::bad_request(format!("filter-crs '{v}' is not supported"))
+                        .hint("BBOX in a filter is in CRS84: http://www.opengis.net/def/crs/OGC/1.3/CRS84"));
+                }
+            }
             "v" | "_" => {}
             name if declared.contains(&name) => filter_pairs.push(pair),
             name if whole => {

@@ -201,10 +201,11 @@ pub async fn tileset(
         .iter()
         .map(|f| {
             let kind = match f.kind {
-                FieldType::String => "string",
-                FieldType::Integer => "integer",
-                FieldType::Float => "number",
-                FieldType::Boolean => "boolean",
+                FieldType::String => json!("string"),
+                FieldType::Integer => json!("integer"),
+                FieldType::Float => json!("number"),
+                FieldType::Boolean => json!("boolean"),
+                FieldType::Mixed => json!(["string", "number", "boolean"]),
             };
             (f.name.clone(), json!({ "type": kind }))
         })

@@ -1,0 +1,261 @@
+//! Place and language: province names in Dari/Persian, Pashto and Urdu come from Unicode CLDR
+//! (checked against the CLDR files themselves), reach the tiles, and can be drawn.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::mvt::Prop;
+use common::{default_app, repo_path, tile, tile_of};
+
+const CLDR: &str = "/usr/share/unicode/cldr/common/subdivisions";
+
+fn provinces() -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let text = std::fs::read_to_string(repo_path("data/provinces.geojson")).expect("provinces");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("provinces is JSON");
+    v["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"].as_object().expect("properties").clone())
+        .collect()
+}
+
+/// CLDR subdivision names for Afghanistan and Pakistan, read with a plain text scan (not the
+/// build script's XML reader): code ("AF-BAL") -> raw name ("ولایت بلخ").
+fn cldr(lang: &str) -> Option<BTreeMap<String, String>> {
+    let path = format!("{CLDR}/{lang}.xml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(
+            !common::process::e2e_required(),
+            "{path} is missing but BORDERLAND_E2E=1: apt-get install unicode-cldr-core"
+        );
+        eprintln!("SKIPPED: {path} missing (apt-get install unicode-cldr-core)");
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("<subdivision type=\"") else {
+            continue;
+        };
+        let Some((t, rest)) = rest.split_once('"') else {
+            continue;
+        };
+        let (Some(name), true) = (
+            rest.split_once('>').and_then(|(_, r)| r.split_once('<')),
+            t.len() > 2 && (t.starts_with("af") || t.starts_with("pk")),
+        ) else {
+            continue;
+        };
+        let code = format!("{}-{}", t[..2].to_uppercase(), t[2..].to_uppercase());
+        out.insert(code, name.0.to_string());
+    }
+    Some(out)
+}
+
+fn arabic_script(s: &str) -> bool {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{200c}')
+        .all(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+#[test]
+fn all_34_afghan_provinces_have_fa_ps_ur_names_from_cldr() {
+    let provinces = provinces();
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for lang in ["fa", "ps", "ur"] {
+        let Some(source) = cldr(lang) else { return };
+        for p in &provinces {
+            let code = p["iso_3166_2"].as_str().expect("code");
+            let country = &code[..2];
+            let Some(name) = p.get(&format!("name_{lang}")).and_then(|v| v.as_str()) else {
+                assert!(
+                    !source.contains_key(code),
+                    "{code}: CLDR has a {lang} name but the data has none"
+                );
+                continue;
+            };
+            assert!(
+                arabic_script(name),
+                "{code} name_{lang} {name:?} is not in Arabic script"
+            );
+            let raw = &source[code];
+            // the label is the CLDR name, at most without the province word around it
+            assert!(
+                raw == name
+                    || raw.starts_with(&format!("{name} "))
+                    || raw.ends_with(&format!(" {name}"))
+                    || raw.contains(&format!(" {name} ")),
+                "{code} name_{lang} {name:?} is not CLDR's {raw:?} less a province word"
+            );
+            for word in ["ولایت", "ولايت", "صوبہ", "استان", "ایالت", "پراونس"]
+            {
+                assert!(
+                    !name.split(' ').any(|w| w == word),
+                    "{code} name_{lang} {name:?} keeps the province word {word}"
+                );
+            }
+            assert!(
+                p["name_source"].as_str().unwrap_or("").contains("CLDR"),
+                "{code}: name_source names CLDR"
+            );
+            *counts.entry((country, lang)).or_default() += 1;
+        }
+    }
+    for lang in ["fa", "ps", "ur"] {
+        assert_eq!(
+            counts[&("AF", lang)],
+            34,
+            "Afghan provinces named in {lang}"
+        );
+    }
+    // Pakistan: every unit CLDR names (Pashto has no name for Islamabad Capital Territory)
+    assert_eq!(counts[&("PK", "fa")], 7);
+    assert_eq!(counts[&("PK", "ur")], 7);
+    assert_eq!(counts[&("PK", "ps")], 6);
+}
+
+#[tokio::test]
+async fn a_decoded_tile_carries_pashto_names() {
+    let app = default_app();
+    let (x, y) = tile_of(70.45, 34.43, 7); // Nangarhar
+    let layers = tile(&app, "provinces", 7, x, y).await.expect("tile");
+    let provinces = layers
+        .iter()
+        .find(|l| l.name == "provinces")
+        .expect("layer");
+    let nangarhar = provinces.find("iso_3166_2", "AF-NAN").expect("Nangarhar");
+    let cldr_ps = cldr("ps");
+    let ps = nangarhar.props.get("name_ps").expect("name_ps in the tile");
+    assert!(matches!(ps, Prop::Str(s) if arabic_script(s) && !s.is_empty()));
+    if let Some(source) = cldr_ps {
+        assert!(source["AF-NAN"].contains(ps.str()), "{ps:?} from CLDR");
+    }
+    assert!(nangarhar.props.contains_key("name_fa"));
+    assert!(nangarhar.props.contains_key("name_ur"));
+}
+
+/// The glyph PBF schema (MapLibre's glyphs.proto), decoded independently of the generator.
+mod glyphs {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Glyphs {
+        #[prost(message, repeated, tag = "1")]
+        pub stacks: Vec<Fontstack>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Fontstack {
+        #[prost(string, required, tag = "1")]
+        pub name: String,
+        #[prost(string, required, tag = "2")]
+        pub range: String,
+        #[prost(message, repeated, tag = "3")]
+        pub glyphs: Vec<Glyph>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Glyph {
+        #[prost(uint32, required, tag = "1")]
+        pub id: u32,
+        #[prost(bytes = "vec", optional, tag = "2")]
+        pub bitmap: Option<Vec<u8>>,
+        #[prost(uint32, required, tag = "3")]
+        pub width: u32,
+        #[prost(uint32, required, tag = "4")]
+        pub height: u32,
+        #[prost(sint32, required, tag = "5")]
+        pub left: i32,
+        #[prost(sint32, required, tag = "6")]
+        pub top: i32,
+        #[prost(uint32, required, tag = "7")]
+        pub advance: u32,
+    }
+}
+
+#[tokio::test]
+async fn the_arabic_glyph_ranges_are_real() {
+    use prost::Message;
+    let app = default_app();
+    // the styles' font stack; Arabic, Arabic Supplement and the presentation forms
+    for (range, letters) in [
+        (
+            "1536-1791",
+            &['\u{0628}', '\u{067E}', '\u{069A}', '\u{06AB}', '\u{06D2}'][..],
+        ),
+        ("65024-65279", &['\u{FE8F}', '\u{FE91}'][..]),
+        ("64256-64511", &['\u{FB56}'][..]),
+    ] {
+        let r = common::get(&app, &format!("/fonts/Open%20Sans%20Regular/{range}.pbf")).await;
+        assert_eq!(r.status, 200, "{range}");
+        let decoded = glyphs::Glyphs::decode(&r.body[..]).expect("a glyph PBF");
+        let stack = &decoded.stacks[0];
+        assert_eq!(stack.range, range);
+        assert!(
+            stack.glyphs.len() > 50,
+            "{range}: {} glyphs",
+            stack.glyphs.len()
+        );
+        for &c in letters {
+            let g = stack
+                .glyphs
+                .iter()
+                .find(|g| g.id == c as u32)
+                .unwrap_or_else(|| panic!("{range}: no glyph for U+{:04X}", c as u32));
+            let bitmap = g.bitmap.as_deref().unwrap_or(&[]);
+            assert_eq!(
+                bitmap.len() as u32,
+                (g.width + 6) * (g.height + 6),
+                "U+{:04X}",
+                c as u32
+            );
+            // an SDF has ink where values pass the edge (192)
+            assert!(
+                bitmap.iter().any(|&v| v > 192),
+                "U+{:04X} has no ink",
+                c as u32
+            );
+            assert!(g.advance > 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_style_asked_for_in_pashto_labels_with_name_ps() {
+    let app = default_app();
+    for name in ["explainer", "presence"] {
+        let english = common::get(&app, &format!("/styles/{name}.json"))
+            .await
+            .json();
+        let pashto = common::get(&app, &format!("/styles/{name}.json?lang=ps"))
+            .await
+            .json();
+        let layers = |s: &serde_json::Value| s["layers"].as_array().expect("layers").clone();
+        let (en, ps) = (layers(&english), layers(&pashto));
+        assert_eq!(en.len(), ps.len());
+        let mut rewritten = 0;
+        for (a, b) in en.iter().zip(&ps) {
+            let original = &a["layout"]["text-field"];
+            if a["type"] == "symbol" && !original.is_null() {
+                assert_eq!(
+                    b["layout"]["text-field"],
+                    serde_json::json!(["coalesce", ["get", "name_ps"], original]),
+                    "{name}: {}",
+                    a["id"]
+                );
+                rewritten += 1;
+            } else {
+                assert_eq!(a, b, "{name}: only text-field changes");
+            }
+        }
+        assert!(rewritten > 0, "{name} has a label layer");
+    }
+    assert_eq!(
+        common::get(&app, "/styles/explainer.json?lang=en")
+            .await
+            .json(),
+        common::get(&app, "/styles/explainer.json").await.json()
+    );
+    let bad = common::get(&app, "/styles/explainer.json?lang=xx").await;
+    assert_eq!(bad.status, 400);
+    let body = bad.json();
+    assert!(body["error"].as_str().unwrap_or("").contains("lang"));
+    assert!(body["hint"].as_str().unwrap_or("").contains("ps"));
+}
