@@ -274,6 +274,23 @@ async fn auto_published_tables_serve_strict_tiles_with_stable_ids() {
     .expect("TileJSON");
     assert_eq!(tj["vector_layers"][0]["id"], "provinces");
     assert!(tj["vector_layers"][0]["fields"]["name"].is_string());
+    // The generated style draws the database layers by their rows' geometry type, as it
+    // draws file layers: the viewer opens on a map, not an empty page.
+    let style: serde_json::Value = serde_json::from_slice(
+        &fetch(&format!("{base}/styles/explainer.json"), &[])
+            .await
+            .body,
+    )
+    .expect("style JSON");
+    let drawn = |source_layer: &str, kind: &str| {
+        style["layers"]
+            .as_array()
+            .expect("style layers")
+            .iter()
+            .any(|l| l["source-layer"] == source_layer && l["type"] == kind)
+    };
+    assert!(drawn("provinces", "fill"), "provinces filled: {style}");
+    assert!(drawn("pakistan", "fill"), "the view filled: {style}");
 }
 
 #[tokio::test]
