@@ -5,27 +5,15 @@
 //
 //   node tests/e2e/explainer.mjs http://127.0.0.1:8080/ [screenshot.png]
 
-import { chromium } from 'playwright-core';
+import { launch, openPage, mapIdle } from './browser.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking'],
-});
+const browser = await launch();
 const report = { errors: [] };
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(30000);
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => report.errors.push(`page: ${e.message}`));
-  page.on('requestfailed', (r) => report.errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) report.errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+  const page = await openPage(browser, report.errors);
   await page.goto(url);
-  await page.waitForFunction(() => {
-    const m = window.borderland && window.borderland.map;
-    return m && m.loaded() && m.areTilesLoaded() && !m.isMoving() && document.querySelector('#legend').children.length > 0;
-  }, null, { polling: 200 });
+  await mapIdle(page, "document.querySelector('#legend').children.length > 0");
   report.idle = true;
   report.title = await page.title();
   report.panel = await page.locator('#panel').innerText();

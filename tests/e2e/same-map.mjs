@@ -5,28 +5,18 @@
 //
 //   node tests/e2e/same-map.mjs SERVER_URL SITE_URL 'map=6.5/40.5/11.5&from=2023-02&to=2023-03' ...
 
-import { chromium } from 'playwright-core';
+import { launch, openPage, mapIdle } from './browser.mjs';
 
 const [serverUrl, siteUrl, ...views] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking'],
-});
+const browser = await launch();
 const report = { errors: [], views: [] };
 
 /** The map alone (controls hidden) as PNG bytes, once drawn and still. */
 async function picture(url, hash) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(30000);
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => report.errors.push(`page: ${e.message}`));
+  const page = await openPage(browser, report.errors, { requests: false });
   await page.goto(`${url}#${hash}`);
   await page.addStyleTag({ content: '.maplibregl-control-container { display: none !important; }' });
-  const idle = () => page.waitForFunction(() => {
-    const m = window.borderland && window.borderland.map;
-    return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-  }, null, { polling: 200 });
+  const idle = () => mapIdle(page);
   await idle();
   await page.waitForTimeout(800); // symbol fade-in
   await idle();

@@ -4,28 +4,16 @@
 //
 //   node tests/e2e/site.mjs http://127.0.0.1:8000/ target/e2e/site.png
 
-import { chromium } from 'playwright-core';
+import { launch, openPage, mapIdle } from './browser.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking'],
-});
+const browser = await launch();
 const report = { errors: [], requests: [] };
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(30000);
-  page.on('console', (m) => { if (m.type() === 'error') report.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => report.errors.push(`page: ${e.message}`));
-  page.on('requestfailed', (r) => report.errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) report.errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+  const page = await openPage(browser, report.errors);
   page.on('request', (r) => report.requests.push(new URL(r.url()).pathname));
 
-  const idle = () => page.waitForFunction(() => {
-    const m = window.borderland && window.borderland.map;
-    return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-  }, null, { polling: 200 });
+  const idle = () => mapIdle(page);
   const incidents = () => page.evaluate(() => window.borderland.map
     .queryRenderedFeatures({ layers: ['incidents-points'] })
     .reduce((n, f) => n + (f.properties.cluster ? Number(f.properties.point_count) : 1), 0));

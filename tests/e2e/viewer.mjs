@@ -7,11 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
-import { chromium } from 'playwright-core';
+import { launch, openPage, mapIdle } from './browser.mjs';
 
 const base = (process.env.BORDERLAND_URL || 'http://127.0.0.1:8080/').replace(/\/?$/, '/');
 const out = process.env.BORDERLAND_E2E_OUT || 'target/e2e';
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const failures = [];
 let passed = 0;
 
@@ -40,28 +39,17 @@ for (const name of ['explainer', 'presence']) {
 
 // ---- the viewer in a real browser ---------------------------------------------------------
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--no-sandbox', '--disable-gpu', '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
-    '--disable-background-networking'],
-});
+const browser = await launch();
 const consoleErrors = [];
 const tileRequests = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(30000);
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const page = await openPage(browser, consoleErrors);
   page.on('request', (r) => { if (r.url().includes('.mvt')) tileRequests.push(r.url()); });
-  page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()}`));
 
   await page.goto(`${base}#map=5.5/33.3/68.5`);
   await page.waitForFunction(() => window.borderland && window.borderland.map);
   // Idle: style, tiles and glyphs loaded and drawn.
-  await page.waitForFunction(() => {
-    const m = window.borderland.map;
-    return m.loaded() && m.areTilesLoaded() && !m.isMoving();
-  }, null, { polling: 200 });
+  await mapIdle(page);
   check('the map reaches idle', true);
 
   const paktika = ['==', ['get', 'iso_3166_2'], 'AF-PKA'];
@@ -156,11 +144,7 @@ try {
     const res = await fetch(`${base}styles/explainer.json?lang=ps`);
     const served = JSON.stringify(await res.json());
     check('the style served with ?lang=ps names name_ps', res.ok && served.includes('"name_ps"'));
-    const ps = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    ps.setDefaultTimeout(30000);
-    ps.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`lang=ps: ${m.text()}`); });
-    ps.on('pageerror', (e) => consoleErrors.push(`lang=ps: ${e}`));
-    ps.on('requestfailed', (r) => consoleErrors.push(`lang=ps: request failed: ${r.url()}`));
+    const ps = await openPage(browser, consoleErrors, { label: 'lang=ps' });
     await ps.goto(`${base}#map=7/34.2/69.8&lang=ps`);
     await ps.waitForFunction(() => window.borderland && window.borderland.map);
     const settled = () => ps.evaluate(() => new Promise((done) => {
