@@ -248,7 +248,13 @@ where
             drop(entry);
             let _ = tx.send(Some(Ok(tile)));
         }
-        Err(e) => tracing::error!(key = %entry.key, "a tile cut failed: {e}"),
+        Err(e) => {
+            tracing::error!(key = %entry.key, "a tile cut failed: {e}");
+            // The key leaves the in-flight map before the waiters wake (the sender closing
+            // wakes them), so a retry starts a new cut instead of joining this dead one.
+            drop(entry);
+            drop(tx);
+        }
     }
 }
 
