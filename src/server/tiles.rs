@@ -180,7 +180,7 @@ pub async fn cached_tile(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("tile {coord} failed: {e}", e = CutFailed::Panicked),
             )
-            .hint("this is a bug in the server; the log has the details")
+            .hint("this is a bug in the server; the log has the details"),
         })
 }
 
