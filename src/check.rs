@@ -66,7 +66,7 @@ pub fn run(origin: &Origin) -> CheckReport {
                 .iter()
                 .map(|l| LayerSummary {
                     id: l.id.clone(),
-                    features: l.features.len(),
+                    features: l.feature_count(),
                     skipped_empty: l.skipped_empty,
                     geometry_type: l.geometry_type().to_string(),
                     warnings: l

@@ -133,7 +133,19 @@ impl Preset {
 #[serde(deny_unknown_fields)]
 pub struct TableConfig {
     pub id: String,
-    pub file: Spanned<PathBuf>,
+    /// The table file (CSV, TSV or JSON); or `postgres` with `table` or `sql`.
+    #[serde(default)]
+    pub file: Option<Spanned<PathBuf>>,
+    /// A PostgreSQL database holding the claims: joined in SQL onto layers of the same
+    /// database, with aggregates computed there for each time window.
+    #[serde(default)]
+    pub postgres: Option<String>,
+    /// With `postgres`: the table or view (`schema.name` or `name`).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// With `postgres`: a query whose rows are the claims.
+    #[serde(default)]
+    pub sql: Option<String>,
     pub kind: TableKind,
     #[serde(default)]
     pub preset: Option<Preset>,
@@ -238,9 +250,21 @@ pub struct LayerConfig {
     /// Data file, relative to the catalog file (GeoJSON).
     #[serde(default)]
     pub file: Option<Spanned<PathBuf>>,
-    /// Or: a point layer made of the rows of a table that have coordinates.
+    /// Or: a point layer made of the rows of a table that have coordinates; with `postgres`,
+    /// a table or view of that database (`schema.name` or `name`).
     #[serde(default)]
     pub table: Option<String>,
+    /// A PostgreSQL/PostGIS database URL (`postgresql://user@host:port/db`): the layer reads
+    /// its `table` or `sql` there, and the database cuts its tiles.
+    #[serde(default)]
+    pub postgres: Option<String>,
+    /// With `postgres`: a query whose rows are the features (the operator's SQL; request values
+    /// never reach it).
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// With `postgres`: which geometry column, when the table has several.
+    #[serde(default)]
+    pub geometry_column: Option<String>,
     /// Properties that name a feature for joins (codes, names, aliases); text properties
     /// may hold several names separated by `;` or `|`.
     #[serde(default)]
@@ -289,6 +313,17 @@ pub struct LayerConfig {
 pub const DEFAULT_MAXZOOM: u8 = 14;
 
 impl LayerConfig {
+    /// A layer for a database table published without a catalog (`borderland serve
+    /// postgresql://…`); the caller sets `geometry_column` and the title.
+    pub fn for_database(id: &str) -> LayerConfig {
+        LayerConfig {
+            id: id.to_string(),
+            file: None,
+            title: None,
+            ..LayerConfig::for_file(Path::new(id))
+        }
+    }
+
     /// A layer for a file served directly (`borderland serve FILE.geojson`).
     pub fn for_file(path: &Path) -> LayerConfig {
         let stem = path
@@ -309,6 +344,9 @@ impl LayerConfig {
             id,
             file: Some(Spanned::new(0..0, path.to_path_buf())),
             table: None,
+            postgres: None,
+            sql: None,
+            geometry_column: None,
             keys: Vec::new(),
             aliases: Default::default(),
             joins: Vec::new(),
@@ -364,7 +402,26 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                     .at_offset(text, span.start),
             );
         }
-        if layer.file.is_some() == layer.table.is_some() {
+        if layer.postgres.is_some() {
+            if layer.file.is_some() || layer.table.is_some() == layer.sql.is_some() {
+                return Err(LoadError::new(
+                    path,
+                    format!("layer '{}' reads a database: give exactly one of `table` or `sql` with `postgres`, and no `file`", layer.id),
+                )
+                .with_field("postgres")
+                .at_offset(text, span.start));
+            }
+        } else if layer.sql.is_some() || layer.geometry_column.is_some() {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "layer '{}' has `sql` or `geometry_column` but no `postgres` database URL",
+                    layer.id
+                ),
+            )
+            .with_field("postgres")
+            .at_offset(text, span.start));
+        } else if layer.file.is_some() == layer.table.is_some() {
             return Err(LoadError::new(
                 path,
                 format!("layer '{}' needs exactly one of `file` (GeoJSON) or `table` (points from a table)", layer.id),
@@ -372,7 +429,36 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             .with_field("file")
             .at_offset(text, span.start));
         }
+        if layer.postgres.is_some() && layer.labels.is_some() {
+            return Err(LoadError::new(
+                path,
+                format!("layer '{}': `labels` needs features in memory; a database layer cannot make them", layer.id),
+            )
+            .with_field("labels")
+            .at_offset(text, span.start));
+        }
+        if layer.postgres.is_some() && layer.joins.is_empty() && !layer.filters.is_empty() {
+            return Err(LoadError::new(
+                path,
+                format!("layer '{}': filters on a database layer recompute the aggregates of a joined database table; add a [[layer.join]]", layer.id),
+            )
+            .with_field("filters")
+            .at_offset(text, span.start));
+        }
         for j in &layer.joins {
+            if let Some(t) = catalog.tables.iter().find(|t| t.get_ref().id == j.table)
+                && t.get_ref().postgres != layer.postgres
+            {
+                return Err(LoadError::new(
+                    path,
+                    format!(
+                        "layer '{}' joins table '{}': a database table joins only onto a layer of the same database (joined in SQL), and a file table only onto a file layer",
+                        layer.id, j.table
+                    ),
+                )
+                .with_field("join.table")
+                .at_offset(text, span.start));
+            }
             if !catalog.tables.iter().any(|t| t.get_ref().id == j.table) {
                 return Err(LoadError::new(
                     path,
@@ -386,6 +472,7 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             }
         }
         if let Some(t) = &layer.table
+            && layer.postgres.is_none()
             && !catalog.tables.iter().any(|c| &c.get_ref().id == t)
         {
             return Err(LoadError::new(
@@ -447,6 +534,22 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
     }
     let mut table_ids = std::collections::HashSet::new();
     for t in &catalog.tables {
+        let cfg = t.get_ref();
+        let ok = match &cfg.postgres {
+            Some(_) => cfg.file.is_none() && cfg.table.is_some() != cfg.sql.is_some(),
+            None => cfg.file.is_some() && cfg.table.is_none() && cfg.sql.is_none(),
+        };
+        if !ok {
+            return Err(LoadError::new(
+                path,
+                format!(
+                    "table '{}' needs a `file`, or `postgres` with exactly one of `table` or `sql`",
+                    cfg.id
+                ),
+            )
+            .with_field("file")
+            .at_offset(text, t.span().start));
+        }
         if !table_ids.insert(t.get_ref().id.clone()) {
             return Err(LoadError::new(
                 path,
@@ -491,7 +594,12 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
         .layers
         .iter()
         .filter_map(|l| l.get_ref().file.as_ref())
-        .chain(catalog.tables.iter().map(|t| &t.get_ref().file));
+        .chain(
+            catalog
+                .tables
+                .iter()
+                .filter_map(|t| t.get_ref().file.as_ref()),
+        );
     for file in files {
         if let Some(message) = outside_roots(path, &catalog.data_roots, file.get_ref()) {
             return Err(LoadError::new(path, message)
@@ -549,7 +657,10 @@ impl TableConfig {
     pub fn for_file(id: &str, path: &Path, kind: TableKind) -> TableConfig {
         TableConfig {
             id: id.to_string(),
-            file: Spanned::new(0..0, path.to_path_buf()),
+            file: Some(Spanned::new(0..0, path.to_path_buf())),
+            postgres: None,
+            table: None,
+            sql: None,
             kind,
             preset: None,
             title: Some(id.to_string()),

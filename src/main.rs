@@ -184,8 +184,13 @@ struct CheckArgs {
 struct ServeArgs {
     /// Files to serve with no catalog: boundary files (GeoJSON, PMTiles, MBTiles) one layer
     /// each, named after the file; tables (CSV, TSV, .xlsx, .ods, JSON arrays) with their
-    /// columns' roles inferred, joined to the boundaries (or the built-in provinces).
+    /// columns' roles inferred, joined to the boundaries (or the built-in provinces); or one PostgreSQL URL
+    /// (postgresql://user@host:port/db): every table and view with a geometry column.
     files: Vec<PathBuf>,
+    /// Install a trigger on the database tables served, so each commit notifies borderland
+    /// at once (LISTEN/NOTIFY); needs the right to create a schema and triggers.
+    #[arg(long, env = "BORDERLAND_INSTALL_CHANGE_TRIGGER")]
+    install_change_trigger: bool,
     /// Catalog of layers [default: data/layers.toml]
     #[arg(long, short, env = "BORDERLAND_CONFIG")]
     config: Option<PathBuf>,
@@ -237,6 +242,13 @@ fn parse_watch_secs(s: &str) -> Result<f64, String> {
 
 impl ServeArgs {
     fn origin(&self) -> Origin {
+        if let [one] = self.files.as_slice()
+            && let Some(url) = one
+                .to_str()
+                .filter(|u| borderland::source::postgis::is_url(u))
+        {
+            return Origin::Postgis(url.to_string());
+        }
         if !self.files.is_empty() {
             return Origin::Files(self.files.clone());
         }
@@ -285,6 +297,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.install_change_trigger
+        && let Err(e) = dataset.install_change_triggers()
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     tracing::info!(
         layers = dataset.layers.len(),
         version = %dataset.version,

@@ -192,8 +192,9 @@ fn prop<'a>(props: &'a [(String, Prop)], key: &str) -> &'a Prop {
         .1
 }
 
-fn sheet(kind: &str) -> PathBuf {
-    let dir = common::fresh_dir(&format!("sheet-{kind}"));
+/// The incidents sheet as `kind`, in a folder of its own for `test` (tests run in parallel).
+fn sheet(test: &str, kind: &str) -> PathBuf {
+    let dir = common::fresh_dir(&format!("sheet-{test}-{kind}"));
     let file = dir.join(format!("incidents.{kind}"));
     match kind {
         "csv" => write_csv(&file),
@@ -205,7 +206,7 @@ fn sheet(kind: &str) -> PathBuf {
 #[test]
 fn a_sheet_with_no_catalog_joins_every_row_as_csv_and_as_xlsx() {
     for kind in ["csv", "xlsx"] {
-        let file = sheet(kind);
+        let file = sheet("joins", kind);
         let served = Served::start(&["serve", file.to_str().unwrap()], file.parent().unwrap());
         let catalog = json(&format!("{}/catalog", served.url));
         let ids: Vec<&str> = catalog["layers"]
@@ -274,7 +275,7 @@ fn a_sheet_with_no_catalog_joins_every_row_as_csv_and_as_xlsx() {
 
 #[test]
 fn a_row_named_on_one_side_with_a_point_on_the_other_is_never_silent() {
-    let file = sheet("csv");
+    let file = sheet("border", "csv");
     let (code, out) = check(&["check", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     let line = out

@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::LayerKind;
+use super::postgis::postgis_layer;
 use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
 use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
 use crate::source::archive::{Archive, ArchiveFormat};
 use crate::source::claims::{Claims, GroupNames};
+use crate::source::postgis::Relation;
 use crate::source::{self, RawId, RawLayer};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::simplify::{KEEP, line_importance, ring_importance};
@@ -50,7 +53,9 @@ impl Dataset {
         let mut tables: Vec<Arc<Claims>> = Vec::new();
         for spanned in &catalog.tables {
             let cfg = spanned.get_ref();
-            let file = dir.join(cfg.file.get_ref());
+            // Database tables stay in the database: joined in SQL (see dataset::postgis).
+            let Some(file_name) = &cfg.file else { continue };
+            let file = dir.join(file_name.get_ref());
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
@@ -59,7 +64,7 @@ impl Dataset {
                         Err(e) => errors.extend(e.0),
                     }
                 }
-                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, cfg.file.span().start)),
+                Err(e) => errors.push(missing(&file, e, "table", &cfg.id, file_name.span().start)),
             }
         }
         let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
@@ -68,6 +73,23 @@ impl Dataset {
         for spanned in &catalog.layers {
             let cfg = spanned.get_ref();
             let built = match (&cfg.file, &cfg.table) {
+                _ if cfg.postgres.is_some() => {
+                    let url = cfg.postgres.as_deref().unwrap_or_default();
+                    let relation = match (&cfg.table, &cfg.sql) {
+                        (_, Some(sql)) => Relation::Sql(sql.clone()),
+                        (Some(t), None) => Relation::table(t),
+                        (None, None) => continue,
+                    };
+                    let joins = cfg
+                        .joins
+                        .iter()
+                        .filter_map(|j| {
+                            let t = catalog.tables.iter().find(|t| t.get_ref().id == j.table)?;
+                            Some((j.clone(), t.get_ref().clone()))
+                        })
+                        .collect::<Vec<_>>();
+                    postgis_layer(cfg, url, relation, &joins, &mut hasher)
+                }
                 (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
                     let file = dir.join(f.get_ref());
                     archive_layer(cfg, &file, &mut hasher)
@@ -413,7 +435,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         note: cfg.note.clone(),
         context: cfg.context,
         labels_of: None,
-        archive: None,
+        kind: LayerKind::Features,
     })
     .map(|mut l| {
         l.base_fields = l.fields.len();
@@ -471,7 +493,7 @@ pub fn archive_layer(
         note: cfg.note.clone(),
         context: cfg.context,
         labels_of: None,
-        archive: Some(Arc::new(archive)),
+        kind: LayerKind::Archive(Arc::new(archive)),
     })
 }
 

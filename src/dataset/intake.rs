@@ -384,10 +384,12 @@ pub fn write_catalog(dataset: &Dataset, dir: &Path) -> Option<(String, Option<&'
         }
     }
     for (cfg, _, points) in &intake.tables {
+        // Tables given on the command line are files.
+        let Some(file) = &cfg.file else { continue };
         out.push_str(&format!(
             "\n[[table]]\nid = {}\nfile = {}\nkind = {}\n",
             q(&cfg.id),
-            q(&rel(cfg.file.get_ref())),
+            q(&rel(file.get_ref())),
             q(match cfg.kind {
                 TableKind::Events => "events",
                 TableKind::Presence => "presence",

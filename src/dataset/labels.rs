@@ -12,8 +12,8 @@ use crate::join::LayerJoin;
 use crate::source::{RawFeature, RawId, RawLayer};
 use crate::tile::simplify::KEEP;
 
-use super::Layer;
 use super::build::layer_from_raw;
+use super::{Layer, LayerKind};
 
 /// Label precision in projected units (the world is 1 wide): about 40 m.
 const PRECISION: f64 = 1e-6;
@@ -38,6 +38,16 @@ fn feature_label(shapes: &Shapes, pieces: &[u32]) -> Option<[f64; 2]> {
 /// A point layer `id` with one feature per polygon of `layer`, at its label point, carrying
 /// the polygon's attributes and id (a separate layer, so the ids do not clash).
 pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, LoadError> {
+    if !matches!(layer.kind, LayerKind::Features) {
+        return Err(LoadError::new(
+            Path::new(&layer.file),
+            format!(
+                "layer '{}': `labels` needs features held in memory; database and archive layers have none (serve label points as a layer of their own)",
+                layer.id
+            ),
+        )
+        .with_field("labels"));
+    }
     let mut raw = RawLayer::default();
     let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
     let pieces = PieceIndex::new(&layer.shapes, layer.features.len());

@@ -51,9 +51,21 @@ pub struct Layer {
     pub context: bool,
     /// For a label layer: the polygon layer it labels.
     pub labels_of: Option<String>,
-    /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are
-    /// served as they are (the layer then has no features of its own).
-    pub archive: Option<Arc<Archive>>,
+    /// Where its tiles come from.
+    pub kind: LayerKind,
+}
+
+/// The kinds of layer: each gives the tiler what it needs through [`Layer::tile_layer`], so
+/// all share the server's one response path (cache, ETag, gzip, 204).
+#[derive(Debug)]
+pub enum LayerKind {
+    /// Features held in memory and cut by borderland's own tiler.
+    Features,
+    /// A PMTiles or MBTiles file whose stored tiles are served as they are (the layer has no
+    /// features of its own).
+    Archive(Arc<Archive>),
+    /// A PostGIS table, view or query whose tiles the database cuts (no features in memory).
+    Postgis(Arc<super::postgis::PostgisLayer>),
 }
 
 /// The rows behind a point layer made from a claim table.
@@ -70,6 +82,8 @@ pub struct FilteredLayer {
     pub props: Option<Vec<Box<[Value]>>>,
     /// Which features pass (point layers made from tables).
     pub visible: Option<Vec<bool>>,
+    /// Database layers with joined claims: the tiles under this filter.
+    pub postgis: Option<super::postgis::PostgisTiles>,
 }
 
 impl Layer {
@@ -169,7 +183,15 @@ impl Layer {
                 .map(|&r| filter.matches(&rows.claims.rows[r as usize], true))
                 .collect()
         });
-        FilteredLayer { props, visible }
+        let postgis = match &self.kind {
+            LayerKind::Postgis(p) if p.has_joins() => Some(p.filtered(filter)),
+            _ => None,
+        };
+        FilteredLayer {
+            props,
+            visible,
+            postgis,
+        }
     }
 
     /// `[west, south, east, north]` in degrees.
@@ -179,14 +201,41 @@ impl Layer {
 
     /// The geometry type name for the catalog: `polygon`, `line`, `point`, or `mixed`.
     pub fn geometry_type(&self) -> &'static str {
-        if self.archive.is_some() {
-            return "archive";
+        match &self.kind {
+            LayerKind::Archive(_) => return "archive",
+            LayerKind::Postgis(p) => return p.geometry_type(),
+            LayerKind::Features => {}
         }
         let mut kinds = self.kinds.iter();
         match kinds.next() {
             None => "none",
             Some(first) if kinds.all(|k| k == first) => first.name(),
             Some(_) => "mixed",
+        }
+    }
+
+    /// The kinds of geometry the layer holds, each once (an archive layer: none known).
+    pub fn geometry_kinds(&self) -> Vec<GeomKind> {
+        match &self.kind {
+            LayerKind::Features => {
+                let mut out = Vec::new();
+                for k in &self.kinds {
+                    if !out.contains(k) {
+                        out.push(*k);
+                    }
+                }
+                out
+            }
+            LayerKind::Archive(_) => Vec::new(),
+            LayerKind::Postgis(p) => p.geometry_kinds(),
+        }
+    }
+
+    /// How many features the layer has (a database layer: its rows when loaded).
+    pub fn feature_count(&self) -> usize {
+        match &self.kind {
+            LayerKind::Postgis(p) => p.row_count(),
+            _ => self.features.len(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod intake;
 mod labels;
 mod layer;
 mod points;
+pub mod postgis;
 pub mod styles;
 mod tile_view;
 pub mod tilejson;
@@ -73,6 +74,8 @@ const MAX_VIEWS: usize = 64;
 pub enum Origin {
     Catalog(PathBuf),
     Files(Vec<PathBuf>),
+    /// A database URL: every table and view with a geometry column.
+    Postgis(String),
 }
 
 impl Origin {
@@ -80,6 +83,7 @@ impl Origin {
     pub fn watched_files(&self) -> Vec<PathBuf> {
         match self {
             Origin::Files(files) => files.clone(),
+            Origin::Postgis(_) => Vec::new(),
             Origin::Catalog(path) => {
                 let mut files = vec![path.clone()];
                 if let Ok(text) = std::fs::read_to_string(path)
@@ -90,7 +94,10 @@ impl Origin {
                         .layers
                         .iter()
                         .filter_map(|l| l.get_ref().file.as_ref());
-                    let table_files = catalog.tables.iter().map(|t| &t.get_ref().file);
+                    let table_files = catalog
+                        .tables
+                        .iter()
+                        .filter_map(|t| t.get_ref().file.as_ref());
                     files.extend(
                         layer_files
                             .chain(table_files)
@@ -151,7 +158,8 @@ impl Dataset {
 
     /// A layer's attributes and visibility under `filter`; `None` when the filter is empty.
     pub fn filtered(&self, layer: &Layer, filter: &Filter) -> Option<Arc<FilteredLayer>> {
-        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none()) {
+        let sql_joins = matches!(&layer.kind, LayerKind::Postgis(p) if p.has_joins());
+        if filter.is_empty() || (layer.joins.is_empty() && layer.rows.is_none() && !sql_joins) {
             return None;
         }
         let key = (layer.id.clone(), filter.canonical());
@@ -225,11 +233,106 @@ impl Dataset {
         self.styles.iter().find(|s| s.name == name)
     }
 
-    /// Load whatever `origin` names.
+    /// Load whatever `origin` names. Database layers add their databases' change counters
+    /// to the version, so an edit in the database moves the ETag.
     pub fn load(origin: &Origin) -> Result<Dataset, LoadErrors> {
-        match origin {
+        let mut dataset = match origin {
             Origin::Catalog(path) => Dataset::from_catalog(path),
             Origin::Files(files) => Dataset::from_files(files),
+            Origin::Postgis(url) => Dataset::from_postgis(url),
+        }?;
+        if let Some(token) = dataset.change_token() {
+            let mut hasher = ContentHash::default();
+            hasher.add(dataset.version.as_bytes());
+            hasher.add(token.as_bytes());
+            dataset.version = hasher.finish();
         }
+        Ok(dataset)
+    }
+
+    /// Every table and view with a geometry column in the database at `url`.
+    pub fn from_postgis(url: &str) -> Result<Dataset, LoadErrors> {
+        let mut hasher = ContentHash::default();
+        let layers: Vec<Arc<Layer>> = postgis::discover_layers(url, &mut hasher)
+            .map_err(LoadErrors)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
+        let words = Words::for_files(&ids);
+        let groups = styles::groups(&layers, &[]);
+        let styles = styles::generated(&layers, &groups, None);
+        Ok(Dataset {
+            title: "borderland".into(),
+            description: String::new(),
+            attribution: None,
+            layers,
+            version: hasher.finish(),
+            origin: Origin::Postgis(url.to_string()),
+            tables: Vec::new(),
+            words,
+            groups,
+            time: None,
+            styles,
+            views: Default::default(),
+            inferred: Vec::new(),
+            intake: None,
+        })
+    }
+
+    /// The databases the layers read, once each.
+    fn databases(&self) -> Vec<Arc<crate::source::postgis::Postgis>> {
+        let mut out: Vec<Arc<crate::source::postgis::Postgis>> = Vec::new();
+        for layer in &self.layers {
+            if let LayerKind::Postgis(p) = &layer.kind
+                && !out.iter().any(|d| Arc::ptr_eq(d, p.database()))
+            {
+                out.push(Arc::clone(p.database()));
+            }
+        }
+        out
+    }
+
+    /// What the databases' change counters say now (`None` without database layers, or when a
+    /// database cannot be reached): when it moves, the data changed and is reloaded.
+    /// Blocking: call off the async executor.
+    pub fn change_token(&self) -> Option<String> {
+        let databases = self.databases();
+        if databases.is_empty() {
+            return None;
+        }
+        let mut token = String::new();
+        for db in databases {
+            token.push_str(&db.change_counter().ok()?);
+            token.push(';');
+        }
+        Some(token)
+    }
+
+    /// Wake `on_change` when a database with borderland's change trigger reports a commit
+    /// (`LISTEN borderland`).
+    pub fn listen_for_changes(&self, on_change: &Arc<tokio::sync::Notify>) {
+        for db in self.databases() {
+            db.listen(Arc::clone(on_change));
+        }
+    }
+
+    /// Install borderland's change trigger on every database table the layers read.
+    pub fn install_change_triggers(&self) -> Result<(), String> {
+        for db in self.databases() {
+            let tables: Vec<crate::source::postgis::Relation> = self
+                .layers
+                .iter()
+                .filter_map(|l| match &l.kind {
+                    LayerKind::Postgis(p) if Arc::ptr_eq(p.database(), &db) => {
+                        Some(p.relation().relation.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            db.install_change_trigger(&tables)
+                .map_err(|e| format!("{}: cannot install the change trigger: {e}", db.label))?;
+        }
+        Ok(())
     }
 }

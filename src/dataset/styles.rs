@@ -15,7 +15,7 @@ use crate::geometry::GeomKind;
 use crate::name::slug;
 use crate::value::{FieldType, Value};
 
-use super::Layer;
+use super::{Layer, LayerKind};
 
 /// Paul Tol's "muted" qualitative palette: nine colours told apart with the common forms of
 /// colour blindness. A group's colour is picked by a hash of its name, so it keeps its colour
@@ -224,7 +224,7 @@ fn name_field(layer: &Layer) -> Option<&str> {
 /// A filter keeping one kind of geometry, for a layer that mixes kinds (`null`, dropped
 /// below, when it does not).
 fn only(layer: &Layer, kind: GeomKind) -> Json {
-    if layer.kinds.iter().all(|k| *k == kind) {
+    if layer.geometry_kinds().iter().all(|k| *k == kind) {
         return Json::Null;
     }
     let names = match kind {
@@ -251,7 +251,7 @@ fn tidy(mut layer: Json) -> Json {
 }
 
 fn has_kind(layer: &Layer, kind: GeomKind) -> bool {
-    layer.kinds.contains(&kind)
+    layer.geometry_kinds().contains(&kind)
 }
 
 /// An integer attribute of every feature (missing as 0).
@@ -335,7 +335,11 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
         .iter()
         .filter_map(|l| l.labels_of.as_deref())
         .collect();
-    let drawn: Vec<&Arc<Layer>> = layers.iter().filter(|l| l.archive.is_none()).collect();
+    // Archive layers bring their own styles.
+    let drawn: Vec<&Arc<Layer>> = layers
+        .iter()
+        .filter(|l| !matches!(l.kind, LayerKind::Archive(_)))
+        .collect();
     let mut plain_fills = Vec::new();
     let mut fills = Vec::new();
     let mut lines = Vec::new();

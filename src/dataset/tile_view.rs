@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::tile::cluster::ClusterRules;
 use crate::tile::{StoredTiles, TileLayer};
 
-use super::{FilteredLayer, Layer};
+use super::{FilteredLayer, Layer, LayerKind};
 
 impl Layer {
     /// What the tiler needs to cut this layer, under a filtered view when there is one.
@@ -21,10 +21,20 @@ impl Layer {
             props: view.and_then(|v| v.props.as_deref()),
             visible: view.and_then(|v| v.visible.as_deref()),
             cluster: self.cluster_rules(),
-            archive: self.archive.as_deref().map(|archive| StoredTiles {
-                archive,
-                zooms: (self.minzoom, self.maxzoom),
-            }),
+            stored: match &self.kind {
+                LayerKind::Features => None,
+                LayerKind::Archive(archive) => Some(StoredTiles {
+                    source: archive.as_ref(),
+                    zooms: (self.minzoom, self.maxzoom),
+                }),
+                LayerKind::Postgis(layer) => Some(StoredTiles {
+                    source: match view.and_then(|v| v.postgis.as_ref()) {
+                        Some(filtered) => filtered,
+                        None => layer.as_ref(),
+                    },
+                    zooms: (self.minzoom, self.maxzoom),
+                }),
+            },
         }
     }
 

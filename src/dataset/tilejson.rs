@@ -9,7 +9,7 @@ use crate::geometry::BBox;
 use crate::geometry::projection::unproject;
 use crate::join::filter::Filter;
 
-use super::{Dataset, Layer, lonlat_bounds};
+use super::{Dataset, Layer, LayerKind, lonlat_bounds};
 
 /// Attribution strings of the dataset and the layers, deduplicated, joined for display.
 pub fn attribution(dataset: &Dataset, layers: &[Arc<Layer>]) -> String {
@@ -49,16 +49,18 @@ pub fn vector_layer(layer: &Layer) -> Json_ {
 /// The `vector_layers` entries of one layer: its own, or those an archive layer's metadata
 /// lists (an archive may hold several; without metadata, one entry named after the layer).
 pub fn vector_layers(layer: &Layer) -> Vec<Json_> {
-    match &layer.archive {
-        Some(a) if !a.metadata.vector_layers.is_empty() => a.metadata.vector_layers.clone(),
-        Some(_) => vec![json!({
+    match &layer.kind {
+        LayerKind::Archive(a) if !a.metadata.vector_layers.is_empty() => {
+            a.metadata.vector_layers.clone()
+        }
+        LayerKind::Archive(_) => vec![json!({
             "id": layer.id,
             "description": layer.description,
             "minzoom": layer.minzoom,
             "maxzoom": layer.maxzoom,
             "fields": {},
         })],
-        None => vec![vector_layer(layer)],
+        LayerKind::Features | LayerKind::Postgis(_) => vec![vector_layer(layer)],
     }
 }
 
@@ -146,11 +148,15 @@ pub fn tilestats(layers: &[Arc<Layer>]) -> Json_ {
     use crate::value::{FieldType, Value};
     let stats: Vec<Json_> = layers
         .iter()
-        .filter(|l| l.archive.is_none())
+        .filter(|l| !matches!(l.kind, LayerKind::Archive(_)))
         .map(|l| {
             let mut counts = [0usize; 3];
             for k in &l.kinds {
                 counts[*k as usize] += 1;
+            }
+            // A database layer holds no features: the kinds its rows hold.
+            for k in l.geometry_kinds() {
+                counts[k as usize] = counts[k as usize].max(1);
             }
             let geometry = match (0..3).max_by_key(|&i| (counts[i], i)).unwrap_or(2) {
                 i if i == GeomKind::Point as usize => "Point",
@@ -204,7 +210,7 @@ pub fn tilestats(layers: &[Arc<Layer>]) -> Json_ {
                 .collect();
             json!({
                 "layer": l.id,
-                "count": l.features.len(),
+                "count": l.feature_count(),
                 "geometry": geometry,
                 "attributeCount": attributes.len(),
                 "attributes": attributes,

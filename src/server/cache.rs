@@ -2,7 +2,8 @@
 //! missing tile is cut once however many requests ask for it (single flight), and a cut that
 //! started finishes into the cache even when every requester has left (timeouts, closed
 //! tabs), so retries find it instead of starting it again. Keys carry the data version, so a
-//! reload never serves a stale tile.
+//! reload never serves a stale tile. A cut that fails (a database layer's database is down)
+//! fails for every waiter and is not cached.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -12,6 +13,8 @@ use axum::body::Bytes;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use tokio::sync::{Semaphore, watch};
+
+use crate::tile::StoredTileError;
 
 /// A cut tile, kept both plain and gzipped (most clients accept gzip; load tools often do not).
 #[derive(Debug)]
@@ -48,17 +51,28 @@ impl Weighter<String, Arc<CachedTile>> for ByBytes {
     }
 }
 
+/// The end of a cut: the tile, or why a source (a database) gave none.
+type CutResult = Result<Arc<CachedTile>, Arc<StoredTileError>>;
+
 /// A cut in progress: `None` until it is done; the sender is dropped without a value if the
 /// cut panicked.
-type InFlight = watch::Receiver<Option<Arc<CachedTile>>>;
+type InFlight = watch::Receiver<Option<CutResult>>;
 
 /// Why a tile could not be had.
 #[derive(Debug)]
-pub struct CutFailed;
+pub enum CutFailed {
+    /// The cut panicked or its task was lost: a bug.
+    Panicked,
+    /// A layer's source could not give its tile (the database is down, or refused the query).
+    Source(Arc<StoredTileError>),
+}
 
 impl std::fmt::Display for CutFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the tile could not be cut")
+        match self {
+            CutFailed::Panicked => f.write_str("the tile could not be cut"),
+            CutFailed::Source(e) => write!(f, "{e}"),
+        }
     }
 }
 
@@ -123,13 +137,27 @@ impl TileCache {
     where
         F: FnOnce() -> crate::tile::EncodedTile + Send + 'static,
     {
+        self.get_or_try_compute(key, move || Ok(compute())).await
+    }
+
+    /// [`TileCache::get_or_compute`] for a cut that can fail (a database layer whose database
+    /// is down): the failure goes to every request waiting on that cut and is not cached, so
+    /// the next request tries again.
+    pub async fn get_or_try_compute<F>(
+        &self,
+        key: &str,
+        compute: F,
+    ) -> Result<Arc<CachedTile>, CutFailed>
+    where
+        F: FnOnce() -> Result<crate::tile::EncodedTile, StoredTileError> + Send + 'static,
+    {
         if let Some(tile) = self.shared.cache.get(key) {
             self.shared.hits.fetch_add(1, Relaxed);
             return Ok(tile);
         }
         let mut waiting = {
             let Ok(mut in_flight) = self.shared.in_flight.lock() else {
-                return Err(CutFailed);
+                return Err(CutFailed::Panicked);
             };
             // Checked again under the lock: the cut may have finished in between.
             if let Some(tile) = self.shared.cache.get(key) {
@@ -158,8 +186,12 @@ impl TileCache {
             }
         };
         match waiting.wait_for(|t| t.is_some()).await {
-            Ok(tile) => tile.as_ref().map(Arc::clone).ok_or(CutFailed),
-            Err(_) => Err(CutFailed),
+            Ok(done) => match done.as_ref() {
+                Some(Ok(tile)) => Ok(Arc::clone(tile)),
+                Some(Err(e)) => Err(CutFailed::Source(Arc::clone(e))),
+                None => Err(CutFailed::Panicked),
+            },
+            Err(_) => Err(CutFailed::Panicked),
         }
     }
 
@@ -191,15 +223,22 @@ impl TileCache {
 }
 
 /// One cut: wait for a permit, cut on the blocking pool, cache, tell the waiters.
-async fn cut<F>(entry: InFlightEntry, tx: watch::Sender<Option<Arc<CachedTile>>>, compute: F)
+async fn cut<F>(entry: InFlightEntry, tx: watch::Sender<Option<CutResult>>, compute: F)
 where
-    F: FnOnce() -> crate::tile::EncodedTile + Send + 'static,
+    F: FnOnce() -> Result<crate::tile::EncodedTile, StoredTileError> + Send + 'static,
 {
     let Ok(_permit) = Arc::clone(&entry.shared.cut_permits).acquire_owned().await else {
         return;
     };
-    match tokio::task::spawn_blocking(move || Arc::new(CachedTile::from(compute()))).await {
-        Ok(tile) => {
+    match tokio::task::spawn_blocking(move || compute().map(|t| Arc::new(CachedTile::from(t))))
+        .await
+    {
+        Ok(Err(e)) => {
+            // Not cached: the key leaves the in-flight map, so the next request tries again.
+            drop(entry);
+            let _ = tx.send(Some(Err(Arc::new(e))));
+        }
+        Ok(Ok(tile)) => {
             entry
                 .shared
                 .cache
@@ -207,9 +246,15 @@ where
             // The key leaves the in-flight map after the tile is in the cache, and before the
             // waiters wake.
             drop(entry);
-            let _ = tx.send(Some(tile));
+            let _ = tx.send(Some(Ok(tile)));
         }
-        Err(e) => tracing::error!(key = %entry.key, "a tile cut failed: {e}"),
+        Err(e) => {
+            tracing::error!(key = %entry.key, "a tile cut failed: {e}");
+            // The key leaves the in-flight map before the waiters wake (the sender closing
+            // wakes them), so a retry starts a new cut instead of joining this dead one.
+            drop(entry);
+            drop(tx);
+        }
     }
 }
 
@@ -293,5 +338,38 @@ mod tests {
             .await
             .expect("retried");
         assert_eq!(ok.raw.len(), 10);
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_cut_fails_for_every_waiter_and_is_not_cached() {
+        use crate::source::postgis::PgError;
+        let cache = TileCache::new(1 << 20, 1);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let down = |runs: Arc<AtomicUsize>| {
+            move || {
+                runs.fetch_add(1, Relaxed);
+                std::thread::sleep(Duration::from_millis(200));
+                Err(StoredTileError::Database(PgError {
+                    message: "connection refused".into(),
+                    unavailable: true,
+                }))
+            }
+        };
+        let (a, b) = tokio::join!(
+            cache.get_or_try_compute("db", down(Arc::clone(&runs))),
+            cache.get_or_try_compute("db", down(Arc::clone(&runs))),
+        );
+        for r in [a, b] {
+            match r {
+                Err(CutFailed::Source(e)) => assert!(e.unavailable(), "{e}"),
+                other => panic!("expected the database's failure, got {other:?}"),
+            }
+        }
+        assert_eq!(runs.load(Relaxed), 1, "one query for both requests");
+        assert!(cache.get("db").is_none(), "a failure is not cached");
+        let back = cache
+            .get_or_try_compute("db", || Ok(tile(9)))
+            .await
+            .expect("the database is back");
+        assert_eq!(&back.raw[..], &[9u8; 10][..]);
     }
 }

@@ -29,7 +29,9 @@ pub fn filter_params(layer: &Layer) -> Vec<&'static str> {
 
 pub fn layer_entry(layer: &Layer, base: &str) -> Json_ {
     let mut entry = layer_fields(layer, base);
-    if let (Some(archive), Some(map)) = (&layer.archive, entry.as_object_mut()) {
+    if let (crate::dataset::LayerKind::Archive(archive), Some(map)) =
+        (&layer.kind, entry.as_object_mut())
+    {
         map.insert(
             "archive".into(),
             json!({
@@ -49,7 +51,7 @@ fn layer_fields(layer: &Layer, base: &str) -> Json_ {
         "description": layer.description,
         "geometry_type": layer.geometry_type(),
         "fields": layer.fields,
-        "feature_count": layer.features.len(),
+        "feature_count": layer.feature_count(),
         "bounds": layer.bounds().map(round),
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
@@ -158,7 +160,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Json_> {
             if state.options.admin_token.is_some() { " and at GET /admin/reload" } else { "" }
         )),
         "layers": dataset.layers.len(),
-        "features": dataset.layers.iter().map(|l| l.features.len()).sum::<usize>(),
+        "features": dataset.layers.iter().map(|l| l.feature_count()).sum::<usize>(),
         // Rows that name one area while their coordinates fall in another: served, and never
         // silent (`borderland check` lists them too).
         "place_conflicts": place_conflicts(&dataset),

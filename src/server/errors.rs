@@ -44,6 +44,11 @@ impl ApiError {
         self.hint = Some(hint.into());
         self
     }
+
+    pub fn retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
+    }
 }
 
 impl IntoResponse for ApiError {

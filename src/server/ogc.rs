@@ -251,7 +251,7 @@ pub fn collection_json(dataset: &Dataset, layer: &Arc<Layer>, base: &str, root: 
         "storageCrs": CRS84,
         "extent": extent,
         "geometryType": layer.geometry_type(),
-        "numberOfFeatures": layer.features.len(),
+        "numberOfFeatures": layer.feature_count(),
         "filters": super::catalog::filter_params(layer),
         "links": links,
     })

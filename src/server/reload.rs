@@ -238,14 +238,32 @@ impl Watcher {
     /// for a while (editors and scripts save in several writes). Polling needs no platform
     /// watcher and works on network file systems and in containers alike. The files' state is
     /// taken before each load, so an edit made during a reload is seen and loaded next.
+    ///
+    /// Database layers are followed the same way: their databases' change counters are
+    /// polled, and a `NOTIFY borderland` (from the change trigger) wakes the loop at once. A
+    /// database that cannot be reached changes nothing: the last good data keeps serving.
     pub async fn run(self, state: Arc<AppState>, interval: Duration) {
         let Watcher {
             mut files,
             mut seen,
         } = self;
+        let notified = Arc::new(tokio::sync::Notify::new());
+        state.dataset.load().listen_for_changes(&notified);
+        let mut seen_db = database_token(&state).await;
         loop {
-            tokio::time::sleep(interval).await;
-            if fingerprint(&files) == seen {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = notified.notified() => {}
+            }
+            let files_changed = fingerprint(&files) != seen;
+            let db = database_token(&state).await;
+            if !files_changed {
+                if db.is_some() && db != seen_db {
+                    tracing::info!("the database changed; reloading");
+                    if reload(&state).await.is_ok() {
+                        seen_db = db;
+                    }
+                }
                 continue;
             }
             let before = settle(&files).await;
@@ -264,6 +282,17 @@ impl Watcher {
                     },
                 )
                 .collect();
+            seen_db = database_token(&state).await;
         }
     }
+}
+
+/// The current dataset's database change counters, read off the async executor (`None`
+/// without database layers, or while a database cannot be reached).
+async fn database_token(state: &Arc<AppState>) -> Option<String> {
+    let dataset = state.dataset.load_full();
+    tokio::task::spawn_blocking(move || dataset.change_token())
+        .await
+        .ok()
+        .flatten()
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::AppState;
+use super::cache::CutFailed;
 use super::errors::ApiError;
 use crate::config::FilterKind;
 use crate::dataset::{Dataset, FilteredLayer, Layer, ResolveError, tile_layers};
@@ -148,21 +149,38 @@ pub async fn cached_tile(
     let filter = filter.clone();
     state
         .cache
-        .get_or_compute(&key, move || {
+        .get_or_try_compute(&key, move || {
             let views = views(&dataset, &resolved, &filter);
             let refs = tile_layers(&resolved, &views);
             let started = std::time::Instant::now();
-            let tile = tile::render(&refs, coord);
+            let tile = tile::render_live(&refs, coord);
             timing.metrics.cut(started.elapsed());
             tile
         })
         .await
-        .map_err(|e| {
-            ApiError::new(
+        .map_err(|e| match e {
+            CutFailed::Source(e) if e.unavailable() => {
+                tracing::warn!("tile {coord}: {e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("tile {coord} needs the database, which cannot be reached"),
+                )
+                .hint("the database is down or busy; retry in a moment")
+                .retry_after(5)
+            }
+            CutFailed::Source(e) => {
+                tracing::error!("tile {coord}: {e}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("tile {coord} failed: the database refused the layer's query"),
+                )
+                .hint("the server log names the query's error; check the catalog's table or sql")
+            }
+            CutFailed::Panicked => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("tile {coord} failed: {e}"),
+                format!("tile {coord} failed: {e}", e = CutFailed::Panicked),
             )
-            .hint("this is a bug in the server; the log has the details")
+            .hint("this is a bug in the server; the log has the details"),
         })
 }
 

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod geojson;
 pub mod gpkg;
 pub mod json_table;
+pub mod postgis;
 pub mod presets;
 pub mod shapefile;
 pub mod spreadsheet;

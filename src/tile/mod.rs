@@ -15,6 +15,7 @@ pub mod wrap;
 pub use crate::geometry::{BUFFER, EXTENT, MAX_ZOOM, TileCoord, TileCoordError, tile_bbox};
 use crate::geometry::{GeomKind, Shapes};
 use crate::source::archive::{Archive, ArchiveError};
+use crate::source::postgis::PgError;
 use crate::value::{Feature, Field, Value};
 use cluster::ClusterRules;
 use index::TileIndex;
@@ -41,9 +42,9 @@ pub struct EncodedTile {
 /// without its smallest features, until it fits: polygons that cover the fewest pixels go
 /// first (tippecanoe's `--drop-smallest-as-needed`); points are never dropped here.
 ///
-/// A layer read from an archive contributes its stored tile as it is (MVT messages
-/// concatenate into a valid tile); an archive that cannot be read is logged and left out.
-/// [`try_render`] reports it instead.
+/// A layer whose tiles are made elsewhere (an archive, a database) contributes its tile as it
+/// is (MVT messages concatenate into a valid tile); one that cannot be had is logged and left
+/// out. [`render_live`] fails when a database cannot be reached; [`try_render`] on any error.
 pub fn render(layers: &[TileLayer], coord: TileCoord) -> EncodedTile {
     let stored = layers
         .iter()
@@ -57,8 +58,24 @@ pub fn render(layers: &[TileLayer], coord: TileCoord) -> EncodedTile {
     render_with(layers, coord, &stored)
 }
 
+/// [`render`] for the server: a database that cannot be reached fails the tile (answered with
+/// 503 and not cached), while an unreadable archive tile is logged and left out.
+pub fn render_live(layers: &[TileLayer], coord: TileCoord) -> Result<EncodedTile, StoredTileError> {
+    let stored = layers
+        .iter()
+        .map(|r| match stored_tile(r, coord) {
+            Err(StoredTileError::Archive(e)) => {
+                tracing::warn!("{e}");
+                Ok(None)
+            }
+            other => other,
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(render_with(layers, coord, &stored))
+}
+
 /// [`render`], failing when an archive layer's tile cannot be read (for exports).
-pub fn try_render(layers: &[TileLayer], coord: TileCoord) -> Result<EncodedTile, ArchiveError> {
+pub fn try_render(layers: &[TileLayer], coord: TileCoord) -> Result<EncodedTile, StoredTileError> {
     let stored = layers
         .iter()
         .map(|r| stored_tile(r, coord))
@@ -66,13 +83,52 @@ pub fn try_render(layers: &[TileLayer], coord: TileCoord) -> Result<EncodedTile,
     Ok(render_with(layers, coord, &stored))
 }
 
-/// The decompressed stored tile of an archive layer within its zooms.
-fn stored_tile(layer: &TileLayer, coord: TileCoord) -> Result<Option<Vec<u8>>, ArchiveError> {
-    match &layer.archive {
-        Some(s) if (s.zooms.0..=s.zooms.1).contains(&coord.z) => s.archive.tile(coord),
+/// The stored tile of a layer served as made elsewhere, within its zooms.
+fn stored_tile(layer: &TileLayer, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+    match &layer.stored {
+        Some(s) if (s.zooms.0..=s.zooms.1).contains(&coord.z) => s.source.tile(coord),
         _ => Ok(None),
     }
 }
+
+/// Tiles made elsewhere and passed through as they are: an archive's stored tiles, or tiles
+/// a database cuts (`ST_AsMVT`). Every kind of layer shares the server's one response path
+/// (cache, ETag, gzip, 204) through this.
+pub trait StoredTileSource: Send + Sync {
+    /// The tile, decompressed; `None` or empty when there is none.
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError>;
+}
+
+impl StoredTileSource for Archive {
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+        Archive::tile(self, coord).map_err(StoredTileError::Archive)
+    }
+}
+
+/// Why a stored tile could not be had.
+#[derive(Debug)]
+pub enum StoredTileError {
+    Archive(ArchiveError),
+    Database(PgError),
+}
+
+impl StoredTileError {
+    /// Worth retrying later (the database is down or busy): a 503, not a 500.
+    pub fn unavailable(&self) -> bool {
+        matches!(self, StoredTileError::Database(e) if e.unavailable)
+    }
+}
+
+impl std::fmt::Display for StoredTileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredTileError::Archive(e) => write!(f, "{e}"),
+            StoredTileError::Database(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoredTileError {}
 
 fn render_with(layers: &[TileLayer], coord: TileCoord, stored: &[Option<Vec<u8>>]) -> EncodedTile {
     const ATTEMPTS: usize = 6;
@@ -143,8 +199,8 @@ fn reduce(detail: cut::Detail, sizes: &mut [f64], bytes: usize) -> cut::Detail {
 
 /// What the tiler reads of one layer: its name and fields, its features' ids and attributes
 /// (recomputed under a filter, and which features the filter leaves), its geometry and
-/// pyramid, how its points cluster at low zooms, or the archive whose tiles it serves as they
-/// are. `dataset` builds it for each request.
+/// pyramid, how its points cluster at low zooms, or the source (archive, database) whose
+/// tiles it serves as they are. `dataset` builds it for each request.
 #[derive(Clone, Copy)]
 pub struct TileLayer<'a> {
     pub name: &'a str,
@@ -159,14 +215,14 @@ pub struct TileLayer<'a> {
     pub visible: Option<&'a [bool]>,
     /// Point layers: how points merge below `ClusterRules::maxzoom`.
     pub cluster: Option<ClusterRules>,
-    /// Archive layers: the stored tiles, served within `zooms`.
-    pub archive: Option<StoredTiles<'a>>,
+    /// Archive and database layers: tiles made elsewhere, served within `zooms`.
+    pub stored: Option<StoredTiles<'a>>,
 }
 
-/// An archive's tiles, served as stored within a zoom range.
+/// Tiles made elsewhere, served as they are within a zoom range.
 #[derive(Clone, Copy)]
 pub struct StoredTiles<'a> {
-    pub archive: &'a Archive,
+    pub source: &'a dyn StoredTileSource,
     pub zooms: (u8, u8),
 }
 
@@ -231,7 +287,7 @@ fn encode_layers(
 ) -> Vec<u8> {
     let mut tile = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        if layer.archive.is_some() {
+        if layer.stored.is_some() {
             if let Some(Some(bytes)) = stored.get(i) {
                 tile.extend_from_slice(bytes);
             }

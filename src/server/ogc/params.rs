@@ -193,6 +193,13 @@ pub fn accepted(layer: &Layer, usage: Use) -> Vec<String> {
 
 /// Parse a raw query string for a request on `layer`.
 pub fn parse(layer: &Layer, raw: Option<&str>, usage: Use) -> Result<FeatureParams, ApiError> {
+    if let crate::dataset::LayerKind::Postgis(_) = layer.kind {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_IMPLEMENTED,
+            format!("layer '{}' is read from a database and served as tiles only; its features are not listed here yet", layer.id),
+        )
+        .hint(format!("use /tiles/{}/{{z}}/{{x}}/{{y}}.mvt, or query the database directly", layer.id)));
+    }
     let mut p = FeatureParams {
         query: FeatureQuery::default(),
         limit: DEFAULT_LIMIT,

@@ -1,0 +1,423 @@
+//! PostGIS layers: a table, view or query described at load (columns, SRID, bounds, rows)
+//! and tiled by the database for each request (`ST_AsMVT`; see the README's design section
+//! for why the database cuts rather than borderland's own tiler).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::{DEFAULT_MAXZOOM, JoinConfig, LayerConfig, TableConfig, TableKind};
+use crate::error::LoadError;
+use crate::geometry::projection::project;
+use crate::geometry::{BBox, GeomKind};
+use crate::join::filter::Filter;
+use crate::source::postgis::{self, Param, PgError, PgRelation, Postgis, Relation, SqlJoin};
+use crate::tile::index::{IndexOptions, TileIndex};
+use crate::tile::{StoredTileError, StoredTileSource, TileCoord};
+use crate::value::Field;
+
+use super::{ContentHash, Layer, LayerKind};
+
+/// A database layer's source of tiles.
+pub struct PostgisLayer {
+    db: Arc<Postgis>,
+    relation: PgRelation,
+    tile_sql: String,
+    /// Claims tables joined in SQL; the tile query then takes the filter parameters.
+    joins: Vec<SqlJoin>,
+}
+
+impl std::fmt::Debug for PostgisLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgisLayer")
+            .field("db", &self.db.label)
+            .field("relation", &self.relation.relation.describe())
+            .finish()
+    }
+}
+
+impl PostgisLayer {
+    /// `point`, `line`, `polygon`, `mixed`, or `none` (no rows), from the rows' types.
+    pub fn geometry_type(&self) -> &'static str {
+        let mut kinds =
+            self.relation
+                .geometry_types
+                .iter()
+                .map(|t| match t.trim_start_matches("MULTI") {
+                    "POINT" => "point",
+                    "LINESTRING" => "line",
+                    "POLYGON" => "polygon",
+                    _ => "mixed",
+                });
+        match kinds.next() {
+            None => "none",
+            Some(first) if kinds.all(|k| k == first) => first,
+            Some(_) => "mixed",
+        }
+    }
+
+    /// The kinds of geometry the rows hold (none for an empty table or a collection).
+    pub fn geometry_kinds(&self) -> Vec<GeomKind> {
+        let mut out = Vec::new();
+        for t in &self.relation.geometry_types {
+            let kind = match t.trim_start_matches("MULTI") {
+                "POINT" => GeomKind::Point,
+                "LINESTRING" => GeomKind::Line,
+                "POLYGON" => GeomKind::Polygon,
+                _ => continue,
+            };
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        out
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.relation.row_count.max(0) as usize
+    }
+
+    pub fn database(&self) -> &Arc<Postgis> {
+        &self.db
+    }
+
+    pub fn relation(&self) -> &PgRelation {
+        &self.relation
+    }
+
+    /// Whether claims are joined in SQL (so a filter changes the tiles).
+    pub fn has_joins(&self) -> bool {
+        !self.joins.is_empty()
+    }
+
+    /// The tiles under `filter`: its window, groups and event types become the query's
+    /// parameters (never SQL text).
+    pub fn filtered(self: &Arc<Self>, filter: &Filter) -> PostgisTiles {
+        let list = |v: &[(String, String)]| {
+            (!v.is_empty()).then(|| {
+                v.iter()
+                    .map(|(shown, _)| shown.trim().to_lowercase())
+                    .collect()
+            })
+        };
+        PostgisTiles {
+            layer: Arc::clone(self),
+            filter: [
+                Param::Int(filter.from),
+                Param::Int(filter.to),
+                Param::TextList(list(&filter.groups)),
+                Param::TextList(list(&filter.event_types)),
+            ],
+        }
+    }
+
+    fn tile_with(
+        &self,
+        coord: TileCoord,
+        filter: &[Param],
+    ) -> Result<Option<Vec<u8>>, StoredTileError> {
+        let mut params = vec![
+            Param::Int(Some(coord.z as i32)),
+            Param::Int(Some(coord.x as i32)),
+            Param::Int(Some(coord.y as i32)),
+        ];
+        if self.has_joins() {
+            params.extend_from_slice(filter);
+        }
+        let bytes = self
+            .db
+            .tile(&self.tile_sql, params)
+            .map_err(StoredTileError::Database)?;
+        Ok((!bytes.is_empty()).then_some(bytes))
+    }
+}
+
+const NO_FILTER: [Param; 4] = [
+    Param::Int(None),
+    Param::Int(None),
+    Param::TextList(None),
+    Param::TextList(None),
+];
+
+impl StoredTileSource for PostgisLayer {
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+        self.tile_with(coord, &NO_FILTER)
+    }
+}
+
+/// A database layer's tiles under one filter (the filtered view's source of tiles).
+#[derive(Debug)]
+pub struct PostgisTiles {
+    layer: Arc<PostgisLayer>,
+    filter: [Param; 4],
+}
+
+impl StoredTileSource for PostgisTiles {
+    fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, StoredTileError> {
+        self.layer.tile_with(coord, &self.filter)
+    }
+}
+
+fn load_error(db: &str, relation: &Relation, e: PgError) -> LoadError {
+    LoadError::new(Path::new(db), format!("{}: {e}", relation.describe()))
+}
+
+/// The role columns of a database claims table, by the catalog's names or the conventional
+/// ones, and its groups.
+fn sql_join(
+    db: &Postgis,
+    join: &JoinConfig,
+    table: &TableConfig,
+    hasher: &mut ContentHash,
+) -> Result<SqlJoin, LoadError> {
+    let relation = match (&table.table, &table.sql) {
+        (_, Some(sql)) => Relation::Sql(sql.clone()),
+        (Some(t), None) => Relation::table(t),
+        (None, None) => Relation::Sql(String::new()),
+    };
+    let described = relation.describe();
+    let fail = |message: String| {
+        LoadError::new(
+            Path::new(&db.label),
+            format!("table '{}' ({described}): {message}", table.id),
+        )
+    };
+    if table.kind != TableKind::Events {
+        return Err(fail(
+            "only `kind = \"events\"` tables are joined in the database so far; keep presence tables in files".into(),
+        ));
+    }
+    let (columns, geometry) = db.columns(&relation).map_err(|e| fail(e.message))?;
+    let has = |name: &str| columns.iter().any(|c| c.name == name);
+    let role = |configured: &Option<String>, role: &str, defaults: &[&str]| match configured {
+        Some(name) if has(name) => Ok(Some(name.clone())),
+        Some(name) => Err(fail(format!(
+            "{role} column '{name}' does not exist (columns: {})",
+            columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        None => Ok(defaults.iter().find(|d| has(d)).map(|d| d.to_string())),
+    };
+    let date = role(&table.date, "date", &["date", "date_start", "event_date"])?;
+    if let Some(d) = &date
+        && let Some(c) = columns.iter().find(|c| &c.name == d)
+        && !matches!(c.pg_type.as_str(), "date" | "timestamp" | "timestamptz")
+    {
+        return Err(fail(format!(
+            "date column '{d}' is {}; it must be a date or timestamp column",
+            c.pg_type
+        )));
+    }
+    let group = role(&table.group, "group", &["group", "actor"])?;
+    let mut out = SqlJoin {
+        prefix: join.prefix.clone().unwrap_or_else(|| join.table.clone()),
+        key: role(&table.key, "key", &["province", "area", "admin1"])?,
+        srid: 4326,
+        geometry: geometry.first().cloned(),
+        event_type: role(&table.event_type, "event_type", &["event_type"])?,
+        date_end: role(&table.date_end, "date_end", &["date_end"])?,
+        fatalities: role(&table.fatalities, "fatalities", &["fatalities", "best"])?,
+        source: role(&table.source, "source", &["source"])?,
+        date,
+        group,
+        groups: Vec::new(),
+        relation,
+    };
+    if out.key.is_none() && out.geometry.is_none() {
+        return Err(fail(
+            "rows need a geometry column or a key column (province, area, admin1, or `key = \"…\"`) to join".into(),
+        ));
+    }
+    if let Some(g) = &out.geometry {
+        let srid = db
+            .strings(&format!(
+                "SELECT ST_SRID({g})::text FROM {} WHERE {g} IS NOT NULL LIMIT 1",
+                out.relation.from_clause(),
+                g = postgis::quote_ident(g)
+            ))
+            .map_err(|e| fail(e.message))?;
+        out.srid = srid.first().and_then(|s| s.parse().ok()).unwrap_or(4326);
+    }
+    if let Some(g) = &out.group {
+        out.groups = db
+            .strings(&format!(
+                "SELECT DISTINCT {g}::text FROM {} WHERE {g} IS NOT NULL ORDER BY 1",
+                out.relation.from_clause(),
+                g = postgis::quote_ident(g)
+            ))
+            .map_err(|e| fail(e.message))?;
+    }
+    hasher.add(format!("{out:?}").as_bytes());
+    Ok(out)
+}
+
+/// A layer reading `relation` of the database at `url`, with the catalog's keys and the
+/// database claims tables it joins.
+pub fn postgis_layer(
+    cfg: &LayerConfig,
+    url: &str,
+    relation: Relation,
+    joins: &[(JoinConfig, TableConfig)],
+    hasher: &mut ContentHash,
+) -> Result<Layer, LoadError> {
+    let db = postgis::connect(url).map_err(|e| LoadError::new(Path::new("postgres"), e.message))?;
+    let described = db
+        .describe(&relation, cfg.geometry_column.as_deref())
+        .map_err(|e| load_error(&db.label, &relation, e))?;
+    if let Some(id) = &cfg.id_property
+        && !described.columns.iter().any(|c| &c.name == id)
+    {
+        return Err(load_error(
+            &db.label,
+            &relation,
+            PgError {
+                message: format!(
+                    "id_property '{id}' is not a column (columns: {})",
+                    described
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                unavailable: false,
+            },
+        ));
+    }
+    hasher.add(db.label.as_bytes());
+    hasher.add(format!("{described:?}").as_bytes());
+    let joins = joins
+        .iter()
+        .map(|(j, t)| sql_join(&db, j, t, hasher))
+        .collect::<Result<Vec<_>, _>>()?;
+    for key in &cfg.keys {
+        if !described.columns.iter().any(|c| &c.name == key) {
+            return Err(load_error(
+                &db.label,
+                &relation,
+                PgError {
+                    message: format!("key '{key}' is not a column"),
+                    unavailable: false,
+                },
+            ));
+        }
+    }
+    let tile_sql = described.tile_sql(&cfg.id, cfg.id_property.as_deref(), &joins, &cfg.keys);
+    let base_fields = described.columns.len();
+    let fields = described
+        .columns
+        .iter()
+        .map(|c| Field {
+            name: c.name.clone(),
+            kind: c.kind,
+        })
+        .chain(joins.iter().flat_map(|j| {
+            j.fields()
+                .into_iter()
+                .map(|(name, kind)| Field { name, kind })
+        }))
+        .collect();
+    let mut bbox = BBox::EMPTY;
+    if let Some([w, s, e, n]) = described.bounds {
+        bbox.extend(project([w, n]));
+        bbox.extend(project([e, s]));
+    }
+    let shapes = Arc::new(Default::default());
+    let index = TileIndex::build(&shapes, &[], &IndexOptions::default());
+    let file = format!("{} {}", db.label, relation.describe());
+    let source = PostgisLayer {
+        db,
+        relation: described,
+        tile_sql,
+        joins,
+    };
+    Ok(Layer {
+        id: cfg.id.clone(),
+        title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
+        description: cfg.description.clone(),
+        attribution: cfg.attribution.clone(),
+        license: cfg.license.clone(),
+        file,
+        minzoom: cfg.minzoom.unwrap_or(0),
+        maxzoom: cfg.maxzoom.unwrap_or(DEFAULT_MAXZOOM),
+        fields,
+        features: Vec::new(),
+        kinds: Vec::new(),
+        shapes,
+        index,
+        bbox,
+        skipped_empty: 0,
+        warnings: Vec::new(),
+        base_fields: 0,
+        joins: Vec::new(),
+        rows: None,
+        filters: cfg.filters.iter().copied().collect(),
+        cluster_maxzoom: 0,
+        note: cfg.note.clone(),
+        context: cfg.context,
+        labels_of: None,
+        kind: LayerKind::Postgis(Arc::new(source)),
+    })
+    .map(|mut l| {
+        l.base_fields = base_fields;
+        l
+    })
+}
+
+/// Every table and view of the database with a geometry column, one layer each, named after
+/// the table (`schema_table` outside `public`), as Martin publishes them.
+pub fn discover_layers(url: &str, hasher: &mut ContentHash) -> Result<Vec<Layer>, Vec<LoadError>> {
+    let db = postgis::connect(url)
+        .map_err(|e| vec![LoadError::new(Path::new("postgres"), e.message)])?;
+    let found = db
+        .discover()
+        .map_err(|e| vec![LoadError::new(Path::new(&db.label), e.message)])?;
+    if found.is_empty() {
+        return Err(vec![LoadError::new(
+            Path::new(&db.label),
+            "the database has no table or view with a geometry column (see geometry_columns)",
+        )]);
+    }
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut errors = Vec::new();
+    for (relation, geometry_column) in found {
+        let Relation::Table { schema, name } = &relation else {
+            continue;
+        };
+        let base = if schema == "public" {
+            name.clone()
+        } else {
+            format!("{schema}_{name}")
+        };
+        let mut id: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        // A table with two geometry columns becomes two layers.
+        if layers.iter().any(|l| l.id == id) {
+            id = format!("{id}_{geometry_column}");
+        }
+        let cfg = LayerConfig {
+            geometry_column: Some(geometry_column.clone()),
+            title: Some(base.clone()),
+            ..LayerConfig::for_database(&id)
+        };
+        match postgis_layer(&cfg, url, relation, &[], hasher) {
+            Ok(layer) => layers.push(layer),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(layers)
+    } else {
+        Err(errors)
+    }
+}
