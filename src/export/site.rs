@@ -113,7 +113,7 @@ fn write_viewer(dataset: &Dataset, dir: &Path) -> Result<(), ExportError> {
 }
 
 /// The data behind the map, beside it: `data/{layer}.csv` and `.geojson` for every layer
-/// the site draws from its own data (not archives passed through), each row with its
+/// the site draws from its own files (not archives passed through, nor database layers), each row with its
 /// provenance, as the server's `/data/{layer}` routes give them. Returns the list site.json
 /// names for the page's download links.
 fn write_downloads(dataset: &Dataset, plan: &Plan, dir: &Path) -> Result<Vec<Value>, ExportError> {
@@ -122,7 +122,11 @@ fn write_downloads(dataset: &Dataset, plan: &Plan, dir: &Path) -> Result<Vec<Val
         ..Default::default()
     };
     let mut list = Vec::new();
-    for layer in plan.layers.iter().filter(|l| l.archive.is_none()) {
+    for layer in plan
+        .layers
+        .iter()
+        .filter(|l| matches!(l.kind, crate::dataset::LayerKind::Features))
+    {
         let selection = crate::features::select(dataset, layer, &query);
         let csv = crate::features::csv::write(layer, &selection, &selection.features)
             .map_err(|e| ExportError(format!("data/{}.csv: {e}", layer.id)))?;
