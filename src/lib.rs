@@ -12,7 +12,8 @@
 //! 6. `tile` (simplify, index, clip, cut, clean, encode, cluster) on a narrow `TileLayer`
 //! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON, styles made from
 //!    the data, the catalog's words)
-//! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`
+//! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`,
+//!    `story` (story files checked against the data, and their pages)
 //! 9. `export` and `server`: siblings that never import each other; `main.rs` sits over both.
 
 pub mod assets;
@@ -28,6 +29,7 @@ pub mod join;
 pub mod name;
 pub mod server;
 pub mod source;
+pub mod story;
 pub mod synthetic;
 pub mod table;
 pub mod tile;
