@@ -58,7 +58,11 @@ function addStoryLayers() {
   const layers = new Set(data.steps.flatMap((s) => s.highlights.map((h) => h.layer)));
   const on = ['boolean', ['feature-state', 'highlight'], false];
   for (const layer of layers) {
-    const base = { source: SOURCE, 'source-layer': layer, metadata: { 'borderland:story': 'highlight' } };
+    // the layer's own metadata, so a click on a highlight shows the same popup (claims and sources)
+    const own = map.getStyle().layers.find((l) => l['source-layer'] === layer && l.metadata && l.metadata['borderland:role']);
+    const metadata = { ...((own && own.metadata) || {}), 'borderland:story': 'highlight' };
+    delete metadata['borderland:toggle'];
+    const base = { source: SOURCE, 'source-layer': layer, metadata };
     if (kinds[layer] === 'point') {
       map.addLayer({ ...base, id: `story-highlight-${layer}`, type: 'circle',
         paint: { 'circle-radius': ['case', on, 11, 0], 'circle-color': 'rgba(0,0,0,0)',

@@ -579,6 +579,7 @@ fn locator(layer: &Layer) -> Option<Locator> {
     let height = (span_y * scale).clamp(40.0, 240.0);
     let scale = scale.min(height / span_y);
     let shapes = &layer.shapes;
+    let sq_tol = (1.0 / scale).powi(2);
     let mut path = String::new();
     for piece in &shapes.pieces {
         if layer.kinds.get(piece.feature as usize) == Some(&GeomKind::Point) {
@@ -587,19 +588,25 @@ fn locator(layer: &Layer) -> Option<Locator> {
         for part in shapes.parts_of(piece) {
             let mut last: Option<(i64, i64)> = None;
             let mut count = 0;
-            let ring = &shapes.xy[part.start as usize..part.end as usize];
-            for p in ring {
-                let x = ((p[0] - b.min_x) * scale * 2.0).round() as i64; // half-pixel steps
-                let y = ((p[1] - b.min_y) * scale * 2.0).round() as i64;
+            let range = part.start as usize..part.end as usize;
+            let ring = &shapes.xy[range.clone()];
+            // Douglas–Peucker at about one pixel of the inset (importance is a squared
+            // distance in projected units).
+            let keep = shapes.importance[range]
+                .iter()
+                .map(|&i| f64::from(i) > sq_tol);
+            for (p, _) in ring.iter().zip(keep).filter(|(_, k)| *k) {
+                let x = ((p[0] - b.min_x) * scale).round() as i64;
+                let y = ((p[1] - b.min_y) * scale).round() as i64;
                 if last == Some((x, y)) {
                     continue;
                 }
                 path.push_str(if count == 0 { "M" } else { "L" });
-                path.push_str(&format!("{} {}", x as f64 / 2.0, y as f64 / 2.0));
+                path.push_str(&format!("{x} {y}"));
                 last = Some((x, y));
                 count += 1;
             }
-            if part.outer || ring.first() == ring.last() {
+            if count > 2 && (part.outer || ring.first() == ring.last()) {
                 path.push('Z');
             }
         }
