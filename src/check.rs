@@ -73,11 +73,13 @@ pub fn run(origin: &Origin) -> CheckReport {
                 ),
                 Err(e) => (Vec::new(), e.0),
             };
-            let ok = errors.is_empty() && joins.iter().all(|j| {
-                j.unmatched.is_empty()
-                    && j.dangling_aliases.is_empty()
-                    && j.place_conflicts.is_empty()
-            }) && dataset.layers.iter().all(|l| l.warnings.is_empty());
+            let ok = errors.is_empty()
+                && joins.iter().all(|j| {
+                    j.unmatched.is_empty()
+                        && j.dangling_aliases.is_empty()
+                        && j.place_conflicts.is_empty()
+                })
+                && dataset.layers.iter().all(|l| l.warnings.is_empty());
             let suggestions = dataset
                 .tables
                 .iter()

@@ -58,7 +58,11 @@ fn scroll_story(url: &str) -> Value {
 
 /// What every story page must do for a reader, on both devices.
 fn assert_reads_well(r: &Value) {
-    assert_eq!(r["errors"], serde_json::json!([]), "no console or page errors: {r}");
+    assert_eq!(
+        r["errors"],
+        serde_json::json!([]),
+        "no console or page errors: {r}"
+    );
     for device in ["desktop", "phone"] {
         let d = &r[device];
         let steps = d["steps"].as_array().expect("steps");
@@ -66,7 +70,9 @@ fn assert_reads_well(r: &Value) {
         for (i, s) in steps.iter().enumerate() {
             assert_eq!(s["step"], i, "{device}: each step becomes the current one");
             // every highlight the step names is set through feature-state and drawn
-            let wanted = r[device]["steps"][i]["highlighted"].as_array().map(Vec::len);
+            let wanted = r[device]["steps"][i]["highlighted"]
+                .as_array()
+                .map(Vec::len);
             assert_eq!(
                 s["highlights_drawn"].as_u64().map(|n| n as usize),
                 wanted,
@@ -75,7 +81,12 @@ fn assert_reads_well(r: &Value) {
         }
         // At least three distinct map states, and the view, the filter and the highlight
         // each change somewhere.
-        let state = |s: &Value| format!("{}|{}|{}|{}", s["centre"], s["zoom"], s["filter"], s["highlighted"]);
+        let state = |s: &Value| {
+            format!(
+                "{}|{}|{}|{}",
+                s["centre"], s["zoom"], s["filter"], s["highlighted"]
+            )
+        };
         let distinct = |f: &dyn Fn(&Value) -> String| {
             let mut v: Vec<String> = steps.iter().map(f).collect();
             v.sort();
@@ -83,24 +94,55 @@ fn assert_reads_well(r: &Value) {
             v.len()
         };
         assert!(distinct(&state) >= 3, "{device}: {d}");
-        assert!(distinct(&|s: &Value| format!("{}{}", s["centre"], s["zoom"])) >= 3, "{device}: views change");
-        assert!(distinct(&|s: &Value| s["filter"].to_string()) >= 2, "{device}: filters change");
-        assert!(distinct(&|s: &Value| s["highlighted"].to_string()) >= 2, "{device}: highlights change");
+        assert!(
+            distinct(&|s: &Value| format!("{}{}", s["centre"], s["zoom"])) >= 3,
+            "{device}: views change"
+        );
+        assert!(
+            distinct(&|s: &Value| s["filter"].to_string()) >= 2,
+            "{device}: filters change"
+        );
+        assert!(
+            distinct(&|s: &Value| s["highlighted"].to_string()) >= 2,
+            "{device}: highlights change"
+        );
         // Scrolling back restores step 2 exactly: layers, filters, highlights and view.
         let (first, back) = (&steps[1], &d["back"]);
-        for key in ["visible", "filter", "group", "window", "highlighted", "callouts", "labels"] {
-            assert_eq!(first[key], back[key], "{device}: scrolling back restores {key}");
+        for key in [
+            "visible",
+            "filter",
+            "group",
+            "window",
+            "highlighted",
+            "callouts",
+            "labels",
+        ] {
+            assert_eq!(
+                first[key], back[key],
+                "{device}: scrolling back restores {key}"
+            );
         }
         for axis in 0..2 {
-            let (a, b) = (first["centre"][axis].as_f64(), back["centre"][axis].as_f64());
-            assert!((a.unwrap() - b.unwrap()).abs() < 0.01, "{device}: {first} / {back}");
+            let (a, b) = (
+                first["centre"][axis].as_f64(),
+                back["centre"][axis].as_f64(),
+            );
+            assert!(
+                (a.unwrap() - b.unwrap()).abs() < 0.01,
+                "{device}: {first} / {back}"
+            );
         }
         assert!((first["zoom"].as_f64().unwrap() - back["zoom"].as_f64().unwrap()).abs() < 0.05);
         // The last step hands over to the viewer.
         let last = steps.last().expect("a last step");
         assert_eq!(last["exploring"], true, "{device}: {last}");
         assert_eq!(last["scroll_zoom"], true);
-        assert!(last["explore_href"].as_str().unwrap_or("").starts_with("./#map="));
+        assert!(
+            last["explore_href"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("./#map=")
+        );
         let bad: Vec<&Value> = d["axe"]
             .as_array()
             .expect("axe")
@@ -110,30 +152,58 @@ fn assert_reads_well(r: &Value) {
         assert!(bad.is_empty(), "{device}: axe violations {bad:?}");
         assert_eq!(d["sideways"], 0, "{device}: no sideways scrolling");
     }
-    assert_eq!(r["reduced_motion_still"], true, "prefers-reduced-motion jumps");
+    assert_eq!(
+        r["reduced_motion_still"], true,
+        "prefers-reduced-motion jumps"
+    );
     let no_js = &r["no_js"];
-    assert!(no_js["steps"].as_array().is_some_and(|s| s.len() >= 3), "{no_js}");
-    assert!(no_js["text"].as_u64() > Some(300), "the text reads with no JavaScript");
+    assert!(
+        no_js["steps"].as_array().is_some_and(|s| s.len() >= 3),
+        "{no_js}"
+    );
+    assert!(
+        no_js["text"].as_u64() > Some(300),
+        "the text reads with no JavaScript"
+    );
 }
 
 fn assert_default_story(r: &Value) {
     assert_reads_well(r);
     for device in ["desktop", "phone"] {
         let d = &r[device];
-        assert!(d["sources"].as_str().unwrap_or("").contains(SOURCE_TITLE), "{device}: {}", d["sources"]);
+        assert!(
+            d["sources"].as_str().unwrap_or("").contains(SOURCE_TITLE),
+            "{device}: {}",
+            d["sources"]
+        );
         let steps = d["steps"].as_array().unwrap();
         // The TTP step: the four provinces the source names, filtered to the group.
         assert_eq!(
             steps[1]["highlighted"],
-            serde_json::json!(["provinces/AF-PKA", "provinces/AF-KHO", "provinces/AF-NAN", "provinces/AF-KNR"])
+            serde_json::json!([
+                "provinces/AF-PKA",
+                "provinces/AF-KHO",
+                "provinces/AF-NAN",
+                "provinces/AF-KNR"
+            ])
         );
         assert_eq!(steps[1]["group"], "ttp");
         // The Kabul bombing: January 2026 only, the incidents layer on, a callout.
         assert_eq!(steps[3]["window"]["from"], steps[3]["window"]["to"]);
-        assert!(steps[3]["visible"].as_array().unwrap().contains(&serde_json::json!("incidents")));
+        assert!(
+            steps[3]["visible"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("incidents"))
+        );
         assert_eq!(steps[3]["callouts"].as_array().map(Vec::len), Some(1));
     }
-    assert!(r["no_js"]["sources"].as_str().unwrap_or("").contains(SOURCE_TITLE));
+    assert!(
+        r["no_js"]["sources"]
+            .as_str()
+            .unwrap_or("")
+            .contains(SOURCE_TITLE)
+    );
 }
 
 #[test]
@@ -146,7 +216,10 @@ fn the_default_story_scrolls_on_a_desktop_and_a_phone_from_the_server() {
     assert_default_story(&r);
     // A click on a highlighted province shows its claims with their source.
     assert!(
-        r["desktop"]["popup"].as_str().unwrap_or("").contains(SOURCE_TITLE),
+        r["desktop"]["popup"]
+            .as_str()
+            .unwrap_or("")
+            .contains(SOURCE_TITLE),
         "{}",
         r["desktop"]["popup"]
     );
@@ -165,7 +238,13 @@ impl StaticServer {
             .expect("a free port")
             .port();
         let child = Command::new("python3")
-            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
             .current_dir(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -173,7 +252,10 @@ impl StaticServer {
             .expect("python3 starts");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "http.server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "http.server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         StaticServer { child, port }
@@ -199,7 +281,11 @@ fn the_static_site_copy_of_the_default_story_scrolls_the_same() {
         "8",
         "--quiet",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let site: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("site.json")).unwrap()).unwrap();
     assert_eq!(site["stories"][0]["url"], "stories/border.html");
@@ -211,7 +297,10 @@ fn the_static_site_copy_of_the_default_story_scrolls_the_same() {
     }
     // Under a sub-path, as a newsroom would publish it: every URL in the page is relative.
     let server = StaticServer::start(&root);
-    let r = scroll_story(&format!("http://127.0.0.1:{}/news/maps/stories/border.html", server.port));
+    let r = scroll_story(&format!(
+        "http://127.0.0.1:{}/news/maps/stories/border.html",
+        server.port
+    ));
     assert_default_story(&r);
 }
 
@@ -236,28 +325,61 @@ fn a_fixture_story_uses_every_step_setting() {
     }
     let dir = valley_with_story("story-valley");
     let catalog = dir.join("layers.toml");
-    let server = Served::start(&["serve", "--config", catalog.to_str().unwrap()], &repo_path(""));
+    let server = Served::start(
+        &["serve", "--config", catalog.to_str().unwrap()],
+        &repo_path(""),
+    );
     let r = scroll_story(&format!("{}/stories/everything", server.url));
     assert_reads_well(&r);
     let s = r["desktop"]["steps"].as_array().unwrap();
     // centre and zoom, layers, a label
     assert_eq!(s[0]["centre"], serde_json::json!([11.5, 40.5]));
     assert_eq!(s[0]["zoom"], 7.0);
-    assert_eq!(s[0]["visible"], serde_json::json!(["district_points", "districts", "rivers"]));
+    assert_eq!(
+        s[0]["visible"],
+        serde_json::json!(["district_points", "districts", "rivers"])
+    );
     assert_eq!(s[0]["labels"], serde_json::json!(["Alder Vale (label)"]));
     // a bbox, a group and a time window (the server filters the tiles), a highlight, a callout
-    assert!(s[1]["filter"].as_str().unwrap().contains("from=2023-02-01&to=2023-03-31&group=ISKP"), "{}", s[1]);
+    assert!(
+        s[1]["filter"]
+            .as_str()
+            .unwrap()
+            .contains("from=2023-02-01&to=2023-03-31&group=ISKP"),
+        "{}",
+        s[1]
+    );
     assert_eq!(s[1]["highlighted"], serde_json::json!(["districts/VX-A"]));
-    assert_eq!(s[1]["callouts"], serde_json::json!(["Synthetic raid (test row 1)"]));
-    assert_eq!(s[1]["labels"], serde_json::json!([]), "annotations belong to their step");
+    assert_eq!(
+        s[1]["callouts"],
+        serde_json::json!(["Synthetic raid (test row 1)"])
+    );
+    assert_eq!(
+        s[1]["labels"],
+        serde_json::json!([]),
+        "annotations belong to their step"
+    );
     // fit to features, the points layer on, an overlay of two shapes
-    assert_eq!(s[2]["highlighted"], serde_json::json!(["districts/VX-B", "districts/VX-C"]));
-    assert!(s[2]["visible"].as_array().unwrap().contains(&serde_json::json!("reports")));
+    assert_eq!(
+        s[2]["highlighted"],
+        serde_json::json!(["districts/VX-B", "districts/VX-C"])
+    );
+    assert!(
+        s[2]["visible"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("reports"))
+    );
     assert!(s[2]["overlay"].as_u64() >= Some(2), "{}", s[2]);
     assert_eq!(s[3]["overlay"], 0);
     // the locator inset shows where the view is
     assert!(s[0]["locator"].is_object());
-    assert!(r["desktop"]["title"].as_str().unwrap().contains("synthetic"));
+    assert!(
+        r["desktop"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("synthetic")
+    );
 }
 
 #[tokio::test]
@@ -265,12 +387,23 @@ async fn the_catalog_lists_stories_and_the_page_is_html_from_the_server() {
     let app = common::default_app();
     let catalog = get(&app, "/catalog").await.json();
     assert_eq!(catalog["stories"][0]["id"], "border");
-    assert_eq!(catalog["stories"][0]["url"], "http://tiles.test/stories/border");
-    assert!(catalog["stories"][0]["title"].as_str().unwrap().contains("one source"));
+    assert_eq!(
+        catalog["stories"][0]["url"],
+        "http://tiles.test/stories/border"
+    );
+    assert!(
+        catalog["stories"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("one source")
+    );
 
     let page = get(&app, "/stories/border").await;
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let html = String::from_utf8_lossy(&page.body);
     // Every step says whose claim it is, and the sources list names the source.
     let steps: Vec<&str> = html.split("<section class=\"step\"").skip(1).collect();
@@ -279,7 +412,10 @@ async fn the_catalog_lists_stories_and_the_page_is_html_from_the_server() {
         assert!(step.contains("According to"), "{step}");
     }
     assert!(html.contains(&format!("<cite>“{SOURCE_TITLE}”</cite>")));
-    assert!(html.contains("Claims, not facts."), "the viewer's caveats travel with the story");
+    assert!(
+        html.contains("Claims, not facts."),
+        "the viewer's caveats travel with the story"
+    );
     assert!(html.contains("<base href=\"../\">"));
 
     let missing = get(&app, "/stories/nope").await;
@@ -315,7 +451,9 @@ fn check_reports_a_broken_story_as_file_line_col() {
     let file = dir.join("everything.story.md");
     let file = file.to_string_lossy();
     for expected in [
-        format!("{file}:6:20: unknown layer 'roads'; the catalog's layers are: districts, district_points, rivers, reports"),
+        format!(
+            "{file}:6:20: unknown layer 'roads'; the catalog's layers are: districts, district_points, rivers, reports"
+        ),
         format!("{file}:7:8: group: unknown group 'Nobody'"),
         format!("{file}:8:12: highlight: no feature 'VX-Z' in layer 'districts'"),
     ] {
@@ -329,13 +467,21 @@ async fn a_bad_story_on_reload_keeps_the_last_good_one_serving() {
     let dataset = Dataset::load(&Origin::Catalog(dir.join("layers.toml"))).unwrap();
     let state = AppState::new(dataset, ServerOptions::default());
     let app = server::router(std::sync::Arc::clone(&state));
-    assert!(String::from_utf8_lossy(&get(&app, "/stories/everything").await.body).contains("A centre, a zoom and a label"));
+    assert!(
+        String::from_utf8_lossy(&get(&app, "/stories/everything").await.body)
+            .contains("A centre, a zoom and a label")
+    );
 
     std::fs::write(dir.join("everything.story.md"), BROKEN).unwrap();
-    let error = server::reload::reload(&state).await.expect_err("the reload fails");
+    let error = server::reload::reload(&state)
+        .await
+        .expect_err("the reload fails");
     let file = dir.join("everything.story.md");
     assert!(
-        error.contains(&format!("{}:8:12: highlight: no feature 'VX-Z'", file.to_string_lossy())),
+        error.contains(&format!(
+            "{}:8:12: highlight: no feature 'VX-Z'",
+            file.to_string_lossy()
+        )),
         "{error}"
     );
     // Still the last good story, and /health says where the problem is, not what it says.
@@ -346,5 +492,8 @@ async fn a_bad_story_on_reload_keeps_the_last_good_one_serving() {
     assert_eq!(health["status"], "degraded");
     let said = health["last_reload_error"].as_str().unwrap();
     assert!(said.contains("everything.story.md:8:12"), "{said}");
-    assert!(!said.contains("VX-Z"), "the public answer never quotes the file: {said}");
+    assert!(
+        !said.contains("VX-Z"),
+        "the public answer never quotes the file: {said}"
+    );
 }

@@ -92,10 +92,7 @@ impl AppState {
     /// left out (`serve` checks them first and refuses to start instead).
     pub fn new(dataset: Dataset, options: ServerOptions) -> Arc<AppState> {
         let stories = crate::story::load(&dataset).unwrap_or_else(|errors| {
-            tracing::error!(
-                "stories left out:\n{}",
-                crate::story::error_text(&errors)
-            );
+            tracing::error!("stories left out:\n{}", crate::story::error_text(&errors));
             Stories::default()
         });
         AppState::with_stories(dataset, stories, options)

@@ -23,13 +23,13 @@ pub async fn story(
             .iter()
             .map(|s| format!("/stories/{}", s.id))
             .collect();
-        return Err(ApiError::not_found(format!("no story '{shown}'")).hint(
-            if ids.is_empty() {
+        return Err(
+            ApiError::not_found(format!("no story '{shown}'")).hint(if ids.is_empty() {
                 "this data has no stories; add a [[story]] to the catalog".to_string()
             } else {
                 format!("stories: {}", ids.join(", "))
-            },
-        ));
+            }),
+        );
     };
     let page = story_page(story, &state.dataset.load(), PageMode::Server);
     let mut res = page.into_response();

@@ -9,7 +9,9 @@ fn safe_target(url: &str) -> bool {
     match lower.find(':') {
         // a scheme comes before any '/', '?' or '#'
         Some(i) if !lower[..i].contains(['/', '?', '#']) => {
-            lower.starts_with("https:") || lower.starts_with("http:") || lower.starts_with("mailto:")
+            lower.starts_with("https:")
+                || lower.starts_with("http:")
+                || lower.starts_with("mailto:")
         }
         _ => true,
     }
@@ -54,7 +56,9 @@ mod tests {
 
     #[test]
     fn raw_html_is_text_and_scripts_do_not_link() {
-        let html = to_html("Hi <script>alert(1)</script> [x](javascript:alert(1)) [y](https://example.org)");
+        let html = to_html(
+            "Hi <script>alert(1)</script> [x](javascript:alert(1)) [y](https://example.org)",
+        );
         assert!(!html.contains("<script"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("javascript:"));

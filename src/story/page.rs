@@ -21,7 +21,9 @@ pub enum PageMode {
 fn viewer_hash(story: &Story, step: &super::Step) -> String {
     let (lon, lat, zoom) = match step.view {
         View::Centre { centre, zoom } => (centre[0], centre[1], zoom),
-        View::Bounds { bounds: [w, s, e, n] } => {
+        View::Bounds {
+            bounds: [w, s, e, n],
+        } => {
             // the zoom at which the box fills about 900 × 600 CSS pixels
             let y = |lat: f64| {
                 let r = lat.to_radians();
@@ -94,7 +96,11 @@ pub fn story_page(story: &Story, dataset: &Dataset, mode: PageMode) -> String {
 <h1>{title}</h1>
 "#,
         id_html = escape(&story.id),
-        suffix = if mode == PageMode::Static { ".html" } else { "" },
+        suffix = if mode == PageMode::Static {
+            ".html"
+        } else {
+            ""
+        },
         map_title = escape(&dataset.words.title),
     ));
     if let Some(summary) = &story.summary {
@@ -139,7 +145,9 @@ pub fn story_page(story: &Story, dataset: &Dataset, mode: PageMode) -> String {
         }
         out.push_str("</section>\n");
     }
-    out.push_str("</main>\n</div>\n<footer class=\"story-sources\" id=\"sources\">\n<h2>Sources</h2>\n");
+    out.push_str(
+        "</main>\n</div>\n<footer class=\"story-sources\" id=\"sources\">\n<h2>Sources</h2>\n",
+    );
     if story.sources.is_empty() {
         out.push_str("<p>The layers this story shows carry no claims.</p>\n");
     } else {
@@ -158,10 +166,7 @@ pub fn story_page(story: &Story, dataset: &Dataset, mode: PageMode) -> String {
                 let cites: Vec<String> = s.citations.iter().map(|c| escape(c)).collect();
                 out.push_str(&format!(": {}", cites.join("; ")));
             }
-            out.push_str(&format!(
-                ". Tables: {}.",
-                escape(&s.tables.join("; "))
-            ));
+            out.push_str(&format!(". Tables: {}.", escape(&s.tables.join("; "))));
             out.push_str("</li>\n");
         }
         out.push_str("</ul>\n");

@@ -309,7 +309,10 @@ pub fn resolve(
         for s in &step.settings {
             let repeatable = matches!(s.key.as_str(), "callout" | "label");
             if !repeatable && step.settings.iter().filter(|o| o.key == s.key).count() > 1 {
-                c.error(s.at, format!("'{}' is set twice in this step; keep one", s.key));
+                c.error(
+                    s.at,
+                    format!("'{}' is set twice in this step; keep one", s.key),
+                );
             }
         }
         // The view: a centre and zoom, a bounding box or features to fit.
@@ -326,16 +329,21 @@ pub fn resolve(
         if let Some(s) = get("centre") {
             let centre = c.lonlat(s, &s.value.clone(), s.value_at);
             let zoom = match get("zoom") {
-                Some(z) => c.numbers(z, 1, "a zoom (a number from 0 to 22)").and_then(|v| {
-                    if (0.0..=22.0).contains(&v[0]) {
-                        Some(v[0])
-                    } else {
-                        c.error(z.value_at, "zoom: a zoom is from 0 to 22");
-                        None
-                    }
-                }),
+                Some(z) => c
+                    .numbers(z, 1, "a zoom (a number from 0 to 22)")
+                    .and_then(|v| {
+                        if (0.0..=22.0).contains(&v[0]) {
+                            Some(v[0])
+                        } else {
+                            c.error(z.value_at, "zoom: a zoom is from 0 to 22");
+                            None
+                        }
+                    }),
                 None => {
-                    c.error(s.at, "`centre` needs a `zoom` on the next line (for example `zoom: 7`)");
+                    c.error(
+                        s.at,
+                        "`centre` needs a `zoom` on the next line (for example `zoom: 7`)",
+                    );
                     None
                 }
             };
@@ -351,7 +359,13 @@ pub fn resolve(
         if let Some(s) = get("bbox")
             && let Some(v) = c.numbers(s, 4, "west, south, east, north in degrees")
         {
-            if v[0] < v[2] && v[1] < v[3] && v[0] >= -180.0 && v[2] <= 180.0 && v[1] >= -85.0 && v[3] <= 85.0 {
+            if v[0] < v[2]
+                && v[1] < v[3]
+                && v[0] >= -180.0
+                && v[2] <= 180.0
+                && v[1] >= -85.0
+                && v[3] <= 85.0
+            {
                 view = View::Bounds {
                     bounds: [v[0], v[1], v[2], v[3]],
                 };
@@ -405,7 +419,11 @@ pub fn resolve(
                             s.value_at,
                             format!(
                                 "group: unknown group '{wanted}'; the data names: {} (or `all`)",
-                                if known.is_empty() { "no groups".to_string() } else { known.join(", ") }
+                                if known.is_empty() {
+                                    "no groups".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
                             ),
                         );
                     }
@@ -475,7 +493,10 @@ pub fn resolve(
                 }
                 "no" | "false" | "off" => false,
                 _ => {
-                    c.error(s.value_at, format!("explore: '{}' is not yes or no", s.value));
+                    c.error(
+                        s.value_at,
+                        format!("explore: '{}' is not yes or no", s.value),
+                    );
                     false
                 }
             },
@@ -528,7 +549,10 @@ fn overlay(c: &mut Checker, text: &str, first_line: usize) -> Option<serde_json:
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            c.error(at_json(&e), format!("overlay: invalid GeoJSON: {}", strip_position(&e)));
+            c.error(
+                at_json(&e),
+                format!("overlay: invalid GeoJSON: {}", strip_position(&e)),
+            );
             return None;
         }
     };
@@ -537,7 +561,11 @@ fn overlay(c: &mut Checker, text: &str, first_line: usize) -> Option<serde_json:
         column: 1,
     };
     match serde_json::from_value::<geojson::GeoJson>(value.clone()) {
-        Ok(geojson::GeoJson::FeatureCollection(fc)) if fc.features.len() <= MAX_OVERLAY_FEATURES => Some(value),
+        Ok(geojson::GeoJson::FeatureCollection(fc))
+            if fc.features.len() <= MAX_OVERLAY_FEATURES =>
+        {
+            Some(value)
+        }
         Ok(geojson::GeoJson::FeatureCollection(_)) => {
             c.error(start, format!("overlay: more than {MAX_OVERLAY_FEATURES} features; an overlay is for a few shapes (add a layer to the catalog for more)"));
             None
@@ -547,7 +575,10 @@ fn overlay(c: &mut Checker, text: &str, first_line: usize) -> Option<serde_json:
             "features": [value],
         })),
         Ok(geojson::GeoJson::Geometry(_)) => {
-            c.error(start, "overlay: a bare geometry; wrap it in a Feature or a FeatureCollection");
+            c.error(
+                start,
+                "overlay: a bare geometry; wrap it in a Feature or a FeatureCollection",
+            );
             None
         }
         Err(e) => {
@@ -632,7 +663,11 @@ fn sources(dataset: &Dataset, steps: &[Step]) -> Vec<SourceEntry> {
             }
         }
     }
-    for layer in dataset.layers.iter().filter(|l| shown.contains(&l.id.as_str())) {
+    for layer in dataset
+        .layers
+        .iter()
+        .filter(|l| shown.contains(&l.id.as_str()))
+    {
         let tables = layer
             .joins
             .iter()
@@ -655,7 +690,10 @@ fn sources(dataset: &Dataset, steps: &[Step]) -> Vec<SourceEntry> {
                     }
                 };
                 if entry.url.is_none()
-                    && let Some(u) = row.source_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                    && let Some(u) = row
+                        .source_url
+                        .as_deref()
+                        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                 {
                     entry.url = Some(u.to_string());
                 }
