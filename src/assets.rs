@@ -256,6 +256,24 @@ pub fn empty_range(stack: &str, range: &str) -> Vec<u8> {
 /// the three the default provinces carry as `name_fa`, `name_ps`, `name_ur`.
 pub const LABEL_LANGUAGES: &[&str] = &["en", "fa", "ps", "ur"];
 
+/// A label language by its code, in any case (`PS` is `ps`); `None` when labels cannot be
+/// had in it.
+pub fn label_language(code: &str) -> Option<&'static str> {
+    LABEL_LANGUAGES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(code))
+        .copied()
+}
+
+/// A style exactly as `/styles/{name}.json` serves it: `{base}` made this server's URL and
+/// the labels in `lang`. Static pictures draw from the same function (with an empty base),
+/// so a picture never shows a different style from the browser's.
+pub fn served_style(style: &Style, base: &str, lang: &str) -> serde_json::Value {
+    let mut json = render_style(&style.json, base);
+    localize_style(&mut json, lang);
+    json
+}
+
 /// Labels in `lang`: every symbol layer's `text-field` becomes
 /// `["coalesce", ["get", "name_<lang>"], <original>]`, so a feature without a name in that
 /// language keeps its usual label. Works on any style; `en` (or an unknown layer shape)

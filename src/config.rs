@@ -296,6 +296,10 @@ pub struct LayerConfig {
     /// A note shown with the layer (catalog, TileJSON description, viewer).
     #[serde(default)]
     pub note: Option<String>,
+    /// A context layer (neighbouring countries, cities): drawn quietly beneath the claims by
+    /// the generated styles, its names as labels, and left out of the initial view.
+    #[serde(default)]
+    pub context: bool,
     #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
@@ -345,6 +349,7 @@ impl LayerConfig {
             cluster_maxzoom: None,
             labels: None,
             note: None,
+            context: false,
             title: Some(stem),
             description: String::new(),
             id_property: None,

@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `check`, `export`, `styles`.
+//! Command line: `serve` (the default), `check`, `export`, `styles`, `render`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +36,9 @@ enum Command {
     /// Write the styles made from this data as files to edit: by default into `styles/`
     /// beside the catalog, where the server finds them and reloads them when they change.
     Styles(StylesArgs),
+    /// Draw a style as a PNG or SVG picture, exactly as
+    /// /styles/STYLE/static/VIEW/SIZE would serve it, without a server.
+    Render(RenderArgs),
 }
 
 #[derive(Args, Clone)]
@@ -51,6 +54,29 @@ struct StylesArgs {
     /// Replace files that already exist.
     #[arg(long)]
     force: bool,
+}
+
+#[derive(Args, Clone)]
+struct RenderArgs {
+    /// Style name (explainer, presence).
+    style: String,
+    /// lon,lat,zoom[@bearing] or west,south,east,north in degrees.
+    view: String,
+    /// WIDTHxHEIGHT[@2x].png or .svg, e.g. 1200x630.png.
+    size: String,
+    /// Where to write [default: STYLE-SIZE in the current folder].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Catalog of layers [default: data/layers.toml]
+    #[arg(long, short, env = "BORDERLAND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Files to draw instead of a catalog, read as `serve FILES…` reads them (repeat the
+    /// flag): boundary files and tables.
+    #[arg(long = "input", short = 'i')]
+    inputs: Vec<PathBuf>,
+    /// The URL's query, e.g. 'group=TTP&from=2025-01&legend=1&title=Khost&lang=ps'.
+    #[arg(long, default_value = "")]
+    query: String,
 }
 
 #[derive(Args, Clone)]
@@ -242,6 +268,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(args),
         Some(Command::Export(args)) => export(args),
         Some(Command::Styles(args)) => write_styles(args),
+        Some(Command::Render(args)) => render(args),
         None => serve(cli.serve),
     }
 }
@@ -469,6 +496,70 @@ fn export(args: ExportArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn render(args: RenderArgs) -> ExitCode {
+    use borderland::render::{self, ImageRequest};
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    };
+    let request = match ImageRequest::parse(&args.view, &args.size) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let query = args.query.trim_start_matches('?');
+    let (extras, filter_query) = match render::request::split_query(Some(query)) {
+        Ok(q) => q,
+        Err(e) => return fail(&e),
+    };
+    let origin = if args.inputs.is_empty() {
+        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
+    } else {
+        Origin::Files(args.inputs.clone())
+    };
+    let dataset = match Dataset::load(&origin) {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let style = match render::style_json(&dataset, &args.style, extras.label_language()) {
+        Some(s) => s,
+        None => {
+            return fail(&format!(
+                "no style '{}' (styles: {})",
+                args.style,
+                render::style_names(&dataset).join(", ")
+            ));
+        }
+    };
+    let plan = match render::plan(&style, request, &dataset) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let allowed = plan
+        .layers
+        .iter()
+        .flat_map(|l| l.filters.iter().copied())
+        .collect();
+    let filter = match borderland::join::filter::Filter::parse(Some(&filter_query), &allowed) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let bytes = match render::render(&dataset, &style, request, &filter, extras) {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}-{}", args.style, args.size)));
+    if let Err(e) = std::fs::write(&out, &bytes) {
+        return fail(&format!("{}: {e}", out.display()));
+    }
+    eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    ExitCode::SUCCESS
 }
 
 fn write_styles(args: StylesArgs) -> ExitCode {

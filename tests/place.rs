@@ -259,3 +259,114 @@ async fn a_style_asked_for_in_pashto_labels_with_name_ps() {
     assert!(body["error"].as_str().unwrap_or("").contains("lang"));
     assert!(body["hint"].as_str().unwrap_or("").contains("ps"));
 }
+
+/// The context layers (issue 14): the region's cities and the neighbouring countries reach the
+/// tiles with their names (Arabic-script names where the sources have them), and the generated
+/// styles draw them beneath the claims without moving the initial view off the two countries.
+#[tokio::test]
+async fn context_layers_name_cities_and_neighbours_beneath_the_claims() {
+    let app = default_app();
+    for (name, lon, lat, local) in [
+        ("Peshawar", 71.578, 34.008, Some("name_ps")),
+        ("Quetta", 67.001, 30.184, Some("name_ur")),
+        ("Jalālābād", 70.45, 34.43, Some("name_fa")),
+    ] {
+        let (x, y) = tile_of(lon, lat, 7);
+        let layers = tile(&app, "cities", 7, x, y).await.expect("cities tile");
+        let cities = layers
+            .iter()
+            .find(|l| l.name == "cities")
+            .expect("cities layer");
+        let city = cities
+            .find("name", name)
+            .unwrap_or_else(|| panic!("{name} in its tile"));
+        assert!(matches!(city.props.get("population"), Some(Prop::Num(n)) if *n > 100_000.0));
+        if let Some(field) = local {
+            let text = city.props.get(field).expect("a local-script name").str();
+            assert!(arabic_script(text), "{name}: {field} = {text}");
+        }
+        assert!(
+            city.props
+                .get("source")
+                .expect("source")
+                .str()
+                .contains("GeoNames")
+        );
+    }
+    for (code, lon, lat) in [("IR", 58.0, 32.0), ("TJ", 71.0, 38.5)] {
+        let (x, y) = tile_of(lon, lat, 5);
+        let layers = tile(&app, "neighbours", 5, x, y)
+            .await
+            .expect("neighbours tile");
+        let countries = layers
+            .iter()
+            .find(|l| l.name == "neighbours")
+            .expect("layer");
+        let country = countries
+            .find("iso_a2", code)
+            .unwrap_or_else(|| panic!("{code}"));
+        for lang in ["fa", "ps", "ur"] {
+            let text = country
+                .props
+                .get(&format!("name_{lang}"))
+                .expect("name")
+                .str();
+            assert!(arabic_script(text), "{code} name_{lang} = {text}");
+        }
+    }
+    let iran = common::get(&app, "/ogc/collections/neighbours/items?limit=10")
+        .await
+        .json();
+    let names: Vec<&str> = iran["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["properties"]["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Iran") && names.contains(&"Tajikistan"),
+        "{names:?}"
+    );
+
+    for style in ["explainer", "presence"] {
+        let s = common::get(&app, &format!("/styles/{style}.json"))
+            .await
+            .json();
+        let ids: Vec<&str> = s["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .map(|l| l["id"].as_str().unwrap_or(""))
+            .collect();
+        let at = |id: &str| {
+            ids.iter()
+                .position(|i| *i == id)
+                .unwrap_or_else(|| panic!("{style}: {id} in {ids:?}"))
+        };
+        assert!(
+            at("neighbours-fill") < at("provinces-lines"),
+            "{style}: neighbours beneath provinces"
+        );
+        assert!(at("cities-points") < at("province_labels-labels"));
+        assert!(
+            at("cities-names") < at("province_labels-labels"),
+            "province names placed first"
+        );
+        let [lon, lat] = [
+            s["center"][0].as_f64().unwrap_or(0.0),
+            s["center"][1].as_f64().unwrap_or(0.0),
+        ];
+        assert!(
+            (60.0..78.0).contains(&lon) && (24.0..38.0).contains(&lat),
+            "{style} centre {lon},{lat}"
+        );
+        for l in s["layers"].as_array().expect("layers") {
+            if l["metadata"]["borderland:role"] == "context" {
+                assert!(
+                    l["metadata"]["borderland:toggle"].is_string(),
+                    "context layers can be turned off"
+                );
+            }
+        }
+    }
+}

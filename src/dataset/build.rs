@@ -419,6 +419,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         filters: cfg.filters.iter().copied().collect(),
         cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
         note: cfg.note.clone(),
+        context: cfg.context,
         labels_of: None,
         archive: None,
     })
@@ -476,6 +477,7 @@ pub fn archive_layer(
         filters: Default::default(),
         cluster_maxzoom: 0,
         note: cfg.note.clone(),
+        context: cfg.context,
         labels_of: None,
         archive: Some(Arc::new(archive)),
     })

@@ -47,6 +47,8 @@ pub struct Layer {
     /// Points are clustered below this zoom.
     pub cluster_maxzoom: u8,
     pub note: Option<String>,
+    /// Drawn as context (beneath the claims, quietly) rather than as data of the story.
+    pub context: bool,
     /// For a label layer: the polygon layer it labels.
     pub labels_of: Option<String>,
     /// For a layer read from a PMTiles or MBTiles file: the archive, whose stored tiles are

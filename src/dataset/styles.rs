@@ -341,9 +341,19 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
     let mut lines = Vec::new();
     let mut circles = Vec::new();
     let mut symbols = Vec::new();
+    let mut context = Context::default();
     for layer in &drawn {
         let id = layer.id.as_str();
         let title = layer.title.as_str();
+        if layer.context {
+            // A label layer toggles with the areas it names.
+            let toggle = layers
+                .iter()
+                .find(|l| layer.labels_of.as_ref() == Some(&l.id))
+                .map_or(title, |l| l.title.as_str());
+            context.add(layer, toggle);
+            continue;
+        }
         if let Some(of) = &layer.labels_of {
             let Some(name) = name_field(layer) else {
                 continue;
@@ -555,14 +565,26 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
     }
     let mut all = vec![json!({"id": "background", "type": "background",
         "paint": {"background-color": "#eef2f5"}})];
+    // Context beneath the claims: its areas under everything, its places under the claims'
+    // points, its names placed after the claims' labels (MapLibre places symbols from the top).
     all.extend(
-        [plain_fills, fills, lines, circles, symbols]
-            .into_iter()
-            .flatten()
-            .map(tidy),
+        [
+            context.areas,
+            plain_fills,
+            fills,
+            lines,
+            context.places,
+            circles,
+            context.names,
+            symbols,
+        ]
+        .into_iter()
+        .flatten()
+        .map(tidy),
     );
     let ids: Vec<&str> = drawn.iter().map(|l| l.id.as_str()).collect();
-    let (center, zoom) = view(&drawn);
+    let framed: Vec<&Arc<Layer>> = drawn.iter().filter(|l| !l.context).copied().collect();
+    let (center, zoom) = view(if framed.is_empty() { &drawn } else { &framed });
     json!({
         "version": 8,
         "name": match kind { Kind::Explainer => "explainer", Kind::Presence => "presence" },
@@ -577,6 +599,94 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
         "glyphs": "{base}/fonts/{fontstack}/{range}.pbf",
         "layers": all,
     })
+}
+
+/// The style layers of context layers (`context = true`): quiet areas, small places sized by
+/// `rank` where the data has one, and names in grey.
+#[derive(Default)]
+struct Context {
+    areas: Vec<Json>,
+    places: Vec<Json>,
+    names: Vec<Json>,
+}
+
+impl Context {
+    fn add(&mut self, layer: &Layer, toggle: &str) {
+        let id = layer.id.as_str();
+        let title = layer.title.as_str();
+        let name = name_field(layer);
+        let ranked = layer.fields.iter().any(|f| f.name == "rank");
+        if let Some(name) = name.filter(|_| layer.labels_of.is_some()) {
+            self.names.push(json!({
+                "id": format!("{id}-labels"), "type": "symbol", "source": "borderland",
+                "source-layer": id,
+                "metadata": meta(None, toggle, "context", &[]),
+                "layout": {"text-field": ["get", name], "text-font": [FONT],
+                    "text-size": ["interpolate", ["linear"], ["zoom"], 3, 10, 7, 14],
+                    "text-letter-spacing": 0.08, "text-max-width": 7, "text-padding": 4},
+                "paint": {"text-color": "#7b8288", "text-halo-color": "rgba(255,255,255,0.8)",
+                    "text-halo-width": 1.2}
+            }));
+            return;
+        }
+        if has_kind(layer, GeomKind::Polygon) {
+            let polygons = only(layer, GeomKind::Polygon);
+            self.areas.push(json!({
+                "id": format!("{id}-fill"), "type": "fill", "source": "borderland",
+                "source-layer": id, "filter": polygons,
+                "metadata": meta(Some(format!("{title} (context)")), toggle, "context", &[]),
+                "paint": {"fill-color": "#f7f6f2", "fill-opacity": 1}
+            }));
+            self.areas.push(json!({
+                "id": format!("{id}-lines"), "type": "line", "source": "borderland",
+                "source-layer": id, "filter": polygons,
+                "metadata": meta(None, toggle, "context", &[]),
+                "paint": {"line-color": "#b4b8bb", "line-width": 0.8}
+            }));
+        }
+        if has_kind(layer, GeomKind::Point) {
+            // Ranked places (1 = largest) appear by size as the map zooms in.
+            let (filter, radius, size) = if ranked {
+                (
+                    both(
+                        &only(layer, GeomKind::Point),
+                        json!([
+                            "<=",
+                            ["get", "rank"],
+                            ["step", ["zoom"], 1, 5, 2, 6, 3, 7, 4]
+                        ]),
+                    ),
+                    json!(["match", ["get", "rank"], 1, 3.5, 2, 3, 2.5]),
+                    json!(["match", ["get", "rank"], 1, 13, 2, 12, 11]),
+                )
+            } else {
+                (only(layer, GeomKind::Point), json!(2.5), json!(11))
+            };
+            self.places.push(json!({
+                "id": format!("{id}-points"), "type": "circle", "source": "borderland",
+                "source-layer": id, "filter": filter,
+                "metadata": meta(Some(format!("{title} (context)")), toggle, "context", &[]),
+                "paint": {"circle-color": "#5f6468", "circle-radius": radius,
+                    "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}
+            }));
+            if let Some(name) = name {
+                let mut layout = json!({"text-field": ["get", name], "text-font": [FONT],
+                    "text-size": size, "text-anchor": "top", "text-offset": [0, 0.4],
+                    "text-max-width": 8, "text-optional": true});
+                if ranked {
+                    layout["symbol-sort-key"] = json!(["get", "rank"]);
+                }
+                self.names.push(json!({
+                    "id": format!("{id}-names"), "type": "symbol", "source": "borderland",
+                    "source-layer": id, "filter": filter,
+                    "metadata": meta(None, toggle, "context", &[]),
+                    "layout": layout,
+                    "paint": {"text-color": "#3f4448", "text-halo-color": "rgba(255,255,255,0.9)",
+                        "text-halo-width": 1.3}
+                }));
+            }
+        }
+    }
 }
 
 /// A centre and zoom that show every drawn layer.

@@ -11,8 +11,8 @@ use super::AppState;
 use super::errors::ApiError;
 use super::url::base_url;
 use crate::assets::{
-    FONT_STACK, GLYPH_RANGES, LABEL_LANGUAGES, STATIC_FILES, empty_range, localize_style,
-    render_style, viewer_page,
+    FONT_STACK, GLYPH_RANGES, LABEL_LANGUAGES, STATIC_FILES, empty_range, label_language,
+    served_style, viewer_page,
 };
 
 fn with_headers(
@@ -38,7 +38,7 @@ pub async fn index(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// The `lang` of `?lang=ps`, checked against the label languages; `en` when absent.
-fn label_language(query: Option<&str>) -> Result<&'static str, ApiError> {
+fn query_language(query: Option<&str>) -> Result<&'static str, ApiError> {
     let Some(value) = query
         .unwrap_or("")
         .split('&')
@@ -48,15 +48,11 @@ fn label_language(query: Option<&str>) -> Result<&'static str, ApiError> {
     else {
         return Ok("en");
     };
-    LABEL_LANGUAGES
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(value))
-        .copied()
-        .ok_or_else(|| {
-            let shown: String = value.chars().take(16).collect();
-            ApiError::bad_request(format!("lang '{shown}' is not a label language"))
-                .hint(format!("lang is one of: {}", LABEL_LANGUAGES.join(", ")))
-        })
+    label_language(value).ok_or_else(|| {
+        let shown: String = value.chars().take(16).collect();
+        ApiError::bad_request(format!("lang '{shown}' is not a label language"))
+            .hint(format!("lang is one of: {}", LABEL_LANGUAGES.join(", ")))
+    })
 }
 
 /// `GET /styles/{name}.json[?lang=fa|ps|ur|en]`: a MapLibre style with absolute URLs for
@@ -67,7 +63,7 @@ pub async fn style(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let lang = label_language(query.as_deref())?;
+    let lang = query_language(query.as_deref())?;
     let dataset = state.dataset.load_full();
     let unknown = || {
         ApiError::not_found(format!("no style '{name}'")).hint(format!(
@@ -83,8 +79,7 @@ pub async fn style(
     let stem = name.strip_suffix(".json").ok_or_else(unknown)?;
     let found = dataset.style(stem).ok_or_else(unknown)?;
     let base = base_url(&state.options, &headers);
-    let mut style = render_style(&found.json, &base);
-    localize_style(&mut style, lang);
+    let style = served_style(found, &base, lang);
     Ok(with_headers(
         axum::Json(style),
         "application/json",
@@ -154,6 +149,7 @@ pub async fn static_file(Path(path): Path<String>) -> Result<Response, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assets::render_style;
 
     #[test]
     fn ranges_must_be_aligned_blocks_of_256() {

@@ -12,6 +12,7 @@ pub mod negotiate;
 pub mod ogc;
 pub mod reload;
 pub mod stories;
+pub mod static_image;
 pub mod tilejson;
 pub mod tiles;
 pub mod url;
@@ -122,6 +123,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .route("/", get(assets::index))
         .route("/styles/{name}", get(assets::style))
+        .route(
+            "/styles/{name}/static/{view}/{size}",
+            get(static_image::static_image),
+        )
         .route("/fonts/{fontstack}/{range}", get(assets::font))
         .route("/static/{*path}", get(assets::static_file))
         .route("/data/{file}", get(data::download))

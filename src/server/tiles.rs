@@ -116,21 +116,11 @@ pub async fn tile(
     tile_response(&state, &layers, coord, query.as_deref(), &headers).await
 }
 
-/// The one response path for a tile, whichever URL scheme asked for it (XYZ here, OGC API
-/// Tiles under `/ogc`): filters, cache, ETag and 304, gzip, 204 for an empty tile.
-pub async fn tile_response(
-    state: &Arc<AppState>,
-    layers: &str,
-    coord: TileCoord,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Response, ApiError> {
-    let dataset = state.dataset.load_full();
-    let resolved = resolve_layers(&dataset, layers)?;
-    let filter = parse_filter(&resolved, query)?;
-    // A filtered tile is another representation: its ETag names the filter too, because
-    // MapLibre sends a tile's old ETag when only the query of the tile URL changed.
-    let version = if filter.is_empty() {
+/// The version a filtered tile is served under. A filtered tile is another representation:
+/// its ETag names the filter too, because MapLibre sends a tile's old ETag when only the
+/// query of the tile URL changed.
+pub fn filtered_version(dataset: &Dataset, filter: &Filter) -> String {
+    if filter.is_empty() {
         dataset.version.clone()
     } else {
         format!(
@@ -138,19 +128,25 @@ pub async fn tile_response(
             dataset.version,
             crate::value::text_id(&filter.canonical())
         )
-    };
-    if not_modified(headers, &version) {
-        return Ok(Response::builder()
-            .status(StatusCode::NOT_MODIFIED)
-            .header(header::ETAG, etag(&version))
-            .header(header::CACHE_CONTROL, CACHE_CONTROL)
-            .header(header::VARY, "Accept-Encoding")
-            .body(Body::empty())
-            .unwrap_or_default());
     }
+}
+
+/// A tile from the cache, or cut (off the executor) and cached: the one path for tile URLs
+/// and for static images, so a picture reuses the tiles the browser already asked for.
+pub async fn cached_tile(
+    state: &Arc<AppState>,
+    dataset: &Arc<Dataset>,
+    layers: &str,
+    resolved: Vec<Arc<Layer>>,
+    filter: &Filter,
+    coord: TileCoord,
+) -> Result<Arc<super::cache::CachedTile>, ApiError> {
+    let version = filtered_version(dataset, filter);
     let key = format!("{version}/{layers}/{coord}?{}", filter.canonical());
     let timing = Arc::clone(state);
-    let tile = state
+    let dataset = Arc::clone(dataset);
+    let filter = filter.clone();
+    state
         .cache
         .get_or_compute(&key, move || {
             let views = views(&dataset, &resolved, &filter);
@@ -167,7 +163,32 @@ pub async fn tile_response(
                 format!("tile {coord} failed: {e}"),
             )
             .hint("this is a bug in the server; the log has the details")
-        })?;
+        })
+}
+
+/// The one response path for a tile, whichever URL scheme asked for it (XYZ here, OGC API
+/// Tiles under `/ogc`): filters, cache, ETag and 304, gzip, 204 for an empty tile.
+pub async fn tile_response(
+    state: &Arc<AppState>,
+    layers: &str,
+    coord: TileCoord,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let dataset = state.dataset.load_full();
+    let resolved = resolve_layers(&dataset, layers)?;
+    let filter = parse_filter(&resolved, query)?;
+    let version = filtered_version(&dataset, &filter);
+    if not_modified(headers, &version) {
+        return Ok(Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag(&version))
+            .header(header::CACHE_CONTROL, CACHE_CONTROL)
+            .header(header::VARY, "Accept-Encoding")
+            .body(Body::empty())
+            .unwrap_or_default());
+    }
+    let tile = cached_tile(state, &dataset, layers, resolved, &filter, coord).await?;
     let mut res = Response::builder()
         .header(header::ETAG, etag(&version))
         .header(header::CACHE_CONTROL, CACHE_CONTROL)

@@ -165,6 +165,11 @@ try {
     }, nan);
     check("Nangarhar's label is rendered with its Pashto name", Boolean(label && /[\u0600-\u06FF]/.test(label.name_ps || '')),
       JSON.stringify(label));
+    const peshawar = await ps.evaluate(() => window.borderland.map
+      .queryRenderedFeatures({ layers: ['cities-names'], filter: ['==', ['get', 'name'], 'Peshawar'] })
+      .map((f) => f.properties.name_ps));
+    check("Peshawar's city label (context layer) is placed, with a Pashto name from GeoNames",
+      peshawar.length === 1 && /[\u0600-\u06FF]/.test(peshawar[0] || ''), JSON.stringify(peshawar));
     if (!label) return;
     check('the RTL text plugin is loaded', label.rtl === 'loaded', label.rtl);
     // Only the labels layer drawn; then the same view with it hidden, and with English labels.
