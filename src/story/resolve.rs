@@ -291,7 +291,8 @@ pub fn resolve(
 
     // What the first step starts from: every layer, the data's whole extent, no filters.
     let mut all = BBox::EMPTY;
-    for layer in &dataset.layers {
+    // (context layers, such as neighbouring countries, would widen it past the story's data)
+    for layer in dataset.layers.iter().filter(|l| !l.context) {
         if !layer.bbox.is_empty() {
             all.union(&layer.bbox);
         }
@@ -386,10 +387,18 @@ pub fn resolve(
             }
         }
         if let Some(s) = get("layers") {
-            let mut chosen = Vec::new();
+            // Context layers (neighbouring countries, cities) orient the reader at every step.
+            let mut chosen: Vec<String> = dataset
+                .layers
+                .iter()
+                .filter(|l| l.context)
+                .map(|l| l.id.clone())
+                .collect();
             for (id, at) in items(s) {
                 if let Some(layer) = c.layer(&id, at) {
-                    chosen.push(layer.id.clone());
+                    if !chosen.contains(&layer.id) {
+                        chosen.push(layer.id.clone());
+                    }
                     // a polygon layer's labels come with it
                     for l in &dataset.layers {
                         if l.labels_of.as_deref() == Some(id.as_str()) && !chosen.contains(&l.id) {
