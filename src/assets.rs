@@ -46,6 +46,9 @@ pub const STATIC_FILES: &[Asset] = &[
     asset!("downloads.js", "text/javascript; charset=utf-8"),
     asset!("picture.js", "text/javascript; charset=utf-8"),
     asset!("viewer.css", "text/css; charset=utf-8"),
+    // Stories: the page is written by `story::page`; this module drives its sticky map.
+    asset!("story.js", "text/javascript; charset=utf-8"),
+    asset!("story.css", "text/css; charset=utf-8"),
     asset!(
         "vendor/maplibre-gl/maplibre-gl.mjs",
         "text/javascript; charset=utf-8"
@@ -144,7 +147,7 @@ pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 }
 
 /// Text for HTML: `&`, `<`, `>` and `"` escaped.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -29,6 +29,16 @@ pub struct CheckReport {
     pub suggestions: Vec<String>,
     pub layers: Vec<LayerSummary>,
     pub joins: Vec<JoinReport>,
+    /// Stories that checked.
+    pub stories: Vec<StorySummary>,
+}
+
+/// A story that checked against the data.
+#[derive(Debug, Serialize)]
+pub struct StorySummary {
+    pub id: String,
+    pub file: String,
+    pub steps: usize,
 }
 
 /// Errors listed per file before the rest are only counted.
@@ -44,14 +54,32 @@ pub fn run(origin: &Origin) -> CheckReport {
             suggestions: Vec::new(),
             layers: Vec::new(),
             joins: Vec::new(),
+            stories: Vec::new(),
         },
         Ok(dataset) => {
             let joins: Vec<JoinReport> = dataset.join_reports().into_iter().cloned().collect();
-            let ok = joins.iter().all(|j| {
-                j.unmatched.is_empty()
-                    && j.dangling_aliases.is_empty()
-                    && j.place_conflicts.is_empty()
-            }) && dataset.layers.iter().all(|l| l.warnings.is_empty());
+            // Stories are checked against the data: an unknown layer, feature or group in one
+            // is an error like a bad cell in a table.
+            let (stories, errors) = match crate::story::load(&dataset) {
+                Ok(s) => (
+                    s.0.iter()
+                        .map(|s| StorySummary {
+                            id: s.id.clone(),
+                            file: s.file.clone(),
+                            steps: s.steps.len(),
+                        })
+                        .collect(),
+                    Vec::new(),
+                ),
+                Err(e) => (Vec::new(), e.0),
+            };
+            let ok = errors.is_empty()
+                && joins.iter().all(|j| {
+                    j.unmatched.is_empty()
+                        && j.dangling_aliases.is_empty()
+                        && j.place_conflicts.is_empty()
+                })
+                && dataset.layers.iter().all(|l| l.warnings.is_empty());
             let suggestions = dataset
                 .tables
                 .iter()
@@ -78,11 +106,12 @@ pub fn run(origin: &Origin) -> CheckReport {
                 .collect();
             CheckReport {
                 ok,
-                errors: Vec::new(),
+                errors,
                 inferred: dataset.inferred.clone(),
                 suggestions,
                 layers,
                 joins,
+                stories,
             }
         }
     }
@@ -180,6 +209,12 @@ impl CheckReport {
                     if n > 8 { ", ..." } else { "" }
                 ));
             }
+        }
+        for s in &self.stories {
+            out.push_str(&format!(
+                "story {} ({}): {} step(s) check against the data\n",
+                s.id, s.file, s.steps
+            ));
         }
         out.push_str(if self.ok {
             "ok: everything loads and every row joins\n"

@@ -55,6 +55,39 @@ pub struct Catalog {
     /// order (first listed first) maps use; groups not listed get a palette colour, after.
     #[serde(default, rename = "group")]
     pub groups: Vec<GroupConfig>,
+    /// Stories (scrollytelling explainers): Markdown files beside the catalog, served at
+    /// `/stories/{id}` and written by `export --site` (see `src/story/`).
+    #[serde(default, rename = "story")]
+    pub stories: Vec<Spanned<StoryConfig>>,
+}
+
+/// One `[[story]]`: a story file and the id its URL uses (default: the file name without
+/// `.story.md` or `.md`).
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryConfig {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub file: Spanned<PathBuf>,
+}
+
+impl StoryConfig {
+    /// The story's id: the one given, or the file name without `.story.md` or `.md`.
+    pub fn id(&self) -> String {
+        if let Some(id) = &self.id {
+            return id.clone();
+        }
+        let name = self
+            .file
+            .get_ref()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("story");
+        name.strip_suffix(".story.md")
+            .or_else(|| name.strip_suffix(".md"))
+            .unwrap_or(name)
+            .to_string()
+    }
 }
 
 /// Where a row that gives both a place name and coordinates is counted when the two disagree.
@@ -375,6 +408,30 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
             None => err,
         }
     })?;
+    let mut story_ids = std::collections::HashSet::new();
+    for story in &catalog.stories {
+        let id = story.get_ref().id();
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let problem = if !valid {
+            Some(format!(
+                "story id '{id}' may contain only letters, digits, '_' and '-' (it is the story's URL); set `id`"
+            ))
+        } else if !story_ids.insert(id.clone()) {
+            Some(format!(
+                "story id '{id}' is used twice; give one of them another `id`"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            return Err(LoadError::new(path, message)
+                .with_field("id")
+                .at_offset(text, story.span().start));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for layer in &catalog.layers {
         let span = layer.span();
@@ -599,7 +656,8 @@ pub fn parse_catalog(path: &Path, text: &str) -> Result<Catalog, LoadError> {
                 .tables
                 .iter()
                 .filter_map(|t| t.get_ref().file.as_ref()),
-        );
+        )
+        .chain(catalog.stories.iter().map(|s| &s.get_ref().file));
     for file in files {
         if let Some(message) = outside_roots(path, &catalog.data_roots, file.get_ref()) {
             return Err(LoadError::new(path, message)

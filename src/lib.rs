@@ -13,6 +13,7 @@
 //! 7. `dataset` (the immutable snapshot: layers, build, labels, TileJSON, styles made from
 //!    the data, the catalog's words)
 //! 8. `features` (selections, GeoJSON and CSV writers), `check`, `assets`, `synthetic`,
+//!    `story` (story files checked against the data, and their pages),
 //!    `render` (static pictures: style expressions, SVG, PNG)
 //! 9. `export` and `server`: siblings that never import each other; `main.rs` sits over both.
 
@@ -30,6 +31,7 @@ pub mod name;
 pub mod render;
 pub mod server;
 pub mod source;
+pub mod story;
 pub mod synthetic;
 pub mod table;
 pub mod tile;

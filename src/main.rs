@@ -303,6 +303,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
+    let stories = match borderland::story::load(&dataset) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!(
+                "error: a story did not check:\n{}",
+                borderland::story::error_text(&errors)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     tracing::info!(
         layers = dataset.layers.len(),
         version = %dataset.version,
@@ -347,7 +357,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         let url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let names: Vec<String> = dataset.layers.iter().map(|l| l.id.clone()).collect();
         let inferred = dataset.inferred.clone();
-        let state = AppState::new(dataset, options);
+        let state = AppState::with_stories(dataset, stories, options);
         println!("borderland is serving {} at {}/", names.join(", "), url.trim_end_matches('/'));
         // What was read without being declared, so a person can see (and override) it. Not
         // `println!`: a closed stdout (a supervisor that read the first line) must not panic.

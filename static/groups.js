@@ -11,8 +11,7 @@ export const groups = new Map();
 /** Fill the group picker from the style's groups; `onChange` runs when the reader picks one.
  *  With no groups the picker is hidden. */
 export function buildGroupPicker(list, onChange) {
-  groups.clear();
-  for (const g of list || []) groups.set(g.slug, g);
+  setGroups(list);
   if (state.group && !groups.has(state.group)) state.group = '';
   const picker = $('group-picker');
   picker.replaceChildren(el('option', { value: '' }, 'All groups'),
@@ -20,6 +19,12 @@ export function buildGroupPicker(list, onChange) {
   picker.value = state.group;
   picker.onchange = () => { state.group = picker.value; onChange(); };
   $('groups').hidden = groups.size === 0;
+}
+
+/** Know the style's groups without a picker (a story chooses them itself). */
+export function setGroups(list) {
+  groups.clear();
+  for (const g of list || []) groups.set(g.slug, g);
 }
 
 /** The spellings the data uses for the chosen group (the server's `group=` takes them all). */

@@ -47,10 +47,10 @@ let events = null; // events.json: per area layer, each feature's dated rows
 
 /** Show the static note and register the `pmtiles://` protocol. */
 export async function startStatic() {
-  $('static-note').hidden = false;
+  // the viewer's panel has these; a story page has its own words
+  if ($('static-note')) $('static-note').hidden = false;
   const link = $('catalog-link');
-  link.href = 'site.json';
-  link.textContent = 'site.json';
+  if (link) { link.href = 'site.json'; link.textContent = 'site.json'; }
   const res = await fetch('events.json');
   if (!res.ok) throw new Error(`events.json: HTTP ${res.status}`);
   events = await res.json();

@@ -12,7 +12,8 @@ import { prepareStaticStyle } from './static-mode.js';
 /** Fetch style `name`; `onData(style)` runs first (the filters need its groups and time range
  *  before the source URL is made). */
 export async function fetchStyle(name, onData) {
-  const styleUrl = new URL(`styles/${name}.json`, location.href).href;
+  // against the page's base: a story page sits one folder down and sets `<base href="../">`
+  const styleUrl = new URL(`styles/${name}.json`, document.baseURI).href;
   // the server rewrites labels for ?lang=; a static site's style files are rewritten here
   const res = await fetch(STATIC || state.lang === 'en' ? styleUrl : `${styleUrl}?lang=${state.lang}`);
   if (!res.ok) throw new Error(`style ${name}: HTTP ${res.status}`);

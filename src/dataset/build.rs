@@ -190,6 +190,14 @@ impl Dataset {
             views: Default::default(),
             inferred,
             intake: None,
+            story_files: catalog
+                .stories
+                .iter()
+                .map(|s| super::StoryFile {
+                    id: s.get_ref().id(),
+                    path: dir.join(s.get_ref().file.get_ref()),
+                })
+                .collect(),
         };
         dataset.log_problems();
         Ok(dataset)

@@ -238,6 +238,7 @@ impl Dataset {
             views: Default::default(),
             inferred,
             intake: Some(intake),
+            story_files: Vec::new(),
         };
         dataset.log_problems();
         Ok(dataset)

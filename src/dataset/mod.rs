@@ -64,6 +64,15 @@ pub struct Dataset {
     pub inferred: Vec<String>,
     /// Loaded from files with no catalog: the choices made, to write out as a catalog.
     pub intake: Option<intake::Intake>,
+    /// The catalog's `[[story]]` files (id and path), read and checked by `story`.
+    pub story_files: Vec<StoryFile>,
+}
+
+/// A story the catalog names: its id and where its file is.
+#[derive(Clone, Debug)]
+pub struct StoryFile {
+    pub id: String,
+    pub path: PathBuf,
 }
 
 /// How many filtered views a dataset keeps before it starts again.
@@ -98,9 +107,11 @@ impl Origin {
                         .tables
                         .iter()
                         .filter_map(|t| t.get_ref().file.as_ref());
+                    let story_files = catalog.stories.iter().map(|s| &s.get_ref().file);
                     files.extend(
                         layer_files
                             .chain(table_files)
+                            .chain(story_files)
                             .map(|f| dir.join(f.get_ref())),
                     );
                     // Style files, and their folder (a new file changes its time).
@@ -277,6 +288,7 @@ impl Dataset {
             views: Default::default(),
             inferred: Vec::new(),
             intake: None,
+            story_files: Vec::new(),
         })
     }
 

@@ -41,6 +41,7 @@ pub fn export_site(
     let summary = super::run(dataset, &plan, sink, opts)?;
     write_viewer(dataset, dir)?;
     let downloads = write_downloads(dataset, &plan, dir)?;
+    let stories = write_stories(dataset, dir)?;
     let m = &plan.metadata;
     let site = json!({
         "title": dataset.title,
@@ -57,6 +58,7 @@ pub fn export_site(
         "layers": plan.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "vector_layers": m["vector_layers"],
         "downloads": downloads,
+        "stories": stories,
         "static": true,
         "filters": "none on the server: this is a static copy; the viewer filters points by date_days, date_end_days and group, and recomputes area counts from events.json, in the browser",
     });
@@ -139,6 +141,21 @@ fn write_downloads(dataset: &Dataset, plan: &Plan, dir: &Path) -> Result<Vec<Val
         let geojson_path = format!("data/{}.geojson", layer.id);
         write(&dir.join(&geojson_path), &geojson)?;
         list.push(json!({"layer": layer.id, "title": layer.title, "csv": csv_path, "geojson": geojson_path}));
+/// Each story as `stories/{id}.html` in static mode (the same page the server writes); the
+/// list for `site.json`. A story that does not check stops the export, as bad data does.
+fn write_stories(dataset: &Dataset, dir: &Path) -> Result<Vec<Value>, ExportError> {
+    let stories = crate::story::load(dataset).map_err(|e| {
+        ExportError(format!(
+            "a story did not check:\n{}",
+            crate::story::error_text(&e)
+        ))
+    })?;
+    let mut list = Vec::new();
+    for story in &stories.0 {
+        let page = crate::story::story_page(story, dataset, crate::story::PageMode::Static);
+        let rel = format!("stories/{}.html", story.id);
+        write(&dir.join(&rel), page.as_bytes())?;
+        list.push(json!({"id": story.id, "title": story.title, "url": rel}));
     }
     Ok(list)
 }

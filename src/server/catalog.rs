@@ -103,6 +103,21 @@ pub fn style_list(dataset: &Dataset, base: &str) -> Vec<Json_> {
         .collect()
 }
 
+/// The stories served: id, title and page URL.
+pub fn story_list(stories: &crate::story::Stories, base: &str) -> Vec<Json_> {
+    stories
+        .0
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "title": s.title,
+                "url": format!("{base}/stories/{}", s.id),
+            })
+        })
+        .collect()
+}
+
 pub fn build(dataset: &Dataset, base: &str) -> Json_ {
     json!({
         "title": dataset.title,
@@ -122,7 +137,12 @@ pub fn build(dataset: &Dataset, base: &str) -> Json_ {
 pub async fn catalog(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let dataset = state.dataset.load_full();
     let base = base_url(&state.options, &headers);
-    let mut res = Json(build(&dataset, &base)).into_response();
+    let mut body = build(&dataset, &base);
+    if let Some(map) = body.as_object_mut() {
+        let stories = state.stories.load_full();
+        map.insert("stories".into(), json!(story_list(&stories, &base)));
+    }
+    let mut res = Json(body).into_response();
     res.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("public, max-age=60, must-revalidate"),

@@ -12,6 +12,7 @@ pub mod negotiate;
 pub mod ogc;
 pub mod reload;
 pub mod static_image;
+pub mod stories;
 pub mod tilejson;
 pub mod tiles;
 pub mod url;
@@ -25,6 +26,7 @@ use axum::routing::get;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::dataset::Dataset;
+use crate::story::Stories;
 use cache::TileCache;
 
 /// Settings of a running server.
@@ -73,6 +75,9 @@ impl Default for ServerOptions {
 /// Shared by every handler.
 pub struct AppState {
     pub dataset: ArcSwap<Dataset>,
+    /// The stories checked against `dataset`; swapped with it on a reload, so a story that
+    /// fails to check leaves the last good one (and its data) serving.
+    pub stories: ArcSwap<Stories>,
     pub cache: TileCache,
     pub options: ServerOptions,
     pub metrics: metrics::Metrics,
@@ -84,9 +89,24 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state for `dataset` and its stories; a story that does not check is logged and
+    /// left out (`serve` checks them first and refuses to start instead).
     pub fn new(dataset: Dataset, options: ServerOptions) -> Arc<AppState> {
+        let stories = crate::story::load(&dataset).unwrap_or_else(|errors| {
+            tracing::error!("stories left out:\n{}", crate::story::error_text(&errors));
+            Stories::default()
+        });
+        AppState::with_stories(dataset, stories, options)
+    }
+
+    pub fn with_stories(
+        dataset: Dataset,
+        stories: Stories,
+        options: ServerOptions,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             dataset: ArcSwap::from_pointee(dataset),
+            stories: ArcSwap::from_pointee(stories),
             cache: TileCache::new(options.cache_bytes, options.cut_threads),
             options,
             metrics: Default::default(),
@@ -113,6 +133,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/ogc", ogc::routes())
         .route("/ogc/", get(ogc::landing))
         .route("/catalog", get(catalog::catalog))
+        .route("/stories/{id}", get(stories::story))
         .route("/health", get(catalog::health))
         .route("/metrics", get(metrics::metrics))
         .route(

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::AppState;
 use crate::dataset::Dataset;
+use crate::story::Stories;
 
 /// The outcome of the last reload, for `/health` and `/metrics`.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -53,18 +54,25 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Load `origin` on a thread of its own: the blocking pool may be full of tile cuts, and a
-/// reload must not wait for them.
-async fn load_apart(origin: crate::dataset::Origin) -> Result<Dataset, String> {
+/// Load `origin` and check its stories on a thread of its own: the blocking pool may be full
+/// of tile cuts, and a reload must not wait for them. A story that does not check fails the
+/// reload like a data file does (its errors in `file:line:col:` form).
+async fn load_apart(origin: crate::dataset::Origin) -> Result<(Dataset, Stories), String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("borderland-reload".into())
         .spawn(move || {
-            let _ = tx.send(Dataset::load(&origin).map_err(|e| (e.0.len(), e.to_string())));
+            let loaded = Dataset::load(&origin)
+                .map_err(|e| (e.0.len(), e.to_string()))
+                .and_then(|dataset| match crate::story::load(&dataset) {
+                    Ok(stories) => Ok((dataset, stories)),
+                    Err(e) => Err((e.0.len(), crate::story::error_text(&e))),
+                });
+            let _ = tx.send(loaded);
         })
         .map_err(|e| format!("cannot start the reload thread: {e}"))?;
     match rx.await {
-        Ok(Ok(dataset)) => Ok(dataset),
+        Ok(Ok(loaded)) => Ok(loaded),
         Ok(Err((_, text))) => Err(text),
         Err(_) => Err("the reload thread stopped without an answer".into()),
     }
@@ -83,9 +91,10 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
         .map_err(|_| "reload status poisoned".to_string())?;
     status.at = now();
     match result {
-        Ok(dataset) => {
+        Ok((dataset, stories)) => {
             let version = dataset.version.clone();
             let old = state.dataset.swap(Arc::new(dataset));
+            state.stories.store(Arc::new(stories));
             if old.version != version {
                 // Keys carry the version, so old tiles are never served; drop them now to
                 // give their memory back.
@@ -115,12 +124,15 @@ pub async fn reload(state: &Arc<AppState>) -> Result<String, String> {
     }
 }
 
-/// The `file line N[ column C]` prefix of each error line (as `LoadError` writes them), at
-/// most 20: where the problems are, without what the files say.
+/// The `file line N[ column C]` prefix of each error line (as `LoadError` writes them), or
+/// the `file:line:col` of a story error, at most 20: where the problems are, without what the
+/// files say.
 fn locations(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in text.lines() {
-        let place = line.split([':', ',']).next().unwrap_or("").trim();
+        let place = located_prefix(line)
+            .unwrap_or_else(|| line.split([':', ',']).next().unwrap_or(""))
+            .trim();
         if !place.is_empty() && !out.iter().any(|o| o == place) {
             out.push(place.to_string());
         }
@@ -129,6 +141,26 @@ fn locations(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `file:line:col` at the start of a `file:line:col: message` line.
+fn located_prefix(line: &str) -> Option<&str> {
+    let mut end = 0;
+    let mut numbers = 0;
+    for (i, part) in line.split(':').enumerate() {
+        if i > 0 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            numbers += 1;
+            end += part.len() + 1;
+            if numbers == 2 {
+                return Some(&line[..end]);
+            }
+        } else if i == 0 {
+            end = part.len();
+        } else {
+            return None;
+        }
+    }
+    None
 }
 
 /// What a change to one file looks like: size, modification time, and whether it can be
