@@ -141,6 +141,10 @@ fn write_downloads(dataset: &Dataset, plan: &Plan, dir: &Path) -> Result<Vec<Val
         let geojson_path = format!("data/{}.geojson", layer.id);
         write(&dir.join(&geojson_path), &geojson)?;
         list.push(json!({"layer": layer.id, "title": layer.title, "csv": csv_path, "geojson": geojson_path}));
+    }
+    Ok(list)
+}
+
 /// Each story as `stories/{id}.html` in static mode (the same page the server writes); the
 /// list for `site.json`. A story that does not check stops the export, as bad data does.
 fn write_stories(dataset: &Dataset, dir: &Path) -> Result<Vec<Value>, ExportError> {
