@@ -60,11 +60,13 @@ struct StylesArgs {
 struct RenderArgs {
     /// Style name (explainer, presence).
     style: String,
-    /// lon,lat,zoom[@bearing] or west,south,east,north in degrees.
+    /// lon,lat,zoom[@bearing] or west,south,east,north in degrees; or `story:ID` for one
+    /// picture per step of that story (its view, group and time window), e.g. social cards.
     view: String,
     /// WIDTHxHEIGHT[@2x].png or .svg, e.g. 1200x630.png.
     size: String,
-    /// Where to write [default: STYLE-SIZE in the current folder].
+    /// Where to write [default: STYLE-SIZE in the current folder]; with `story:ID`, a folder
+    /// for STYLE-ID-NN-SIZE, one per step [default: the current folder].
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Catalog of layers [default: data/layers.toml]
@@ -517,20 +519,6 @@ fn export(args: ExportArgs) -> ExitCode {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
-    use borderland::render::{self, ImageRequest};
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("error: {e}");
-        ExitCode::FAILURE
-    };
-    let request = match ImageRequest::parse(&args.view, &args.size) {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    let query = args.query.trim_start_matches('?');
-    let (extras, filter_query) = match render::request::split_query(Some(query)) {
-        Ok(q) => q,
-        Err(e) => return fail(&e),
-    };
     let origin = if args.inputs.is_empty() {
         Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
     } else {
@@ -543,41 +531,117 @@ fn render(args: RenderArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let style = match render::style_json(&dataset, &args.style, extras.label_language()) {
-        Some(s) => s,
-        None => {
-            return fail(&format!(
-                "no style '{}' (styles: {})",
-                args.style,
-                render::style_names(&dataset).join(", ")
-            ));
+    let query = args.query.trim_start_matches('?');
+    let Some(id) = args.view.strip_prefix("story:") else {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{}-{}", args.style, args.size)));
+        return match render_one(&dataset, &args.style, &args.view, &args.size, query, &out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    };
+    let stories = match borderland::story::load(&dataset) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!(
+                "error: a story did not check:\n{}",
+                borderland::story::error_text(&errors)
+            );
+            return ExitCode::FAILURE;
         }
     };
-    let plan = match render::plan(&style, request, &dataset) {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
+    let Some(story) = stories.get(id) else {
+        let ids: Vec<&str> = stories.0.iter().map(|s| s.id.as_str()).collect();
+        eprintln!(
+            "error: no story '{id}' (stories: {})",
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        );
+        return ExitCode::FAILURE;
     };
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    for (n, step) in story.steps.iter().enumerate() {
+        let view = match &step.view {
+            borderland::story::View::Centre { centre, zoom } => {
+                format!("{},{},{}", centre[0], centre[1], zoom)
+            }
+            borderland::story::View::Bounds { bounds } => {
+                let [w, s, e, n] = bounds;
+                format!("{w},{s},{e},{n}")
+            }
+        };
+        // The step's filters, then the caller's own (legend, lang, ...).
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(g) = &step.group {
+            parts.push(format!("group={g}"));
+        }
+        if let Some([from, to]) = &step.window {
+            parts.push(format!("from={from}&to={to}"));
+        }
+        if !query.is_empty() {
+            parts.push(query.to_string());
+        }
+        let out = dir.join(format!("{}-{id}-{:02}-{}", args.style, n + 1, args.size));
+        if let Err(e) = render_one(
+            &dataset,
+            &args.style,
+            &view,
+            &args.size,
+            &parts.join("&"),
+            &out,
+        ) {
+            eprintln!("error: step {} ({}): {e}", n + 1, step.heading);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// One picture, as `/styles/{style}/static/{view}/{size}?{query}` would serve it, to `out`.
+fn render_one(
+    dataset: &Dataset,
+    style_name: &str,
+    view: &str,
+    size: &str,
+    query: &str,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use borderland::render::{self, ImageRequest};
+    let request = ImageRequest::parse(view, size).map_err(|e| e.to_string())?;
+    let (extras, filter_query) =
+        render::request::split_query(Some(query)).map_err(|e| e.to_string())?;
+    let style =
+        render::style_json(dataset, style_name, extras.label_language()).ok_or_else(|| {
+            format!(
+                "no style '{style_name}' (styles: {})",
+                render::style_names(dataset).join(", ")
+            )
+        })?;
+    let plan = render::plan(&style, request, dataset).map_err(|e| e.to_string())?;
     let allowed = plan
         .layers
         .iter()
         .flat_map(|l| l.filters.iter().copied())
         .collect();
-    let filter = match borderland::join::filter::Filter::parse(Some(&filter_query), &allowed) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
-    };
-    let bytes = match render::render(&dataset, &style, request, &filter, extras) {
-        Ok(b) => b,
-        Err(e) => return fail(&e),
-    };
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from(format!("{}-{}", args.style, args.size)));
-    if let Err(e) = std::fs::write(&out, &bytes) {
-        return fail(&format!("{}: {e}", out.display()));
-    }
+    let filter = borderland::join::filter::Filter::parse(Some(&filter_query), &allowed)
+        .map_err(|e| e.to_string())?;
+    let bytes =
+        render::render(dataset, &style, request, &filter, extras).map_err(|e| e.to_string())?;
+    std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn write_styles(args: StylesArgs) -> ExitCode {

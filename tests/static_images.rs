@@ -688,3 +688,48 @@ fn pictures_match_maplibre_in_a_real_browser() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `render STYLE story:ID SIZE` writes one picture per step of a story (a social card each),
+/// with the step's view and filters: as many PNGs as the story has steps, each of the asked
+/// size, the filtered steps naming their filter in the picture's source line.
+#[test]
+fn render_writes_one_picture_per_story_step() {
+    let story = std::fs::read_to_string(repo_path("data/border.story.md")).expect("story");
+    let steps = story.lines().filter(|l| l.starts_with("## ")).count();
+    assert!(steps >= 3, "the default story has steps");
+    let dir = scratch("story_cards");
+    let output = common::process::run(&[
+        "render",
+        "explainer",
+        "story:border",
+        "600x315.png",
+        "--out",
+        dir.to_str().expect("path"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut pictures: Vec<Vec<u8>> = Vec::new();
+    for n in 1..=steps {
+        let path = dir.join(format!("explainer-border-{n:02}-600x315.png"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The PNG header's IHDR: width and height, big-endian, at bytes 16..24.
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let w = u32::from_be_bytes(bytes[16..20].try_into().expect("width"));
+        let h = u32::from_be_bytes(bytes[20..24].try_into().expect("height"));
+        assert_eq!((w, h), (600, 315), "step {n}");
+        pictures.push(bytes);
+    }
+    assert!(
+        !dir.join(format!("explainer-border-{:02}-600x315.png", steps + 1))
+            .exists()
+    );
+    pictures.sort();
+    pictures.dedup();
+    assert!(pictures.len() >= 3, "steps draw different maps");
+    let unknown = common::process::run(&["render", "explainer", "story:nope", "600x315.png"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("stories: border"));
+}
