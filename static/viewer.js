@@ -32,11 +32,28 @@ function setupFilters(style) {
   setupTime(time);
 }
 
+/**
+ * The label language picker: `#lang=` in the hash, kept with the rest of the view. A new
+ * language reloads the page, as the style, the labels and the page's direction all change.
+ */
+function setupLanguagePicker() {
+  const picker = $('lang-picker');
+  if (!picker) return;
+  picker.value = state.lang;
+  picker.addEventListener('change', () => {
+    const p = new URLSearchParams(location.hash.slice(1));
+    if (picker.value === 'en') p.delete('lang'); else p.set('lang', picker.value);
+    location.hash = p.toString();
+    location.reload();
+  });
+}
+
 async function start() {
   const data = await catalog();
   showWords(data.words);
   const styles = data.styles || [];
   readHash(styles.map((s) => s.name));
+  setupLanguagePicker();
   if (!styles.some((s) => s.name === state.style) && styles.length) state.style = styles[0].name;
   // MapLibre joins and orders Arabic-script letters only with this plugin (loaded on first use)
   maplibregl.setRTLTextPlugin(new URL('static/vendor/mapbox-gl-rtl-text/mapbox-gl-rtl-text.js', location.href).href, true);

@@ -217,6 +217,21 @@ try {
     await ps.close();
   });
 
+  await step('the language picker switches the labels and the page direction', async () => {
+    const pick = await openPage(browser, consoleErrors, { label: 'picker' });
+    await pick.goto(`${base}#map=7/34.2/69.8`);
+    await mapIdle(pick);
+    check('the picker starts on English', await pick.locator('#lang-picker').inputValue() === 'en');
+    await Promise.all([pick.waitForEvent('load'), pick.selectOption('#lang-picker', 'ur')]);
+    await mapIdle(pick);
+    const after = await pick.evaluate(() => ({ hash: location.hash, dir: document.documentElement.dir,
+      value: document.querySelector('#lang-picker').value }));
+    check('choosing Urdu puts lang=ur in the hash, keeps the view, and turns the page right-to-left',
+      after.hash.includes('lang=ur') && after.hash.includes('map=') && after.dir === 'rtl' && after.value === 'ur',
+      JSON.stringify(after));
+    await pick.close();
+  });
+
 } finally {
   await browser.close();
 }
