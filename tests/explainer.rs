@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use borderland::dataset::Dataset;
@@ -403,47 +402,6 @@ fn an_edited_style_file_shows_after_reload_and_a_broken_one_keeps_the_last_good(
     );
 }
 
-/// A `python3 -m http.server` on a free port, stopped when dropped.
-struct StaticHost(Child, u16);
-
-impl StaticHost {
-    fn start(dir: &Path) -> StaticHost {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "http.server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        StaticHost(child, port)
-    }
-}
-
-impl Drop for StaticHost {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_server_and_the_static_site_draw_the_same_map_for_three_windows() {
     if !browser_tools() {
@@ -467,7 +425,7 @@ fn the_server_and_the_static_site_draw_the_same_map_for_three_windows() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let host = StaticHost::start(&site);
+    let host = common::process::StaticServer::start(&site);
     let server = Served::start(
         &["--config", "tests/fixtures/valley/layers.toml"],
         &repo_path(""),
@@ -480,7 +438,7 @@ fn the_server_and_the_static_site_draw_the_same_map_for_three_windows() {
     ];
     let mut args = vec![
         format!("{}/", server.url),
-        format!("http://127.0.0.1:{}/", host.1),
+        format!("http://127.0.0.1:{}/", host.port),
     ];
     args.extend(windows.iter().cloned());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -104,27 +104,6 @@ fn serve(args: &[&str]) -> (Running, String) {
     (running, format!("http://127.0.0.1:{port}/"))
 }
 
-/// `python3 -m http.server` over `root`.
-fn serve_static(root: &Path) -> (Running, u16) {
-    let port = free_port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "http.server",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .current_dir(root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 starts");
-    let running = Running(child);
-    wait_for_port(port, "http.server");
-    (running, port)
-}
-
 fn export_site(dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_borderland"))
         .args(["export", "--site"])
@@ -454,7 +433,8 @@ fn readers_on_the_static_site() {
     let root = scratch("site");
     let site = root.join("news/maps");
     export_site(&site);
-    let (_server, port) = serve_static(&root);
+    let server = common::process::StaticServer::start(&root);
+    let port = server.port;
     let url = format!("http://127.0.0.1:{port}/news/maps/");
     let dir = scratch("site-out");
     let r = readers(&[&url, dir.to_str().unwrap(), "Paktika", "full"]);

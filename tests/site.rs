@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::repo_path;
 
@@ -177,50 +175,6 @@ fn browser_tools() -> bool {
     false
 }
 
-/// A `python3 -m http.server` on a free loopback port, stopped when dropped.
-struct StaticServer {
-    child: Child,
-    port: u16,
-}
-
-impl StaticServer {
-    fn start(dir: &Path) -> StaticServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "http.server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        StaticServer { child, port }
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_static_site_shows_the_viewer_and_filters_in_the_browser() {
     if !browser_tools() {
@@ -230,7 +184,7 @@ fn the_static_site_shows_the_viewer_and_filters_in_the_browser() {
     let root = scratch("browser");
     let dir = root.join("news/maps");
     export_site_into(&dir);
-    let server = StaticServer::start(&root);
+    let server = common::process::StaticServer::start(&root);
     let shot = dir.join("screenshot.png");
     let out = Command::new("node")
         .arg(repo_path("tests/e2e/site.mjs"))

@@ -7,10 +7,8 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use borderland::dataset::{Dataset, Origin};
 use borderland::server::{self, AppState, ServerOptions};
@@ -225,50 +223,6 @@ fn the_default_story_scrolls_on_a_desktop_and_a_phone_from_the_server() {
     );
 }
 
-/// A `python3 -m http.server` on a free loopback port, stopped when dropped.
-struct StaticServer {
-    child: Child,
-    port: u16,
-}
-
-impl StaticServer {
-    fn start(dir: &Path) -> StaticServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "http.server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        StaticServer { child, port }
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_static_site_copy_of_the_default_story_scrolls_the_same() {
     let root = fresh_dir("story-site");
@@ -296,7 +250,7 @@ fn the_static_site_copy_of_the_default_story_scrolls_the_same() {
         return;
     }
     // Under a sub-path, as a newsroom would publish it: every URL in the page is relative.
-    let server = StaticServer::start(&root);
+    let server = common::process::StaticServer::start(&root);
     let r = scroll_story(&format!(
         "http://127.0.0.1:{}/news/maps/stories/border.html",
         server.port
