@@ -99,6 +99,7 @@ impl Dataset {
                     match std::fs::read(&file) {
                         Ok(bytes) => {
                             hasher.add(&bytes);
+                            hash_companions(&mut hasher, &file);
                             build_layer(cfg, &file, bytes)
                         }
                         Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
@@ -253,6 +254,16 @@ pub fn annotate_placements(layers: &mut [Layer]) {
 }
 
 /// Build one layer from a file's bytes (dropped once parsed, to keep peak memory low).
+/// Add the files that belong to `file` (a Shapefile's `.dbf` and `.prj`, a GeoPackage's log)
+/// to the data version: an edit to the attributes alone is a new version.
+pub fn hash_companions(hasher: &mut ContentHash, file: &Path) {
+    for companion in source::companion_files(file) {
+        if let Ok(bytes) = std::fs::read(&companion) {
+            hasher.add(&bytes);
+        }
+    }
+}
+
 pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Layer, LoadError> {
     let ext = file
         .extension()

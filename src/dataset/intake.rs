@@ -95,6 +95,7 @@ impl Dataset {
             match std::fs::read(file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
+                    super::build::hash_companions(&mut hasher, file);
                     if is_table(file, &bytes) {
                         table_files.push((file.clone(), bytes));
                         continue;

@@ -91,7 +91,7 @@ impl Origin {
     /// Every file whose change should trigger a reload.
     pub fn watched_files(&self) -> Vec<PathBuf> {
         match self {
-            Origin::Files(files) => files.clone(),
+            Origin::Files(files) => with_companions(files.clone()),
             Origin::Postgis(_) => Vec::new(),
             Origin::Catalog(path) => {
                 let mut files = vec![path.clone()];
@@ -120,10 +120,20 @@ impl Origin {
                     files.extend(styles::style_files(dir, &named));
                     files.push(dir.join("styles"));
                 }
-                files
+                with_companions(files)
             }
         }
     }
+}
+
+/// `files` and the files that belong to each (a Shapefile's `.dbf`, a GeoPackage's log).
+fn with_companions(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let companions: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| crate::source::companion_files(f))
+        .collect();
+    files.extend(companions);
+    files
 }
 
 /// Why a comma list of layer ids does not name layers of this dataset.
