@@ -472,3 +472,67 @@ async fn gdal_reads_the_tile_matrix_set_and_the_vector_tiles_it_links_to() {
     assert!(feature.contains("POLYGON"), "{feature}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// GDAL's OAPIF driver hands a `-where` to the server as a CQL text filter (it finds
+/// `filter-lang` in the OpenAPI document and the fields as the items' query parameters), so
+/// only the matching features cross the network; the answers are what the file says.
+#[tokio::test]
+async fn gdal_sends_its_where_clause_as_a_cql2_filter() {
+    if !gdal_available() {
+        return;
+    }
+    let server = Server::start("data/layers.toml");
+    let source = format!("OAPIF:{}/ogc", server.url);
+    // Independently of the server: which provinces the file says are Pakistan's and have
+    // "Khyber" in their name.
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("data/provinces.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut want: Vec<String> = file["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| {
+            p["iso_3166_2"] == "AF-PKA"
+                || (p["country"] == "Pakistan" && !p["name"].as_str().unwrap().contains("Khyber"))
+        })
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert!(want.len() > 2, "{want:?}");
+    let where_clause =
+        "iso_3166_2 = 'AF-PKA' OR (country = 'Pakistan' AND NOT (name LIKE '%Khyber%'))";
+    let (ok, out, err) = gdal(
+        "ogrinfo",
+        &[
+            "-ro",
+            "-q",
+            "-geom=NO",
+            "-where",
+            where_clause,
+            &source,
+            "provinces",
+        ],
+        true,
+    );
+    assert!(ok && !err.contains("ERROR"), "{err}");
+    let fetches: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("Fetch(") && l.contains("/items"))
+        .collect();
+    assert!(
+        fetches
+            .iter()
+            .any(|l| l.contains("filter=") && l.contains("filter-lang=cql-text")),
+        "GDAL filtered on its side: {fetches:#?}"
+    );
+    let mut got: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name (String) = "))
+        .map(String::from)
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+}
