@@ -228,6 +228,7 @@ impl Dataset {
             description: String::new(),
             attribution: None,
             layers,
+            rasters: Vec::new(),
             version: hasher.finish(),
             origin: Origin::Files(files.to_vec()),
             tables,
