@@ -17,11 +17,16 @@ export const state = {
 export const LANGS = ['en', 'fa', 'ps', 'ur'];
 const RTL_LANGS = ['fa', 'ps', 'ur'];
 
-/** Labels in `lang`, and the page's direction and language to match. */
+/**
+ * Labels in `lang`, and the page's direction to match. The page's `lang` stays English while
+ * its words are English (no reviewed translation exists yet), so a screen reader does not read
+ * English words with a Pashto voice; the map, whose labels are in `lang`, says so itself.
+ */
 export function setLanguage(lang) {
   state.lang = LANGS.includes(lang) ? lang : 'en';
-  document.documentElement.lang = state.lang;
+  document.documentElement.lang = 'en';
   document.documentElement.dir = RTL_LANGS.includes(state.lang) ? 'rtl' : 'ltr';
+  document.getElementById('map')?.setAttribute('lang', state.lang);
 }
 
 let map = null;

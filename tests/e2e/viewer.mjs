@@ -154,6 +154,9 @@ try {
     }));
     await settled();
     check('the page is right-to-left at #lang=ps', await ps.evaluate(() => document.documentElement.dir) === 'rtl');
+    const langs = await ps.evaluate(() => ({ page: document.documentElement.lang, map: document.getElementById('map').lang }));
+    check('the page stays lang=en (its words are English) and the map says its labels are Pashto',
+      langs.page === 'en' && langs.map === 'ps', JSON.stringify(langs));
     const nan = ['==', ['get', 'iso_3166_2'], 'AF-NAN'];
     const label = await ps.evaluate((filter) => {
       const { map: m, maplibregl } = window.borderland;
