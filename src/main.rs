@@ -328,12 +328,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         match dataset.prepare_databases() {
             Ok(0) => dataset,
             // Load again to read what was built.
-            Ok(_) => match Dataset::load(&origin) {
-                Ok(d) => d,
-                Err(errors) => {
-                    eprintln!("error: the data did not load:\n{errors}");
-                    return ExitCode::FAILURE;
-                }
+            Ok(_) => match load_data(&origin) {
+                Some(d) => d,
+                None => return ExitCode::FAILURE,
             },
             Err(e) => {
                 eprintln!("error: {e}");
