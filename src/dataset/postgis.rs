@@ -261,6 +261,7 @@ fn sql_join(
         groups: Vec::new(),
         primary_key: db.primary_key(&relation).map_err(|e| fail(e.message))?,
         areas: None,
+        span_days: None,
         relation,
     };
     if out.key.is_none() && out.geometry.is_none() {
@@ -453,9 +454,11 @@ fn plan_tiles(
     for (i, p) in areas {
         let used = built.contains(&p.name);
         if used && let Some(id) = &id {
+            let span = db.integers(&postgis_prepared::span_sql(&p.name), Vec::new())?;
             joins[i].areas = Some(PreparedAreas {
                 table: p.name.clone(),
                 layer_id: id.clone(),
+                span_days: span.first().copied().unwrap_or(0).max(0),
             });
         }
         preparations.push((p, used));

@@ -937,6 +937,8 @@ pub struct SqlJoin {
     /// triggers keep it current: aggregates then read it by (area, date) instead of
     /// matching points to polygons for every tile.
     pub areas: Option<PreparedAreas>,
+    /// Set on the view of a prepared area table: see [`PreparedAreas::span_days`].
+    pub span_days: Option<i64>,
 }
 
 /// A prepared claim-area table in use: its name in schema `borderland` and the layer's id
@@ -945,6 +947,9 @@ pub struct SqlJoin {
 pub struct PreparedAreas {
     pub table: String,
     pub layer_id: String,
+    /// The longest span (end - start, in days) of any row when loaded: a window then also
+    /// bounds the start date from below, so the (area, date) index reads only the window.
+    pub span_days: i64,
 }
 
 impl SqlJoin {
@@ -1012,6 +1017,7 @@ impl SqlJoin {
             fatalities: role(&self.fatalities, "fatalities"),
             source: role(&self.source, "source"),
             areas: None,
+            span_days: Some(areas.span_days),
             ..self.clone()
         }
     }
@@ -1106,6 +1112,12 @@ impl SqlJoin {
         let window = match (&date, windowed) {
             (Some(d), true) => format!(
                 "{d} <= coalesce(DATE '1970-01-01' + $5::int4, 'infinity'::date) AND {window}"
+            ),
+            _ => window,
+        };
+        let window = match (&date, windowed, self.span_days) {
+            (Some(d), true, Some(span)) => format!(
+                "{d} >= coalesce(DATE '1970-01-01' + $4::int4 - {span}, '-infinity'::date) AND {window}"
             ),
             _ => window,
         };

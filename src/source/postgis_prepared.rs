@@ -9,6 +9,16 @@
 
 use super::postgis::{PgRelation, Relation, SqlJoin, names_of, quote_ident};
 
+/// The longest span of any row of a prepared area table, read through its index.
+pub fn span_sql(table: &str) -> String {
+    format!(
+        "SELECT coalesce(max(date_end - date), 0)::int8 FROM
+           (SELECT date_end, date FROM borderland.{} WHERE date_end - date IS NOT NULL
+            ORDER BY date_end - date DESC LIMIT 1) AS longest",
+        quote_ident(table)
+    )
+}
+
 /// Zoom bands of the simplified table: zooms `b` and `b + 1` read band `b`; deeper zooms read
 /// the source table.
 pub const BANDS: [u8; 4] = [0, 2, 4, 6];
@@ -243,6 +253,7 @@ pub fn areas(layer: &PgRelation, id: &str, join: &SqlJoin, keys: &[String]) -> O
          {}
          CREATE INDEX \"{{NAME}}_area_date\" ON borderland.\"{{NAME}}\" (area, date);
          CREATE INDEX ON borderland.\"{{NAME}}\" (claim);
+         CREATE INDEX ON borderland.\"{{NAME}}\" ((date_end - date));
          -- An area's rows together on disk: a window then reads a few pages per area, not
          -- one page per row (measured: 200 ms to 80 ms for a z5 tile over 1M claims).
          CLUSTER borderland.\"{{NAME}}\" USING \"{{NAME}}_area_date\";
