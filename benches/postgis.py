@@ -196,6 +196,8 @@ def load(cluster, url, synth):
           SELECT i AS fid, 'SYNTHETIC' AS label, (i % 50) AS value,
                  ST_SetSRID(ST_MakePoint({w} + random() * {e - w}, {s} + random() * {n - s}), 4326) AS geom
           FROM generate_series(1, 100000) AS i;
+        -- A typed column (SRID in geometry_columns): Martin publishes only those.
+        ALTER TABLE points ALTER COLUMN geom TYPE geometry(Point, 4326);
         ALTER TABLE points ADD PRIMARY KEY (fid);
         CREATE INDEX ON points USING gist (geom);
         CREATE TABLE incidents AS
@@ -204,6 +206,7 @@ def load(cluster, url, synth):
                  'SYNTHETIC source' AS source,
                  ST_SetSRID(ST_MakePoint({w} + random() * {e - w}, {s} + random() * {n - s}), 4326) AS geom
           FROM generate_series(1, 1000000) AS i;
+        ALTER TABLE incidents ALTER COLUMN geom TYPE geometry(Point, 4326);
         ALTER TABLE incidents ADD PRIMARY KEY (id);
         CREATE INDEX ON incidents USING gist (geom);
         CREATE INDEX ON incidents (event_date);
