@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """PostGIS benchmark: tiles cut in the database (ST_AsMVT, what `borderland serve
-postgresql://…` does) against the alternative of fetching rows as WKB for borderland's own
-tiler, with borderland's in-memory file layer on the same data as the anchor. Same machine,
-same run, uncached, sequential, one connection. Writes Markdown to stdout for BENCHMARKS.md.
+postgresql://…` does), before and after `--prepare-database`, against Martin on the same
+tables, the alternative of fetching rows as WKB for borderland's own tiler, and borderland's
+in-memory file layer on the same data. Same machine, same run, uncached, sequential.
+Writes Markdown to stdout for BENCHMARKS.md.
 
     cargo build --release
-    python3 benches/postgis.py [--martin PATH]
+    python3 benches/postgis.py [--cluster URL] [--reuse] [--martin PATH]
 
 Needs PostgreSQL with PostGIS (.ci/postgis starts a throwaway cluster), psql and ogr2ogr.
 Data, all SYNTHETIC: the 40 MB provinces of `cargo run --release --example synth`, 100,000
@@ -20,6 +21,7 @@ and sending them as WKB (psql, output discarded). It is a lower bound: the tiler
 import argparse
 import http.client
 import math
+import shutil
 import os
 import subprocess
 import sys
@@ -63,6 +65,7 @@ def all_tiles(zooms):
 
 class Server:
     def __init__(self, args, cwd=ROOT):
+        self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [BIN] + args + ["--listen", "127.0.0.1:0", "--watch-secs", "0", "--cache-mb", "1"],
             cwd=cwd,
@@ -71,7 +74,9 @@ class Server:
             text=True,
         )
         line = self.proc.stdout.readline()
+        self.ready = time.perf_counter() - self.started
         self.port = int(line.rsplit(":", 1)[1].strip().strip("/"))
+        self.path = "/tiles/{layer}/{z}/{x}/{y}.mvt"
 
     def time_tiles(self, layer, tiles, query=""):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
@@ -80,7 +85,7 @@ class Server:
         worst = 0.0
         for z, x, y in tiles:
             t0 = time.perf_counter()
-            conn.request("GET", f"/tiles/{layer}/{z}/{x}/{y}.mvt{query}",
+            conn.request("GET", self.path.format(layer=layer, z=z, x=x, y=y) + query,
                          headers={"Accept-Encoding": "gzip"})
             r = conn.getresponse()
             body = r.read()
@@ -93,6 +98,42 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+
+
+class Martin(Server):
+    """Martin auto-publishing the same database, its tile cache off."""
+
+    def __init__(self, binary, url):
+        port = free_port()
+        self.proc = subprocess.Popen(
+            [binary, "--listen-addresses", f"127.0.0.1:{port}", "--cache-size", "0", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.port = port
+        self.path = "/{layer}/{z}/{x}/{y}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/catalog")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("martin did not start")
+            time.sleep(0.2)
+        self.version = run([binary, "--version"]).stdout.strip()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def wkb_fetch(url, table, tiles):
@@ -118,7 +159,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cluster", help="cluster URL (default: .ci/postgis start bench)")
     ap.add_argument("--reuse", action="store_true", help="keep the database of a previous run")
+    ap.add_argument("--martin", help="a martin binary to time side by side (default: martin on PATH)")
     args = ap.parse_args()
+    martin = args.martin or shutil.which("martin")
     cluster = args.cluster or run([os.path.join(ROOT, ".ci", "postgis"), "start", "bench"]).stdout.strip()
     url = cluster.rsplit("/", 1)[0] + "/borderland_bench"
     tmp = os.path.join(ROOT, "target", "postgis-bench")
@@ -129,7 +172,7 @@ def main():
     rows = []
     catalog = os.path.join(tmp, "layers.toml")
     write_catalog(catalog, url)
-    report(url, synth, catalog, rows)
+    report(url, synth, catalog, rows, martin)
     if not args.cluster and not args.reuse:
         run([os.path.join(ROOT, ".ci", "postgis"), "destroy", "bench"])
 
@@ -153,6 +196,8 @@ def load(cluster, url, synth):
           SELECT i AS fid, 'SYNTHETIC' AS label, (i % 50) AS value,
                  ST_SetSRID(ST_MakePoint({w} + random() * {e - w}, {s} + random() * {n - s}), 4326) AS geom
           FROM generate_series(1, 100000) AS i;
+        -- A typed column (SRID in geometry_columns): Martin publishes only those.
+        ALTER TABLE points ALTER COLUMN geom TYPE geometry(Point, 4326);
         ALTER TABLE points ADD PRIMARY KEY (fid);
         CREATE INDEX ON points USING gist (geom);
         CREATE TABLE incidents AS
@@ -161,6 +206,8 @@ def load(cluster, url, synth):
                  'SYNTHETIC source' AS source,
                  ST_SetSRID(ST_MakePoint({w} + random() * {e - w}, {s} + random() * {n - s}), 4326) AS geom
           FROM generate_series(1, 1000000) AS i;
+        ALTER TABLE incidents ALTER COLUMN geom TYPE geometry(Point, 4326);
+        ALTER TABLE incidents ADD PRIMARY KEY (id);
         CREATE INDEX ON incidents USING gist (geom);
         CREATE INDEX ON incidents (event_date);
         ANALYZE;
@@ -190,52 +237,87 @@ table = "incidents"
 """)
 
 
-def report(url, synth, catalog, rows):
+def report(url, synth, catalog, rows, martin):
     low = all_tiles(range(0, 5))
     pts = tiles_over(REGION, range(6, 11))
+    polys = "SYNTHETIC provinces (40 MB), z0–z4, 341 tiles"
+    points = f"100k SYNTHETIC points, z6–z10 over the region, {len(pts)} tiles"
+    # Start from the source tables alone: what a first `borderland serve` reads.
+    psql(url, "DROP SCHEMA IF EXISTS borderland CASCADE")
 
     db_server = Server(["serve", url])
     t, size, worst = db_server.time_tiles("provinces", low)
-    rows.append(("SYNTHETIC provinces (40 MB), z0–z4, 341 tiles", "database cuts (ST_AsMVT)", t, size, worst))
+    rows.append((polys, "borderland, database cuts from the source table", t, size, worst))
     t, size, worst = db_server.time_tiles("points", pts)
-    rows.append((f"100k SYNTHETIC points, z6–z10 over the region, {len(pts)} tiles", "database cuts (ST_AsMVT)", t, size, worst))
+    rows.append((points, "borderland, database cuts (ST_AsMVT)", t, size, worst))
     db_server.stop()
 
+    if martin:
+        m = Martin(martin, url)
+        name = m.version.replace("martin ", "Martin ")
+        t, size, worst = m.time_tiles("provinces", low)
+        rows.append((polys, f"{name}, auto-published table", t, size, worst))
+        t, size, worst = m.time_tiles("points", pts)
+        rows.append((points, f"{name}, auto-published table", t, size, worst))
+        m.stop()
+
     t = wkb_fetch(url, "provinces", low)
-    rows.append(("SYNTHETIC provinces (40 MB), z0–z4, 341 tiles", "WKB fetch only (lower bound)", t, None, None))
+    rows.append((polys, "WKB fetch only (lower bound)", t, None, None))
     t = wkb_fetch(url, "points", pts)
-    rows.append((f"100k SYNTHETIC points, z6–z10 over the region, {len(pts)} tiles", "WKB fetch only (lower bound)", t, None, None))
+    rows.append((points, "WKB fetch only (lower bound)", t, None, None))
 
     file_server = Server(["serve", synth])
     t, size, worst = file_server.time_tiles("provinces_SYNTHETIC", low)
-    rows.append(("SYNTHETIC provinces (40 MB), z0–z4, 341 tiles", "anchor: borderland file layer (in memory)", t, size, worst))
+    rows.append((polys, "anchor: borderland file layer (in memory)", t, size, worst))
     file_server.stop()
+
+    z5 = tile_of(69.0, 33.0, 5)
+    windows = [("2021-01", "2021-12"), ("2023-01", "2023-06"), ("2024", "2025")]
+    before = windowed(catalog, z5, windows)
+
+    # Preparing happens before the server listens: its start-up time is the preparation's.
+    preparing = Server(["serve", "--config", catalog, "--prepare-database"])
+    prepared_in = preparing.ready
+    preparing.stop()
+
+    db_server = Server(["serve", url])
+    t, size, worst = db_server.time_tiles("provinces", low)
+    rows.append((polys, "borderland after `--prepare-database` (simplified per zoom band)", t, size, worst))
+    db_server.stop()
+    after = windowed(catalog, z5, windows)
 
     print("| data | how | total s | per tile ms | MB gzipped | slowest tile ms |")
     print("|---|---|---|---|---|---|")
-    for data, how, t, size, worst in rows:
+    for data, how, t, size, worst in sorted(rows, key=lambda r: r[0] != polys):
         n_tiles = int(data.split(", ")[-1].split(" ")[0])
         mb = f"{size / 1e6:.1f}" if size is not None else ""
         worst_ms = f"{worst * 1000:.0f}" if worst is not None else ""
         print(f"| {data} | {how} | {t:.2f} | {t / n_tiles * 1000:.1f} | {mb} | {worst_ms} |")
     print()
-    print("Time-windowed z5 provinces tile, counts recomputed in SQL from 1,000,000 incident rows (uncached):")
+    print(f"`--prepare-database` (claim areas of 1,000,000 rows, simplified provinces): {prepared_in:.1f} s, once.")
     print()
-    sys.stdout.flush()
+    print(f"Time-windowed z5 provinces tile {z5[0]}/{z5[1]}, counts recomputed in SQL from 1,000,000 incident rows (uncached):")
+    print()
+    print("| window | from the source tables | after `--prepare-database` | KB gzipped |")
+    print("|---|---|---|---|")
+    for (frm, to), b, a in zip(windows, before, after):
+        print(f"| `?from={frm}&to={to}` | {b[0]} | {a[0]} | {a[1]} |")
+
+
+def windowed(catalog, z5, windows):
+    """Each window's z5 tile, timed, from a fresh server (so nothing is cached)."""
+    out = []
     joined = Server(["serve", "--config", catalog])
     try:
-        z5 = tile_of(69.0, 33.0, 5)
-        for frm, to in [("2021-01", "2021-12"), ("2023-01", "2023-06"), ("2024", "2025")]:
+        for frm, to in windows:
             try:
                 t, size, worst = joined.time_tiles("provinces", [(5, z5[0], z5[1])], f"?from={frm}&to={to}")
-                print(f"- `?from={frm}&to={to}`: {t * 1000:.0f} ms ({size / 1e3:.0f} KB gzipped)")
+                out.append((f"{t * 1000:.0f} ms", f"{size / 1e3:.0f}"))
             except RuntimeError as e:
-                print(f"- `?from={frm}&to={to}`: failed: {e}")
-            sys.stdout.flush()
+                out.append((f"failed: {e}", ""))
     finally:
         joined.stop()
-
-
+    return out
 
 
 if __name__ == "__main__":

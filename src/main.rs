@@ -193,6 +193,12 @@ struct ServeArgs {
     /// at once (LISTEN/NOTIFY); needs the right to create a schema and triggers.
     #[arg(long, env = "BORDERLAND_INSTALL_CHANGE_TRIGGER")]
     install_change_trigger: bool,
+    /// Build, in a schema `borderland` of the database, each claim's area and each polygon
+    /// layer simplified per zoom band, kept current by triggers (and install the change
+    /// trigger): time windows and low zooms then read indexes instead of recomputing. Once;
+    /// later starts find them built. Needs the right to create a schema, tables and triggers.
+    #[arg(long, env = "BORDERLAND_PREPARE_DATABASE")]
+    prepare_database: bool,
     /// Catalog of layers [default: data/layers.toml]
     #[arg(long, short, env = "BORDERLAND_CONFIG")]
     config: Option<PathBuf>,
@@ -312,12 +318,28 @@ fn serve(args: ServeArgs) -> ExitCode {
     let Some(dataset) = load_data(&origin) else {
         return ExitCode::FAILURE;
     };
-    if args.install_change_trigger
+    if (args.install_change_trigger || args.prepare_database)
         && let Err(e) = dataset.install_change_triggers()
     {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
+    let dataset = if args.prepare_database {
+        match dataset.prepare_databases() {
+            Ok(0) => dataset,
+            // Load again to read what was built.
+            Ok(_) => match load_data(&origin) {
+                Some(d) => d,
+                None => return ExitCode::FAILURE,
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        dataset
+    };
     let stories = match borderland::story::load(&dataset) {
         Ok(s) => s,
         Err(errors) => {

@@ -669,3 +669,204 @@ table = "incidents"
     assert_eq!(paktika["incidents_count"], num(0.0));
     assert_eq!(psql(&url, "SELECT count(*) FROM incidents"), "4");
 }
+
+/// `--prepare-database`: the claim-area and simplified tables it builds give the same
+/// counts as matching in place, follow inserts through their triggers, and stop being
+/// used (the server computing from the source tables again) when a trigger is dropped.
+#[tokio::test]
+async fn a_prepared_database_gives_the_same_counts_and_follows_inserts() {
+    let Some(cluster) = cluster_url() else { return };
+    if !tools_present() {
+        return;
+    }
+    let url = database(&cluster, "borderland_prepared");
+    // SYNTHETIC claims, as in the join test above: two points in Paktika, one undated row
+    // naming Paktika by its code, one row naming Khost by its name.
+    psql(
+        &url,
+        "INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
+         SELECT NULL, 'SYNTHETIC A', DATE '2025-03-10', 3, 'SYNTHETIC source 1', ST_PointOnSurface(geom)
+           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
+         INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
+         SELECT NULL, 'SYNTHETIC B', DATE '2026-01-15', 1, 'SYNTHETIC source 2', ST_PointOnSurface(geom)
+           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
+         INSERT INTO incidents (province, armed_group, event_date, fatalities, source) VALUES
+           ('af-pka', 'SYNTHETIC A', NULL, NULL, 'SYNTHETIC source 1'),
+           ('Khost', 'SYNTHETIC A', DATE '2025-06-01', 5, 'SYNTHETIC source 1');",
+    );
+    let dir = fresh_dir("postgis-prepared");
+    std::fs::write(
+        dir.join("layers.toml"),
+        format!(
+            r#"
+[[table]]
+id = "incidents"
+postgres = "{url}"
+table = "incidents"
+kind = "events"
+group = "armed_group"
+date = "event_date"
+missing_report_date = "SYNTHETIC test rows"
+
+[[layer]]
+id = "provinces"
+postgres = "{url}"
+table = "provinces"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+filters = ["date", "group"]
+
+[[layer.join]]
+table = "incidents"
+"#
+        ),
+    )
+    .expect("catalog");
+    let served = Served::start(
+        &["serve", "--config", "layers.toml", "--prepare-database"],
+        &dir,
+    );
+    let base = &served.url;
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT string_agg(split_part(name, '_', 1), ',' ORDER BY name) FROM borderland.prepared"
+        ),
+        "areas,simplified",
+        "one claim-area table and one simplified copy"
+    );
+    // Paktika's two points and its code, Khost's name: four claims, each with its area.
+    let areas = psql(
+        &url,
+        "SELECT quote_ident(name) FROM borderland.prepared WHERE name LIKE 'areas_%'",
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT string_agg(area, ',' ORDER BY area) FROM borderland.{areas}")
+        ),
+        "AF-KHO,AF-PKA,AF-PKA,AF-PKA"
+    );
+
+    let (lon, lat) = paktika_point(&url);
+    let (x, y) = tile_of(lon, lat, 6);
+    let tile_url = |z: u8, x: u32, y: u32, query: &str| {
+        format!("{base}/tiles/provinces/{z}/{x}/{y}.mvt{query}")
+    };
+    let province = |layers: &[DecodedLayer], code: &str| {
+        layers[0]
+            .find("iso_3166_2", code)
+            .unwrap_or_else(|| panic!("{code} in the tile"))
+            .clone()
+    };
+    let num = |v: f64| mvt::Prop::Num(v);
+    let text = |v: &str| mvt::Prop::Str(v.into());
+
+    // The same counts as matching in place (the join test above).
+    let all = mvt::decode_strict(&fetch(&tile_url(6, x, y, ""), &[]).await.body);
+    let paktika = province(&all, "AF-PKA");
+    assert_eq!(paktika.props["incidents_count"], num(3.0), "{paktika:?}");
+    assert_eq!(paktika.props["incidents_fatalities"], num(4.0));
+    assert_eq!(paktika.props["incidents_first"], text("2025-03-10"));
+    assert_eq!(paktika.props["incidents_last"], text("2026-01-15"));
+    assert_eq!(paktika.props["incidents_undated"], num(1.0));
+    assert_eq!(paktika.props["incidents_count_synthetic_a"], num(2.0));
+    assert_eq!(
+        paktika.props["incidents_sources"],
+        text("SYNTHETIC source 1; SYNTHETIC source 2")
+    );
+    assert_eq!(province(&all, "AF-KHO").props["incidents_count"], num(1.0));
+    let window = "?from=2026-01&to=2026-12";
+    let windowed = mvt::decode_strict(&fetch(&tile_url(6, x, y, window), &[]).await.body);
+    let paktika = province(&windowed, "AF-PKA");
+    assert_eq!(paktika.props["incidents_count"], num(1.0), "{paktika:?}");
+    assert_eq!(paktika.props["incidents_first"], text("2026-01-15"));
+    assert_eq!(paktika.props["incidents_undated"], num(0.0));
+    assert_eq!(
+        province(&windowed, "AF-KHO").props["incidents_count"],
+        num(0.0)
+    );
+
+    // A low zoom reads the simplified copy: strict, the same ids and counts, smaller rings.
+    let (x1, y1) = tile_of(lon, lat, 1);
+    let low = fetch(&tile_url(1, x1, y1, window), &[]).await;
+    let low = mvt::decode_strict(&low.body);
+    let low_paktika = province(&low, "AF-PKA");
+    assert_eq!(
+        low_paktika.id, paktika.id,
+        "the same stable id at every zoom"
+    );
+    assert_eq!(low_paktika.props["incidents_count"], num(1.0));
+    assert_eq!(low_paktika.kind, 3, "a polygon");
+    let vertices = |f: &mvt::DecodedFeature| f.parts.iter().map(Vec::len).sum::<usize>();
+    assert!(
+        vertices(&low_paktika) < vertices(&paktika),
+        "fewer vertices at z1: {} against {} at z6",
+        vertices(&low_paktika),
+        vertices(&paktika)
+    );
+
+    // The generated style colours provinces by the counts joined in SQL, as for a file join.
+    let style: serde_json::Value = serde_json::from_slice(
+        &fetch(&format!("{base}/styles/explainer.json"), &[])
+            .await
+            .body,
+    )
+    .expect("style JSON");
+    let fill = style["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .find(|l| l["id"] == "provinces-incidents")
+        .unwrap_or_else(|| panic!("a choropleth of incidents per province in {style}"));
+    assert_eq!(fill["paint"]["fill-color"][0], "step", "{fill}");
+    assert_eq!(
+        fill["paint"]["fill-color"][1],
+        serde_json::json!(["coalesce", ["get", "incidents_count"], 0])
+    );
+    assert_eq!(fill["metadata"]["borderland:events"], "incidents");
+
+    // An insert reaches the windowed count through the area table's trigger.
+    psql(
+        &url,
+        "INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
+         SELECT NULL, 'SYNTHETIC B', DATE '2026-02-01', 2, 'SYNTHETIC source 2', ST_PointOnSurface(geom)
+           FROM provinces WHERE iso_3166_2 = 'AF-PKA'",
+    );
+    let started = Instant::now();
+    loop {
+        let t = mvt::decode_strict(&fetch(&tile_url(6, x, y, window), &[]).await.body);
+        if province(&t, "AF-PKA").props["incidents_count"] == num(2.0) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the inserted row did not reach the windowed count within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // A dropped trigger: the tables are no longer trusted, and the counts, computed from the
+    // source tables again, still follow the data.
+    psql(
+        &url,
+        &format!(
+            "DROP TRIGGER \"borderland_{}_claims\" ON incidents;
+             INSERT INTO incidents (province, armed_group, event_date, fatalities, source)
+             VALUES ('Paktika', 'SYNTHETIC A', DATE '2026-03-01', 1, 'SYNTHETIC source 1');",
+            areas.trim_matches('"')
+        ),
+    );
+    let started = Instant::now();
+    loop {
+        let t = mvt::decode_strict(&fetch(&tile_url(6, x, y, window), &[]).await.body);
+        if province(&t, "AF-PKA").props["incidents_count"] == num(3.0) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "without its trigger, the area table was still read"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -360,6 +360,37 @@ impl Dataset {
         }
     }
 
+    /// Build what makes database layers fast (`--prepare-database`): each claim's area and
+    /// each polygon layer simplified per zoom band, in schema `borderland`, kept current by
+    /// triggers. Skips what is already built and current; reports each step on stderr.
+    /// The dataset must be loaded again afterwards to read them.
+    pub fn prepare_databases(&self) -> Result<usize, String> {
+        let mut built = 0;
+        for layer in &self.layers {
+            let LayerKind::Postgis(p) = &layer.kind else {
+                continue;
+            };
+            for (prep, current) in p.preparations() {
+                if *current {
+                    continue;
+                }
+                eprintln!("preparing {} (layer {}) …", prep.what, layer.id);
+                let started = std::time::Instant::now();
+                p.database().prepare(&prep.script).map_err(|e| {
+                    format!("{}: cannot prepare {}: {e}", p.database().label, prep.what)
+                })?;
+                eprintln!(
+                    "prepared {} in {:.1} s (borderland.{})",
+                    prep.what,
+                    started.elapsed().as_secs_f64(),
+                    prep.name
+                );
+                built += 1;
+            }
+        }
+        Ok(built)
+    }
+
     /// Install borderland's change trigger on every database table the layers read.
     pub fn install_change_triggers(&self) -> Result<(), String> {
         for db in self.databases() {
@@ -367,12 +398,19 @@ impl Dataset {
                 .layers
                 .iter()
                 .filter_map(|l| match &l.kind {
-                    LayerKind::Postgis(p) if Arc::ptr_eq(p.database(), &db) => {
-                        Some(p.relation().relation.clone())
-                    }
+                    LayerKind::Postgis(p) if Arc::ptr_eq(p.database(), &db) => Some(
+                        std::iter::once(p.relation().relation.clone())
+                            .chain(p.joins().iter().map(|j| j.relation.clone())),
+                    ),
                     _ => None,
                 })
-                .collect();
+                .flatten()
+                .fold(Vec::new(), |mut seen, t| {
+                    if !seen.contains(&t) {
+                        seen.push(t);
+                    }
+                    seen
+                });
             db.install_change_trigger(&tables)
                 .map_err(|e| format!("{}: cannot install the change trigger: {e}", db.label))?;
         }

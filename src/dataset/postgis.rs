@@ -10,7 +10,10 @@ use crate::error::LoadError;
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind};
 use crate::join::filter::Filter;
-use crate::source::postgis::{self, Param, PgError, PgRelation, Postgis, Relation, SqlJoin};
+use crate::source::postgis::{
+    self, Param, PgError, PgRelation, Postgis, PreparedAreas, Relation, SqlJoin, TileQuery,
+};
+use crate::source::postgis_prepared::{self, BANDS, Preparation};
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::tile::{StoredTileError, StoredTileSource, TileCoord};
 use crate::value::Field;
@@ -21,9 +24,16 @@ use super::{ContentHash, Layer, LayerKind};
 pub struct PostgisLayer {
     db: Arc<Postgis>,
     relation: PgRelation,
-    tile_sql: String,
+    /// The tile query for each zoom band (`BANDS`, then deeper zooms), without and with a
+    /// time window.
+    tile_sql: Vec<[String; 2]>,
     /// Claims tables joined in SQL; the tile query then takes the filter parameters.
     joins: Vec<SqlJoin>,
+    /// What `--prepare-database` would build for this layer, and which of it is in use.
+    preparations: Vec<(Preparation, bool)>,
+    /// Each feature's count of the first claims table over all dates (for the style's
+    /// classes), when it could be counted at load (see [`area_counts`]).
+    counts: Option<Vec<i64>>,
 }
 
 impl std::fmt::Debug for PostgisLayer {
@@ -84,6 +94,25 @@ impl PostgisLayer {
         &self.relation
     }
 
+    /// What `--prepare-database` builds for this layer, and whether each is built and used.
+    pub fn preparations(&self) -> &[(Preparation, bool)] {
+        &self.preparations
+    }
+
+    /// The first joined claims table's attribute prefix and each area's count over all
+    /// dates, for the generated style's choropleth.
+    /// `None` counts: not counted (a large claims table not prepared).
+    pub fn events_counts(&self) -> Option<(String, Option<Vec<i64>>)> {
+        self.joins
+            .first()
+            .map(|j| (j.prefix.clone(), self.counts.clone()))
+    }
+
+    /// The claims tables joined in SQL.
+    pub fn joins(&self) -> &[SqlJoin] {
+        &self.joins
+    }
+
     /// Whether claims are joined in SQL (so a filter changes the tiles).
     pub fn has_joins(&self) -> bool {
         !self.joins.is_empty()
@@ -115,6 +144,13 @@ impl PostgisLayer {
         coord: TileCoord,
         filter: &[Param],
     ) -> Result<Option<Vec<u8>>, StoredTileError> {
+        let band = BANDS
+            .iter()
+            .position(|b| Some(*b) == postgis_prepared::band_of(coord.z))
+            .unwrap_or(BANDS.len());
+        let windowed = matches!(filter.first(), Some(Param::Int(Some(_))))
+            || matches!(filter.get(1), Some(Param::Int(Some(_))));
+        let sql = &self.tile_sql[band.min(self.tile_sql.len() - 1)][usize::from(windowed)];
         let mut params = vec![
             Param::Int(Some(coord.z as i32)),
             Param::Int(Some(coord.x as i32)),
@@ -125,7 +161,7 @@ impl PostgisLayer {
         }
         let bytes = self
             .db
-            .tile(&self.tile_sql, params)
+            .tile(sql, params)
             .map_err(StoredTileError::Database)?;
         Ok((!bytes.is_empty()).then_some(bytes))
     }
@@ -223,6 +259,9 @@ fn sql_join(
         date,
         group,
         groups: Vec::new(),
+        primary_key: db.primary_key(&relation).map_err(|e| fail(e.message))?,
+        areas: None,
+        span_days: None,
         relation,
     };
     if out.key.is_none() && out.geometry.is_none() {
@@ -304,7 +343,16 @@ pub fn postgis_layer(
             ));
         }
     }
-    let tile_sql = described.tile_sql(&cfg.id, cfg.id_property.as_deref(), &joins, &cfg.keys);
+    let mut joins = joins;
+    let (tile_sql, preparations) = plan_tiles(&db, cfg, &described, &mut joins)
+        .map_err(|e| load_error(&db.label, &relation, e))?;
+    for (p, used) in &preparations {
+        if *used {
+            hasher.add(p.name.as_bytes());
+        }
+    }
+    let counts = area_counts(&db, &described, &joins, &cfg.keys)
+        .map_err(|e| load_error(&db.label, &relation, e))?;
     let base_fields = described.columns.len();
     let fields = described
         .columns
@@ -332,6 +380,8 @@ pub fn postgis_layer(
         relation: described,
         tile_sql,
         joins,
+        preparations,
+        counts,
     };
     Ok(Layer {
         id: cfg.id.clone(),
@@ -364,6 +414,132 @@ pub fn postgis_layer(
         l.base_fields = base_fields;
         l
     })
+}
+
+/// The tile queries of a layer, reading what `--prepare-database` built where it is built
+/// and current; and what it would build.
+#[allow(clippy::type_complexity)]
+fn plan_tiles(
+    db: &Postgis,
+    cfg: &LayerConfig,
+    described: &PgRelation,
+    joins: &mut [SqlJoin],
+) -> Result<(Vec<[String; 2]>, Vec<(Preparation, bool)>), PgError> {
+    let id = cfg
+        .id_property
+        .clone()
+        .or_else(|| described.primary_key.clone());
+    let mut areas = Vec::new();
+    let mut simplified = None;
+    if let Some(id) = &id {
+        for (i, join) in joins.iter().enumerate() {
+            if let Some(p) = postgis_prepared::areas(described, id, join, &cfg.keys) {
+                areas.push((i, p));
+            }
+        }
+        let lines_or_polygons = described.geometry_types.iter().any(|t| {
+            matches!(
+                t.trim_start_matches("MULTI"),
+                "POLYGON" | "LINESTRING" | "GEOMETRYCOLLECTION"
+            )
+        });
+        if lines_or_polygons {
+            simplified = postgis_prepared::simplified(described, id);
+        }
+    }
+    let mut names: Vec<String> = areas.iter().map(|(_, p)| p.name.clone()).collect();
+    names.extend(simplified.iter().map(|p| p.name.clone()));
+    let built = db.prepared(names)?;
+    let mut preparations = Vec::new();
+    for (i, p) in areas {
+        let used = built.contains(&p.name);
+        if used && let Some(id) = &id {
+            let span = db.integers(&postgis_prepared::span_sql(&p.name), Vec::new())?;
+            joins[i].areas = Some(PreparedAreas {
+                table: p.name.clone(),
+                layer_id: id.clone(),
+                span_days: span.first().copied().unwrap_or(0).max(0),
+            });
+        }
+        preparations.push((p, used));
+    }
+    // The simplified copy holds no source geometry: usable when every join reads its areas.
+    let simplified_table = simplified.as_ref().and_then(|p| {
+        (built.contains(&p.name) && joins.iter().all(|j| j.areas.is_some())).then(|| p.name.clone())
+    });
+    if let Some(p) = simplified {
+        let used = simplified_table.as_deref() == Some(p.name.as_str());
+        preparations.push((p, used));
+    }
+    let query = |band: Option<u8>, windowed: bool| {
+        described.tile_sql(&TileQuery {
+            layer_name: &cfg.id,
+            id_column: cfg.id_property.as_deref(),
+            joins,
+            keys: &cfg.keys,
+            windowed,
+            simplified: simplified_table.as_deref().zip(band),
+        })
+    };
+    let mut tile_sql = Vec::new();
+    if simplified_table.is_some() {
+        for b in BANDS {
+            tile_sql.push([query(Some(b), false), query(Some(b), true)]);
+        }
+    }
+    tile_sql.push([query(None, false), query(None, true)]);
+    Ok((tile_sql, preparations))
+}
+
+/// Claims tables up to this many rows are counted per area at every load even without
+/// `--prepare-database` (a point-in-polygon pass over all of them).
+const COUNT_UNPREPARED_ROWS: i64 = 200_000;
+
+/// Each area's count of the first joined claims table over all dates, for the style's
+/// classes: from the prepared area table (an index-only count), or for a small claims
+/// table by matching every row; `None` for a large table not prepared, or when counting
+/// failed (the style then classes by orders of magnitude).
+fn area_counts(
+    db: &Postgis,
+    described: &PgRelation,
+    joins: &[SqlJoin],
+    keys: &[String],
+) -> Result<Option<Vec<i64>>, PgError> {
+    let Some(join) = joins.first() else {
+        return Ok(None);
+    };
+    if let Some(areas) = &join.areas {
+        return db
+            .integers(
+                &format!(
+                    "SELECT count(*)::int8 FROM borderland.{} GROUP BY area",
+                    postgis::quote_ident(&areas.table)
+                ),
+                Vec::new(),
+            )
+            .map(Some);
+    }
+    let rows = db
+        .integers(
+            &format!(
+                "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass('{}')",
+                join.relation.from_clause().replace('\'', "''")
+            ),
+            Vec::new(),
+        )
+        .unwrap_or_default();
+    if rows.first().is_none_or(|n| *n > COUNT_UNPREPARED_ROWS) {
+        return Ok(None);
+    }
+    Ok(db
+        .integers(
+            &described.count_sql(join, keys),
+            [Param::Int(None), Param::Int(None), Param::Int(None)]
+                .into_iter()
+                .chain(NO_FILTER)
+                .collect(),
+        )
+        .ok())
 }
 
 /// Every table and view of the database with a geometry column, one layer each, named after

@@ -183,6 +183,10 @@ pub fn class_breaks(counts: &[i64]) -> (Vec<i64>, bool) {
     (breaks, each)
 }
 
+/// Class breaks when the counts per area are not known at load (a large database claims
+/// table not prepared): orders of magnitude.
+const MAGNITUDES: [i64; 4] = [1, 10, 100, 1000];
+
 /// What the classes are, in words, for the legend.
 fn classes_text(breaks: &[i64], each: bool, areas: &str) -> String {
     if breaks.is_empty() {
@@ -386,10 +390,19 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
             }));
             continue;
         }
-        let events = layer
-            .joins
-            .iter()
-            .find(|j| j.claims.kind == TableKind::Events);
+        // Incidents per area: joined from a file table, or counted in SQL from a database
+        // claims table (same attribute names, so the same choropleth).
+        let events: Option<(String, Option<Vec<i64>>)> = match &layer.kind {
+            LayerKind::Postgis(p) => p.events_counts(),
+            _ => layer
+                .joins
+                .iter()
+                .find(|j| j.claims.kind == TableKind::Events)
+                .map(|e| {
+                    let counts = int_values(layer, &format!("{}_count", e.prefix));
+                    (e.prefix.clone(), Some(counts))
+                }),
+        };
         let presence = layer
             .joins
             .iter()
@@ -400,21 +413,28 @@ fn build(layers: &[Arc<Layer>], groups: &[Group], time: &Option<[String; 2]>, ki
             if let Some(n) = name_field(layer) {
                 extra.push(("borderland:name", json!(n)));
             }
-            if let Some(e) = events {
-                extra.push(("borderland:events", json!(e.prefix)));
+            if let Some((prefix, _)) = &events {
+                extra.push(("borderland:events", json!(prefix)));
             }
             if let Some(p) = presence {
                 extra.push(("borderland:presence", json!(p.prefix)));
             }
-            match (kind, events, presence) {
-                (Kind::Explainer, Some(e), _) => {
-                    let count = format!("{}_count", e.prefix);
-                    let (breaks, each) = class_breaks(&int_values(layer, &count));
+            match (kind, &events, presence) {
+                (Kind::Explainer, Some((prefix, counts)), _) => {
+                    let count = format!("{prefix}_count");
+                    let (breaks, text) = match counts {
+                        Some(counts) => {
+                            let (breaks, each) = class_breaks(counts);
+                            let text = classes_text(&breaks, each, &title.to_lowercase());
+                            (breaks, text)
+                        }
+                        None => (
+                            MAGNITUDES.to_vec(),
+                            "Classes: no incident, then 1–9, 10–99, 100–999 and 1,000 or more incidents.".into(),
+                        ),
+                    };
                     let mut x = extra.clone();
-                    x.push((
-                        "borderland:classes",
-                        json!(classes_text(&breaks, each, &title.to_lowercase())),
-                    ));
+                    x.push(("borderland:classes", json!(text)));
                     fills.push(json!({
                         "id": format!("{id}-incidents"), "type": "fill", "source": "borderland",
                         "source-layer": id, "filter": polygons,

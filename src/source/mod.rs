@@ -8,6 +8,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod json_table;
 pub mod postgis;
+pub mod postgis_prepared;
 pub mod presets;
 pub mod shapefile;
 pub mod spreadsheet;

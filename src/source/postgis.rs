@@ -137,6 +137,18 @@ fn run<T: Send + 'static>(
         .map_err(|_| PgError::unavailable("the database did not answer in time"))?
 }
 
+/// As [`run`], without a deadline: for the operator's one-off preparation of large tables.
+fn run_unhurried<T: Send + 'static>(
+    fut: impl Future<Output = Result<T, PgError>> + Send + 'static,
+) -> Result<T, PgError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    runtime()?.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| PgError::unavailable("the database runtime stopped"))?
+}
+
 /// Double-quote an identifier for SQL text.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -319,7 +331,7 @@ impl Postgis {
                 .query(
                     "SELECT f_table_schema::text, f_table_name::text, f_geometry_column::text
                      FROM geometry_columns
-                     WHERE f_table_schema NOT IN ('pg_catalog', 'information_schema', 'topology', 'tiger')
+                     WHERE f_table_schema NOT IN ('pg_catalog', 'information_schema', 'topology', 'tiger', 'borderland')
                      ORDER BY 1, 2, 3",
                     &[],
                 )
@@ -474,6 +486,21 @@ impl Postgis {
         })
     }
 
+    /// The first column of each row of `sql` with `params`, as integers (NULL as 0).
+    pub fn integers(&self, sql: &str, params: Vec<Param>) -> Result<Vec<i64>, PgError> {
+        let pool = self.pool.clone();
+        let sql = sql.to_string();
+        run(async move {
+            let client = Postgis::client(&pool).await?;
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(Param::as_sql).collect();
+            let rows = client.query(&sql, &refs).await?;
+            Ok(rows
+                .iter()
+                .map(|r| r.get::<_, Option<i64>>(0).unwrap_or(0))
+                .collect())
+        })
+    }
+
     /// Every column of `relation` (attributes) and the names of its geometry columns.
     pub fn columns(&self, relation: &Relation) -> Result<(Vec<PgColumn>, Vec<String>), PgError> {
         let pool = self.pool.clone();
@@ -511,6 +538,77 @@ impl Postgis {
                 .iter()
                 .filter_map(|r| r.get::<_, Option<String>>(0))
                 .collect())
+        })
+    }
+
+    /// The single-column primary key of a table (`None` for a query or a table without one).
+    pub fn primary_key(&self, relation: &Relation) -> Result<Option<String>, PgError> {
+        let Relation::Table { schema, name } = relation.clone() else {
+            return Ok(None);
+        };
+        let pool = self.pool.clone();
+        run(async move {
+            let client = Postgis::client(&pool).await?;
+            let rows = client
+                .query(
+                    "SELECT a.attname::text FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                     WHERE i.indisprimary
+                       AND i.indrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass",
+                    &[&schema, &name],
+                )
+                .await?;
+            Ok((rows.len() == 1).then(|| rows[0].get(0)))
+        })
+    }
+
+    /// Which of the prepared tables `names` are built and kept current: registered in
+    /// `borderland.prepared` (a trigger that fails unregisters its table) with all their
+    /// triggers present and enabled.
+    pub fn prepared(&self, names: Vec<String>) -> Result<Vec<String>, PgError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pool = self.pool.clone();
+        run(async move {
+            let client = Postgis::client(&pool).await?;
+            let registry: bool = client
+                .query_one("SELECT to_regclass('borderland.prepared') IS NOT NULL", &[])
+                .await?
+                .get(0);
+            if !registry {
+                return Ok(Vec::new());
+            }
+            let rows = client
+                .query(
+                    "SELECT p.name FROM borderland.prepared p
+                     WHERE p.name = ANY($1)
+                       AND to_regclass('borderland.' || quote_ident(p.name)) IS NOT NULL
+                       AND p.triggers = (SELECT count(*) FROM pg_trigger t
+                                         WHERE t.tgname IN ('borderland_' || p.name,
+                                                            'borderland_' || p.name || '_truncate',
+                                                            'borderland_' || p.name || '_claims',
+                                                            'borderland_' || p.name || '_claims_truncate')
+                                           AND t.tgenabled <> 'D')",
+                    &[&names],
+                )
+                .await?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    /// Run a preparation script (see `postgis_prepared`) in one transaction, without the
+    /// statement timeout: building a table over a million rows takes minutes.
+    pub fn prepare(&self, script: &str) -> Result<(), PgError> {
+        let pool = self.pool.clone();
+        let script = format!("BEGIN; SET LOCAL statement_timeout = 0; {script}; COMMIT;");
+        run_unhurried(async move {
+            let client = Postgis::client(&pool).await?;
+            let done = client.batch_execute(&script).await;
+            if done.is_err() {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            Ok(done?)
         })
     }
 
@@ -672,19 +770,15 @@ impl PgRelation {
     /// Parameters: `$1` z, `$2` x, `$3` y.
     ///
     /// With `joins`, each adds its aggregates through a lateral subquery, and the query takes
-    /// the filter parameters `$4`–`$7` (see [`SqlJoin`]).
-    pub fn tile_sql(
-        &self,
-        layer_name: &str,
-        id_column: Option<&str>,
-        joins: &[SqlJoin],
-        keys: &[String],
-    ) -> String {
-        let g = format!("src.{}", quote_ident(&self.geometry_column));
+    /// the filter parameters `$4`–`$7` (see [`SqlJoin`]); `windowed` adds the conditions
+    /// that let a date index narrow the rows (only true for requests with a time window).
+    /// With `simplified` (a prepared table and its zoom band), the rows are read from that
+    /// table, already in Web Mercator and simplified for the band.
+    pub fn tile_sql(&self, draw: &TileQuery<'_>) -> String {
         let columns: Vec<String> = self.columns.iter().map(|c| c.select_expr("src.")).collect();
         let mut columns: Vec<String> = columns;
         let mut laterals = String::new();
-        for (i, join) in joins.iter().enumerate() {
+        for (i, join) in draw.joins.iter().enumerate() {
             let alias = format!("j{i}");
             columns.extend(
                 join.fields()
@@ -692,7 +786,12 @@ impl PgRelation {
                     .map(|(name, _)| format!("{alias}.{}", quote_ident(name))),
             );
             laterals.push('\n');
-            laterals.push_str(&join.lateral(&alias, &self.geometry_column, self.srid, keys));
+            laterals.push_str(&join.lateral(
+                &alias,
+                &self.geometry_column,
+                draw.keys,
+                draw.windowed,
+            ));
         }
         let columns = if columns.is_empty() {
             String::new()
@@ -707,9 +806,24 @@ impl PgRelation {
                         least(ST_XMax(e), 20037508.342789244), \
                         least(ST_YMax(e), 20037508.342789244), 3857) \
                         FROM (SELECT ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096) AS e) AS tile_box)";
-        let envelope = match (self.srid, self.bounds) {
+        let (from, g, srid) = match draw.simplified {
+            Some((table, band)) => (
+                format!(
+                    "(SELECT * FROM borderland.{} WHERE __band = {band}) AS src",
+                    quote_ident(table)
+                ),
+                "src.__simplified".to_string(),
+                3857,
+            ),
+            None => (
+                self.relation.from_as("src"),
+                format!("src.{}", quote_ident(&self.geometry_column)),
+                self.srid,
+            ),
+        };
+        let envelope = match (srid, self.bounds) {
             (3857, _) => buffered.to_string(),
-            (4326, _) | (_, None) => format!("ST_Transform({buffered}, {})", self.srid),
+            (4326, _) | (_, None) => format!("ST_Transform({buffered}, {srid})"),
             // A local projection (UTM, a national grid) is meaningless far from its area:
             // cut the tile to the layer's bounds in degrees first, and follow the box's
             // curved edges in the target projection.
@@ -722,18 +836,63 @@ impl PgRelation {
                 n + 0.01
             ),
         };
+        let projected = if srid == 3857 {
+            g.clone()
+        } else {
+            format!("ST_Transform({g}, 3857)")
+        };
         format!(
             "SELECT ST_AsMVT(tile, '{name}', 4096, '__mvt_geom', '__feature_id') FROM (
-               SELECT ST_AsMVTGeom(ST_Transform({g}, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS __mvt_geom,
+               SELECT ST_AsMVTGeom({projected}, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS __mvt_geom,
                       {id} AS __feature_id{columns}
                FROM {from}{laterals}
                WHERE {g} && {envelope}
              ) AS tile WHERE __mvt_geom IS NOT NULL",
-            name = layer_name.replace('\'', "''"),
-            id = self.id_expr(id_column),
-            from = self.relation.from_as("src"),
+            name = draw.layer_name.replace('\'', "''"),
+            id = self.id_expr(draw.id_column),
         )
     }
+}
+
+impl PgRelation {
+    /// Each row's count of `join` over all dates and groups, one row per layer row; takes
+    /// the filter parameters `$4`–`$7` (all NULL) as the tile query does.
+    pub fn count_sql(&self, join: &SqlJoin, keys: &[String]) -> String {
+        format!(
+            "SELECT coalesce(j0.{count}, 0)::int8 FROM {from}\n{lateral}
+             WHERE $1::int4 IS NULL AND $2::int4 IS NULL AND $3::int4 IS NULL",
+            count = quote_ident(&format!("{}_count", join.prefix)),
+            from = self.relation.from_as("src"),
+            lateral = join.lateral("j0", &self.geometry_column, keys, false),
+        )
+    }
+}
+
+/// What one tile query draws: see [`PgRelation::tile_sql`].
+pub struct TileQuery<'a> {
+    pub layer_name: &'a str,
+    pub id_column: Option<&'a str>,
+    pub joins: &'a [SqlJoin],
+    /// The layer's name columns, for claims matched by key.
+    pub keys: &'a [String],
+    pub windowed: bool,
+    /// A prepared table of simplified geometry and the zoom band to read.
+    pub simplified: Option<(&'a str, u8)>,
+}
+
+/// The names a layer row `src` answers to, as one lower-case text array over its `keys`
+/// columns (a cell may hold several, split at `;` or `|`), as file joins match them.
+pub fn names_of(keys: &[String]) -> Option<String> {
+    let names = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "coalesce(regexp_split_to_array(lower(trim(src.{}::text)), '\\s*[;|]\\s*'), '{{}}')",
+                quote_ident(k)
+            )
+        })
+        .collect::<Vec<_>>();
+    (!names.is_empty()).then(|| names.join(" || "))
 }
 
 /// A query parameter: request values reach SQL only this way. `None` is SQL NULL.
@@ -772,6 +931,25 @@ pub struct SqlJoin {
     pub source: Option<String>,
     /// Every group in the table when it was loaded: one count attribute each.
     pub groups: Vec<String>,
+    /// The claims table's single-column primary key, when it has one (needed to prepare).
+    pub primary_key: Option<String>,
+    /// The prepared table of each row's area, when `--prepare-database` built it and its
+    /// triggers keep it current: aggregates then read it by (area, date) instead of
+    /// matching points to polygons for every tile.
+    pub areas: Option<PreparedAreas>,
+    /// Set on the view of a prepared area table: see [`PreparedAreas::span_days`].
+    pub span_days: Option<i64>,
+}
+
+/// A prepared claim-area table in use: its name in schema `borderland` and the layer's id
+/// column its `area` column holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedAreas {
+    pub table: String,
+    pub layer_id: String,
+    /// The longest span (end - start, in days) of any row when loaded: a window then also
+    /// bounds the start date from below, so the (area, date) index reads only the window.
+    pub span_days: i64,
 }
 
 impl SqlJoin {
@@ -798,11 +976,68 @@ impl SqlJoin {
         out
     }
 
+    /// The condition that claim row `c` belongs to layer row `src` (geometry column
+    /// `geometry`, names in `keys`): its point in the polygon, or without a point its key
+    /// among the names.
+    pub fn matched(&self, geometry: &str, keys: &[String]) -> String {
+        let by_key = match (&self.key, names_of(keys)) {
+            (Some(k), Some(names)) => {
+                format!("lower(trim(c.{}::text)) = ANY({names})", quote_ident(k))
+            }
+            _ => "false".into(),
+        };
+        match &self.geometry {
+            Some(g) => format!(
+                "((c.{g} IS NOT NULL AND c.{g} && ST_Transform(src.{geometry}, {claims_srid})
+                   AND ST_Intersects(ST_Transform(src.{geometry}, {claims_srid}), c.{g}))
+                  OR (c.{g} IS NULL AND {by_key}))",
+                g = quote_ident(g),
+                geometry = quote_ident(geometry),
+                claims_srid = self.srid,
+            ),
+            None => by_key,
+        }
+    }
+
+    /// The same join read from its prepared area table: the roles renamed to that table's
+    /// columns (see `postgis_prepared`).
+    fn through_areas(&self, areas: &PreparedAreas) -> SqlJoin {
+        let role = |r: &Option<String>, name: &str| r.as_ref().map(|_| name.to_string());
+        SqlJoin {
+            relation: Relation::Table {
+                schema: "borderland".into(),
+                name: areas.table.clone(),
+            },
+            key: None,
+            geometry: None,
+            group: role(&self.group, "grp"),
+            event_type: role(&self.event_type, "event_type"),
+            date: role(&self.date, "date"),
+            date_end: role(&self.date, "date_end"),
+            fatalities: role(&self.fatalities, "fatalities"),
+            source: role(&self.source, "source"),
+            areas: None,
+            span_days: Some(areas.span_days),
+            ..self.clone()
+        }
+    }
+
     /// `LEFT JOIN LATERAL (…) AS {alias} ON true` over the layer's rows `src`, whose
-    /// geometry column is `geometry` in `srid` and whose names are in `keys`.
+    /// geometry column is `geometry` and whose names are in `keys`.
     /// Filter parameters: `$4` first day, `$5` last day (days since 1970-01-01), `$6` groups,
-    /// `$7` event types (lower case), each NULL when not filtered.
-    fn lateral(&self, alias: &str, geometry: &str, srid: i32, keys: &[String]) -> String {
+    /// `$7` event types (lower case), each NULL when not filtered. `windowed` (a request
+    /// with a time window) adds a condition on the start date alone, which an index on it
+    /// can serve.
+    fn lateral(&self, alias: &str, geometry: &str, keys: &[String], windowed: bool) -> String {
+        if let Some(areas) = &self.areas {
+            let view = self.through_areas(areas);
+            let matched = format!("c.area = src.{}", quote_ident(&areas.layer_id));
+            return view.lateral_where(alias, &matched, windowed);
+        }
+        self.lateral_where(alias, &self.matched(geometry, keys), windowed)
+    }
+
+    fn lateral_where(&self, alias: &str, matched: &str, windowed: bool) -> String {
         let c = |col: &Option<String>| col.as_ref().map(|n| format!("c.{}", quote_ident(n)));
         let date = c(&self.date);
         let end = match (c(&self.date_end), &date) {
@@ -866,35 +1101,6 @@ impl SqlJoin {
                 quote_ident(&format!("{}_sources", self.prefix))
             ),
         });
-        let names = keys
-            .iter()
-            .map(|k| {
-                format!(
-                    "coalesce(regexp_split_to_array(lower(trim(src.{}::text)), '\\s*[;|]\\s*'), '{{}}')",
-                    quote_ident(k)
-                )
-            })
-            .collect::<Vec<_>>();
-        let by_key = match (&self.key, names.is_empty()) {
-            (Some(k), false) => format!(
-                "lower(trim(c.{}::text)) = ANY({})",
-                quote_ident(k),
-                names.join(" || ")
-            ),
-            _ => "false".into(),
-        };
-        let matched = match &self.geometry {
-            Some(g) => format!(
-                "((c.{g} IS NOT NULL AND c.{g} && ST_Transform(src.{geometry}, {claims_srid})
-                   AND ST_Intersects(ST_Transform(src.{geometry}, {claims_srid}), c.{g}))
-                  OR (c.{g} IS NULL AND {by_key}))",
-                g = quote_ident(g),
-                geometry = quote_ident(geometry),
-                claims_srid = self.srid,
-            ),
-            None => by_key,
-        };
-        let _ = srid;
         let window = match &date {
             Some(d) => format!(
                 "(($4::int4 IS NULL AND $5::int4 IS NULL) OR ({d} IS NOT NULL
@@ -902,6 +1108,18 @@ impl SqlJoin {
                   AND ($4::int4 IS NULL OR {end}::date >= DATE '1970-01-01' + $4::int4)))"
             ),
             None => "($4::int4 IS NULL AND $5::int4 IS NULL)".into(),
+        };
+        let window = match (&date, windowed) {
+            (Some(d), true) => format!(
+                "{d} <= coalesce(DATE '1970-01-01' + $5::int4, 'infinity'::date) AND {window}"
+            ),
+            _ => window,
+        };
+        let window = match (&date, windowed, self.span_days) {
+            (Some(d), true, Some(span)) => format!(
+                "{d} >= coalesce(DATE '1970-01-01' + $4::int4 - {span}, '-infinity'::date) AND {window}"
+            ),
+            _ => window,
         };
         let groups = match c(&self.group) {
             Some(g) => format!("($6::text[] IS NULL OR lower(trim({g}::text)) = ANY($6::text[]))"),
