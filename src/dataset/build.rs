@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::LayerKind;
 use super::postgis::postgis_layer;
-use crate::config::{self, Catalog, DEFAULT_MAXZOOM, LayerConfig};
+use crate::config::{self, Catalog, LayerConfig};
 use crate::error::{LoadError, LoadErrors, display_path};
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind, Part, Shapes};
@@ -445,14 +445,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
     let shapes = Arc::new(shapes);
     let index = TileIndex::build_with_copies(&shapes, &kinds, &opts, across);
     Ok(Layer {
-        id: cfg.id.clone(),
-        title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
-        description: cfg.description.clone(),
-        attribution: cfg.attribution.clone(),
-        license: cfg.license.clone(),
-        file: display_path(file),
-        minzoom: cfg.minzoom.unwrap_or(0),
-        maxzoom: cfg.maxzoom.unwrap_or(DEFAULT_MAXZOOM),
+        base_fields: fields.len(),
         fields,
         features,
         kinds,
@@ -461,19 +454,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         bbox,
         skipped_empty,
         warnings,
-        base_fields: 0,
-        joins: Vec::new(),
-        rows: None,
-        filters: cfg.filters.iter().copied().collect(),
-        cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
-        note: cfg.note.clone(),
-        context: cfg.context,
-        labels_of: None,
-        kind: LayerKind::Features,
-    })
-    .map(|mut l| {
-        l.base_fields = l.fields.len();
-        l
+        ..Layer::from_config(cfg, display_path(file), LayerKind::Features)
     })
 }
 
@@ -511,10 +492,7 @@ fn archive_layer_from(
     let mut bbox = BBox::EMPTY;
     bbox.extend(project([w, n]));
     bbox.extend(project([e, s]));
-    let shapes = Arc::new(Shapes::default());
-    let index = TileIndex::build(&shapes, &[], &IndexOptions::default());
     Ok(Layer {
-        id: cfg.id.clone(),
         title: cfg
             .title
             .clone()
@@ -526,27 +504,16 @@ fn archive_layer_from(
             cfg.description.clone()
         },
         attribution: cfg.attribution.clone().or_else(|| meta.attribution.clone()),
-        license: cfg.license.clone(),
-        file: display_path(file),
         minzoom: cfg.minzoom.unwrap_or(meta.minzoom),
         maxzoom: cfg.maxzoom.unwrap_or(meta.maxzoom),
-        fields: Vec::new(),
-        features: Vec::new(),
-        kinds: Vec::new(),
-        shapes,
-        index,
         bbox,
-        skipped_empty: 0,
-        warnings: Vec::new(),
-        base_fields: 0,
-        joins: Vec::new(),
-        rows: None,
         filters: Default::default(),
         cluster_maxzoom: 0,
-        note: cfg.note.clone(),
-        context: cfg.context,
-        labels_of: None,
-        kind: LayerKind::Archive(Arc::new(archive)),
+        ..Layer::from_config(
+            cfg,
+            display_path(file),
+            LayerKind::Archive(Arc::new(archive)),
+        )
     })
 }
 

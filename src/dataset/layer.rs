@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::config::FilterKind;
+use crate::config::{DEFAULT_MAXZOOM, FilterKind, LayerConfig};
 use crate::geometry::projection::unproject;
 use crate::geometry::{BBox, GeomKind, Shapes};
 use crate::join::filter::Filter;
 use crate::join::{self, LayerJoin, Target};
 use crate::source::archive::Archive;
 use crate::source::claims::Claims;
-use crate::tile::index::TileIndex;
+use crate::tile::index::{IndexOptions, TileIndex};
 use crate::value::{Feature, Field, Value};
 
 /// A layer ready to serve.
@@ -87,6 +87,40 @@ pub struct FilteredLayer {
 }
 
 impl Layer {
+    /// A layer as its catalog entry describes it, with no features or geometry yet: what
+    /// every kind of layer starts from before its builder fills in the rest.
+    pub fn from_config(cfg: &LayerConfig, file: String, kind: LayerKind) -> Layer {
+        let shapes = Arc::new(Shapes::default());
+        let index = TileIndex::build(&shapes, &[], &IndexOptions::default());
+        Layer {
+            id: cfg.id.clone(),
+            title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
+            description: cfg.description.clone(),
+            attribution: cfg.attribution.clone(),
+            license: cfg.license.clone(),
+            file,
+            minzoom: cfg.minzoom.unwrap_or(0),
+            maxzoom: cfg.maxzoom.unwrap_or(DEFAULT_MAXZOOM),
+            fields: Vec::new(),
+            features: Vec::new(),
+            kinds: Vec::new(),
+            shapes,
+            index,
+            bbox: BBox::EMPTY,
+            skipped_empty: 0,
+            warnings: Vec::new(),
+            base_fields: 0,
+            joins: Vec::new(),
+            rows: None,
+            filters: cfg.filters.iter().copied().collect(),
+            cluster_maxzoom: cfg.cluster_maxzoom.unwrap_or(0),
+            note: cfg.note.clone(),
+            context: cfg.context,
+            labels_of: None,
+            kind,
+        }
+    }
+
     /// Attribution strings: the layer's own, then every claim table's (or its sources).
     pub fn attributions(&self) -> Vec<String> {
         let mut out: Vec<String> = self.attribution.iter().cloned().collect();

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::{DEFAULT_MAXZOOM, JoinConfig, LayerConfig, TableConfig, TableKind};
+use crate::config::{JoinConfig, LayerConfig, TableConfig, TableKind};
 use crate::error::LoadError;
 use crate::geometry::projection::project;
 use crate::geometry::{BBox, GeomKind};
@@ -384,35 +384,13 @@ pub fn postgis_layer(
         counts,
     };
     Ok(Layer {
-        id: cfg.id.clone(),
-        title: cfg.title.clone().unwrap_or_else(|| cfg.id.clone()),
-        description: cfg.description.clone(),
-        attribution: cfg.attribution.clone(),
-        license: cfg.license.clone(),
-        file,
-        minzoom: cfg.minzoom.unwrap_or(0),
-        maxzoom: cfg.maxzoom.unwrap_or(DEFAULT_MAXZOOM),
         fields,
-        features: Vec::new(),
-        kinds: Vec::new(),
         shapes,
         index,
         bbox,
-        skipped_empty: 0,
-        warnings: Vec::new(),
-        base_fields: 0,
-        joins: Vec::new(),
-        rows: None,
-        filters: cfg.filters.iter().copied().collect(),
+        base_fields,
         cluster_maxzoom: 0,
-        note: cfg.note.clone(),
-        context: cfg.context,
-        labels_of: None,
-        kind: LayerKind::Postgis(Arc::new(source)),
-    })
-    .map(|mut l| {
-        l.base_fields = base_fields;
-        l
+        ..Layer::from_config(cfg, file, LayerKind::Postgis(Arc::new(source)))
     })
 }
 
