@@ -19,7 +19,7 @@ use std::path::Path;
 
 use crate::error::LoadError;
 use crate::geometry::{GeomKind, Shapes, ring_area};
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 
 /// Warnings kept per layer (the rest are counted in the last one).
 pub const MAX_WARNINGS: usize = 100;
@@ -53,6 +53,9 @@ pub struct RawLayer {
     pub skipped_empty: usize,
     /// Problems that do not stop the layer from loading (rings that cross themselves).
     pub warnings: Vec<String>,
+    /// Types the source declares per key (a catalog's column types, a table's roles), kept
+    /// for fields whose values are all null so one field has one type in every layer.
+    pub declared: HashMap<u32, FieldType>,
     scratch_xy: Vec<[f64; 2]>,
 }
 
