@@ -251,10 +251,27 @@ impl ServeArgs {
         {
             return Origin::Postgis(url.to_string());
         }
-        if !self.files.is_empty() {
-            return Origin::Files(self.files.clone());
+        catalog_or_files(&self.config, &self.files)
+    }
+}
+
+/// The files named on the command line, or else the catalog (the default one unless named).
+fn catalog_or_files(config: &Option<PathBuf>, files: &[PathBuf]) -> Origin {
+    if files.is_empty() {
+        Origin::Catalog(config.clone().unwrap_or_else(default_catalog))
+    } else {
+        Origin::Files(files.to_vec())
+    }
+}
+
+/// Load the data, or say on stderr why it did not load.
+fn load_data(origin: &Origin) -> Option<Dataset> {
+    match Dataset::load(origin) {
+        Ok(d) => Some(d),
+        Err(errors) => {
+            eprintln!("error: the data did not load:\n{errors}");
+            None
         }
-        Origin::Catalog(self.config.clone().unwrap_or_else(default_catalog))
     }
 }
 
@@ -292,12 +309,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     let started = std::time::Instant::now();
     // The files' state before they are read: an edit made while they load is reloaded.
     let watcher = server::reload::Watcher::before_load(&origin);
-    let dataset = match Dataset::load(&origin) {
-        Ok(d) => d,
-        Err(errors) => {
-            eprintln!("error: the data did not load:\n{errors}");
-            return ExitCode::FAILURE;
-        }
+    let Some(dataset) = load_data(&origin) else {
+        return ExitCode::FAILURE;
     };
     if args.install_change_trigger
         && let Err(e) = dataset.install_change_triggers()
@@ -402,11 +415,7 @@ fn serve(args: ServeArgs) -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
-    let origin = if args.files.is_empty() {
-        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
-    } else {
-        Origin::Files(args.files.clone())
-    };
+    let origin = catalog_or_files(&args.config, &args.files);
     let report = borderland::check::run(&origin);
     if let Some(path) = &args.write_catalog {
         if let Err(e) = write_catalog(&origin, path) {
@@ -467,17 +476,9 @@ fn write_catalog(origin: &Origin, path: &std::path::Path) -> Result<(), String> 
 fn export(args: ExportArgs) -> ExitCode {
     use borderland::export::{self, ExportOptions};
     use std::io::IsTerminal;
-    let origin = if args.inputs.is_empty() {
-        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
-    } else {
-        Origin::Files(args.inputs.clone())
-    };
-    let dataset = match Dataset::load(&origin) {
-        Ok(d) => d,
-        Err(errors) => {
-            eprintln!("error: the data did not load:\n{errors}");
-            return ExitCode::FAILURE;
-        }
+    let origin = catalog_or_files(&args.config, &args.inputs);
+    let Some(dataset) = load_data(&origin) else {
+        return ExitCode::FAILURE;
     };
     let opts = ExportOptions {
         layers: args.layers.clone(),
@@ -519,17 +520,9 @@ fn export(args: ExportArgs) -> ExitCode {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
-    let origin = if args.inputs.is_empty() {
-        Origin::Catalog(args.config.clone().unwrap_or_else(default_catalog))
-    } else {
-        Origin::Files(args.inputs.clone())
-    };
-    let dataset = match Dataset::load(&origin) {
-        Ok(d) => d,
-        Err(errors) => {
-            eprintln!("error: the data did not load:\n{errors}");
-            return ExitCode::FAILURE;
-        }
+    let origin = catalog_or_files(&args.config, &args.inputs);
+    let Some(dataset) = load_data(&origin) else {
+        return ExitCode::FAILURE;
     };
     let query = args.query.trim_start_matches('?');
     let Some(id) = args.view.strip_prefix("story:") else {
@@ -661,12 +654,8 @@ fn write_styles(args: StylesArgs) -> ExitCode {
             }
         }
     };
-    let dataset = match Dataset::load(&origin) {
-        Ok(d) => d,
-        Err(errors) => {
-            eprintln!("error: the data did not load:\n{errors}");
-            return ExitCode::FAILURE;
-        }
+    let Some(dataset) = load_data(&origin) else {
+        return ExitCode::FAILURE;
     };
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("error: cannot create {}: {e}", out.display());

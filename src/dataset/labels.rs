@@ -24,9 +24,9 @@ fn feature_label(shapes: &Shapes, pieces: &[u32]) -> Option<[f64; 2]> {
     let mut best: Option<(f64, &[Part])> = None;
     for &piece in pieces {
         for polygon in shapes.polygons_of(&shapes.pieces[piece as usize]) {
-            let area = ring_area(&shapes.xy[polygon[0].range()]).abs();
+            let area = ring_area(&shapes.xy[polygon.exterior().range()]).abs();
             if best.is_none_or(|(a, _)| area > a) {
-                best = Some((area, polygon));
+                best = Some((area, polygon.rings));
             }
         }
     }

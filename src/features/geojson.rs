@@ -40,13 +40,14 @@ fn ring(xy: &[[f64; 2]], exterior: bool) -> Vec<Position> {
 
 /// How many points, lines or polygons (exterior rings) a feature has.
 fn member_count(shapes: &Shapes, pieces: &[u32], kind: GeomKind) -> usize {
-    let parts = pieces
-        .iter()
-        .flat_map(|&p| shapes.parts_of(&shapes.pieces[p as usize]));
+    let pieces = pieces.iter().map(|&p| &shapes.pieces[p as usize]);
     match kind {
-        GeomKind::Point => parts.map(|part| part.range().len()).sum(),
-        GeomKind::Line => parts.count(),
-        GeomKind::Polygon => parts.filter(|part| part.outer).count(),
+        GeomKind::Point => pieces
+            .flat_map(|piece| shapes.parts_of(piece))
+            .map(|part| part.range().len())
+            .sum(),
+        GeomKind::Line => pieces.map(|piece| shapes.parts_of(piece).len()).sum(),
+        GeomKind::Polygon => pieces.map(|piece| shapes.polygons_of(piece).count()).sum(),
     }
 }
 
@@ -96,15 +97,23 @@ pub fn geometry(
             }
         }
         GeomKind::Polygon => {
-            // Holes follow their exterior; a stray leading hole is treated as an exterior.
-            let mut polygons: Vec<Vec<Vec<Position>>> = Vec::new();
-            for part in parts {
-                let xy = &shapes.xy[part.range()];
-                match polygons.last_mut() {
-                    Some(rings) if !part.outer => rings.push(ring(xy, false)),
-                    _ => polygons.push(vec![ring(xy, true)]),
-                }
-            }
+            let rings = |rings: &[Part], exterior: bool| -> Vec<Vec<Position>> {
+                rings
+                    .iter()
+                    .filter(|part| part.end > part.start)
+                    .map(|part| ring(&shapes.xy[part.range()], exterior))
+                    .collect()
+            };
+            let mut polygons: Vec<Vec<Vec<Position>>> = pieces
+                .iter()
+                .flat_map(|&p| shapes.polygons_of(&shapes.pieces[p as usize]))
+                .filter(|polygon| polygon.exterior().end > polygon.exterior().start)
+                .map(|polygon| {
+                    let mut all = rings(std::slice::from_ref(polygon.exterior()), true);
+                    all.extend(rings(polygon.holes(), false));
+                    all
+                })
+                .collect();
             if polygons.len() == 1 && !multi {
                 GeometryValue::Polygon {
                     coordinates: polygons.remove(0),

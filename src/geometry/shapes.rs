@@ -129,9 +129,8 @@ impl Shapes {
         &self.parts[piece.parts.start as usize..piece.parts.end as usize]
     }
 
-    /// The polygons of a piece of a polygon feature, each as its parts: the exterior ring
-    /// first, then its holes.
-    pub fn polygons_of<'a>(&'a self, piece: &Piece) -> impl Iterator<Item = &'a [Part]> + 'a {
+    /// The polygons of a piece of a polygon feature, each as its exterior ring and holes.
+    pub fn polygons_of<'a>(&'a self, piece: &Piece) -> impl Iterator<Item = Polygon<'a>> + 'a {
         polygons(self.parts_of(piece))
     }
 
@@ -216,16 +215,34 @@ impl PieceIndex {
     }
 }
 
-/// Split polygon parts into polygons: each an exterior ring followed by its holes.
-pub fn polygons(parts: &[Part]) -> impl Iterator<Item = &[Part]> {
+/// One polygon of a piece: its exterior ring, then its holes (contiguous parts).
+#[derive(Clone, Copy, Debug)]
+pub struct Polygon<'a> {
+    /// The exterior ring first, then the holes.
+    pub rings: &'a [Part],
+}
+
+impl<'a> Polygon<'a> {
+    pub fn exterior(&self) -> &'a Part {
+        &self.rings[0]
+    }
+
+    pub fn holes(&self) -> &'a [Part] {
+        &self.rings[1..]
+    }
+}
+
+/// Split polygon parts into polygons: each an exterior ring followed by its holes. A stray
+/// leading hole (no exterior before it) starts a polygon whose `exterior().outer` is false;
+/// the tiler drops such a polygon.
+pub fn polygons(parts: &[Part]) -> impl Iterator<Item = Polygon<'_>> {
     let mut rest = parts;
     std::iter::from_fn(move || {
-        let (first, tail) = rest.split_first()?;
+        let (_, tail) = rest.split_first()?;
         let holes = tail.iter().take_while(|p| !p.outer).count();
-        let _ = first;
-        let (polygon, next) = rest.split_at(1 + holes);
+        let (rings, next) = rest.split_at(1 + holes);
         rest = next;
-        Some(polygon)
+        Some(Polygon { rings })
     })
 }
 

@@ -120,12 +120,11 @@ fn geo_polygons(shapes: &Shapes, piece: &Piece) -> geo::MultiPolygon<f64> {
     geo::MultiPolygon::new(
         shapes
             .polygons_of(piece)
-            .filter_map(|rings| {
-                let (exterior, holes) = rings.split_first()?;
-                Some(geo::Polygon::new(
-                    ring(exterior),
-                    holes.iter().map(ring).collect(),
-                ))
+            .map(|polygon| {
+                geo::Polygon::new(
+                    ring(polygon.exterior()),
+                    polygon.holes().iter().map(ring).collect(),
+                )
             })
             .collect(),
     )

@@ -5,7 +5,7 @@
 //! get bit-identical new vertices; they are marked [`KEEP`] so no zoom simplifies them away.
 
 use super::simplify::KEEP;
-use crate::geometry::{BBox, GeomKind, Piece, Shapes};
+use crate::geometry::{BBox, GeomKind, Part, Piece, Shapes};
 
 /// Scratch vertex list: coordinates with their importance.
 #[derive(Default, Clone, Debug)]
@@ -31,6 +31,18 @@ impl Run {
 
     pub fn is_empty(&self) -> bool {
         self.xy.is_empty()
+    }
+
+    /// Fill with the vertices of `part` whose importance is above `sq_tol`: those a tile at
+    /// that tolerance keeps.
+    pub fn keep_important(&mut self, shapes: &Shapes, part: &Part, sq_tol: f32) {
+        self.clear();
+        let r = part.range();
+        for (p, &imp) in shapes.xy[r.clone()].iter().zip(&shapes.importance[r]) {
+            if imp > sq_tol {
+                self.push(*p, imp);
+            }
+        }
     }
 
     /// Re-close a ring whose first vertex was simplified away: rings are cyclic, so the
@@ -179,73 +191,88 @@ pub fn clip_pieces(
         let kind = kinds[piece.feature as usize];
         let first_part = out.parts.len();
         let whole = piece.bbox.within(bbox);
-        let mut outer_kept = false;
+        if kind == GeomKind::Polygon {
+            // A hole is kept only when its exterior is.
+            for polygon in src.polygons_of(piece) {
+                let exterior = polygon.exterior();
+                if exterior.outer && clip_polygon_ring(src, exterior, bbox, whole, out, scratch) {
+                    for hole in polygon.holes() {
+                        clip_polygon_ring(src, hole, bbox, whole, out, scratch);
+                    }
+                }
+            }
+            out.finish_piece(piece.feature, first_part);
+            continue;
+        }
         for part in src.parts_of(piece) {
             let r = part.range();
             if whole || part.bbox.within(bbox) {
-                if kind != GeomKind::Polygon || part.outer || outer_kept {
-                    out.push_part(&src.xy[r.clone()], &src.importance[r], part.outer);
-                    if part.outer {
-                        outer_kept = true;
-                    }
-                }
+                out.push_part(&src.xy[r.clone()], &src.importance[r], part.outer);
                 continue;
             }
             if !part.bbox.intersects(bbox) {
-                if part.outer {
-                    outer_kept = false;
-                }
                 continue;
             }
             scratch.a.clear();
             scratch.a.xy.extend_from_slice(&src.xy[r.clone()]);
             scratch.a.imp.extend_from_slice(&src.importance[r]);
-            match kind {
-                GeomKind::Polygon => {
-                    if !part.outer && !outer_kept {
-                        continue;
-                    }
-                    clip_ring(&scratch.a, bbox.min_x, bbox.max_x, 0, &mut scratch.b);
-                    clip_ring(&scratch.b, bbox.min_y, bbox.max_y, 1, &mut scratch.c);
-                    if scratch.c.len() >= 4 {
-                        out.push_part(&scratch.c.xy, &scratch.c.imp, part.outer);
-                        if part.outer {
-                            outer_kept = true;
-                        }
-                    } else if part.outer {
-                        outer_kept = false;
-                    }
-                }
-                GeomKind::Line => {
-                    let mut lines: Vec<Run> = Vec::new();
-                    clip_line(&scratch.a, bbox.min_x, bbox.max_x, 0, &mut scratch.b, |r| {
-                        lines.push(r.clone())
+            if kind == GeomKind::Line {
+                let mut lines: Vec<Run> = Vec::new();
+                clip_line(&scratch.a, bbox.min_x, bbox.max_x, 0, &mut scratch.b, |r| {
+                    lines.push(r.clone())
+                });
+                for line in &lines {
+                    clip_line(line, bbox.min_y, bbox.max_y, 1, &mut scratch.c, |r| {
+                        out.push_part(&r.xy, &r.imp, false)
                     });
-                    for line in &lines {
-                        clip_line(line, bbox.min_y, bbox.max_y, 1, &mut scratch.c, |r| {
-                            out.push_part(&r.xy, &r.imp, false)
-                        });
+                }
+            } else {
+                scratch.b.clear();
+                for (&p, &imp) in scratch.a.xy.iter().zip(&scratch.a.imp) {
+                    if p[0] >= bbox.min_x
+                        && p[0] <= bbox.max_x
+                        && p[1] >= bbox.min_y
+                        && p[1] <= bbox.max_y
+                    {
+                        scratch.b.push(p, imp);
                     }
                 }
-                GeomKind::Point => {
-                    scratch.b.clear();
-                    for (&p, &imp) in scratch.a.xy.iter().zip(&scratch.a.imp) {
-                        if p[0] >= bbox.min_x
-                            && p[0] <= bbox.max_x
-                            && p[1] >= bbox.min_y
-                            && p[1] <= bbox.max_y
-                        {
-                            scratch.b.push(p, imp);
-                        }
-                    }
-                    if !scratch.b.is_empty() {
-                        out.push_part(&scratch.b.xy, &scratch.b.imp, false);
-                    }
+                if !scratch.b.is_empty() {
+                    out.push_part(&scratch.b.xy, &scratch.b.imp, false);
                 }
             }
         }
         out.finish_piece(piece.feature, first_part);
     }
+}
+
+/// Clip one polygon ring to `bbox` and append it to `out`; whether anything was kept.
+fn clip_polygon_ring(
+    src: &Shapes,
+    ring: &Part,
+    bbox: &BBox,
+    whole: bool,
+    out: &mut Shapes,
+    scratch: &mut ClipScratch,
+) -> bool {
+    let r = ring.range();
+    if whole || ring.bbox.within(bbox) {
+        out.push_part(&src.xy[r.clone()], &src.importance[r], ring.outer);
+        return true;
+    }
+    if !ring.bbox.intersects(bbox) {
+        return false;
+    }
+    scratch.a.clear();
+    scratch.a.xy.extend_from_slice(&src.xy[r.clone()]);
+    scratch.a.imp.extend_from_slice(&src.importance[r]);
+    clip_ring(&scratch.a, bbox.min_x, bbox.max_x, 0, &mut scratch.b);
+    clip_ring(&scratch.b, bbox.min_y, bbox.max_y, 1, &mut scratch.c);
+    if scratch.c.len() < 4 {
+        return false;
+    }
+    out.push_part(&scratch.c.xy, &scratch.c.imp, ring.outer);
+    true
 }
 
 #[cfg(test)]

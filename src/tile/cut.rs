@@ -6,7 +6,7 @@ use super::clip::{Run, clip_line, clip_ring};
 use super::encode::GeometryWriter;
 use super::simplify::sq_tolerance;
 use super::{BUFFER, EXTENT, TileCoord, TileLayer, tile_bbox};
-use crate::geometry::{GeomKind, Part, Piece, Shapes};
+use crate::geometry::{BBox, GeomKind, Part, Piece, Shapes};
 
 /// Tolerance of simplification, in tile units (of 4096): half a pixel on a 512-pixel tile.
 pub const TOLERANCE: f64 = 4.0;
@@ -107,126 +107,138 @@ fn write_piece(
     piece: &Piece,
     kind: GeomKind,
     coord: TileCoord,
-    bbox: &crate::geometry::BBox,
+    bbox: &BBox,
     grid: &Grid,
     sq_tol: f32,
     detail: Detail,
     s: &mut CutScratch,
 ) -> Option<f64> {
-    let bbox = *bbox;
     let units = (1u64 << coord.z) as f64 * EXTENT as f64;
-    {
-        let size = match kind {
-            GeomKind::Polygon => {
-                shapes
-                    .parts_of(piece)
-                    .iter()
-                    .filter(|p| p.outer)
-                    .map(|p| p.area)
-                    .sum::<f64>()
-                    * units
-                    * units
-            }
-            GeomKind::Line => {
-                let side = (piece.bbox.max_x - piece.bbox.min_x)
-                    .max(piece.bbox.max_y - piece.bbox.min_y)
-                    * units;
-                side * side
-            }
-            GeomKind::Point => f64::INFINITY,
-        };
-        if size < detail.min_area {
-            return None;
+    let size = match kind {
+        GeomKind::Polygon => {
+            let area: f64 = shapes
+                .polygons_of(piece)
+                .map(|polygon| polygon.exterior().area)
+                .sum();
+            area * units * units
         }
-        let mut outer_kept = false;
-        for part in shapes.parts_of(piece) {
-            if kind == GeomKind::Polygon {
-                if !part.outer && !outer_kept {
-                    continue;
-                }
-                if part.outer {
-                    outer_kept = false;
-                }
-                if part.area < sq_tol as f64 || !part.bbox.intersects(&bbox) {
-                    continue;
-                }
-            } else if !part.bbox.intersects(&bbox) {
-                continue;
-            }
-            let inside = part.bbox.within(&bbox);
-            match kind {
-                GeomKind::Polygon => {
-                    keep_important(shapes, part, sq_tol, &mut s.a);
-                    s.a.close_ring();
-                    if s.a.len() < 4 {
-                        continue;
-                    }
-                    let ring = if inside {
-                        &s.a
-                    } else {
-                        clip_ring(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b);
-                        clip_ring(&s.b, bbox.min_y, bbox.max_y, 1, &mut s.c);
-                        &s.c
-                    };
-                    grid.round(&ring.xy, &mut s.ints);
-                    if clean::ring(&mut s.ints, part.outer) {
-                        s.geometry.ring(&s.ints);
-                        if part.outer {
-                            outer_kept = true;
-                        }
-                    }
-                }
-                GeomKind::Line => {
-                    keep_important(shapes, part, sq_tol, &mut s.a);
-                    if s.a.len() < 2 {
-                        continue;
-                    }
-                    if inside {
-                        grid.round(&s.a.xy, &mut s.ints);
-                        if clean::line(&mut s.ints) {
-                            s.geometry.line(&s.ints);
-                        }
-                        continue;
-                    }
-                    let (geometry, ints, line) = (&mut s.geometry, &mut s.ints, &mut s.line);
-                    clip_line(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b, |run| {
-                        clip_line(run, bbox.min_y, bbox.max_y, 1, line, |piece| {
-                            grid.round(&piece.xy, ints);
-                            if clean::line(ints) {
-                                geometry.line(ints);
-                            }
-                        });
-                    });
-                }
-                GeomKind::Point => {
-                    s.a.clear();
-                    for &p in &shapes.xy[part.range()] {
-                        if p[0] >= bbox.min_x
-                            && p[0] <= bbox.max_x
-                            && p[1] >= bbox.min_y
-                            && p[1] <= bbox.max_y
-                        {
-                            s.a.push(p, 0.0);
-                        }
-                    }
-                    grid.round(&s.a.xy, &mut s.ints);
-                    s.geometry.points(&s.ints);
-                }
-            }
+        GeomKind::Line => {
+            let side = (piece.bbox.max_x - piece.bbox.min_x)
+                .max(piece.bbox.max_y - piece.bbox.min_y)
+                * units;
+            side * side
         }
-        Some(size)
+        GeomKind::Point => f64::INFINITY,
+    };
+    if size < detail.min_area {
+        return None;
     }
+    match kind {
+        GeomKind::Polygon => {
+            // A hole is drawn only when its exterior is.
+            for polygon in shapes.polygons_of(piece) {
+                let exterior = polygon.exterior();
+                if exterior.outer && write_ring(shapes, exterior, bbox, grid, sq_tol, s) {
+                    for hole in polygon.holes() {
+                        write_ring(shapes, hole, bbox, grid, sq_tol, s);
+                    }
+                }
+            }
+        }
+        GeomKind::Line => {
+            for part in shapes.parts_of(piece) {
+                write_line(shapes, part, bbox, grid, sq_tol, s);
+            }
+        }
+        GeomKind::Point => {
+            for part in shapes.parts_of(piece) {
+                write_points(shapes, part, bbox, grid, s);
+            }
+        }
+    }
+    Some(size)
 }
 
-/// Copy the vertices of `part` that survive simplification at `sq_tol`.
-fn keep_important(shapes: &Shapes, part: &Part, sq_tol: f32, out: &mut Run) {
-    out.clear();
-    let r = part.range();
-    for (p, &imp) in shapes.xy[r.clone()].iter().zip(&shapes.importance[r]) {
-        if imp > sq_tol {
-            out.push(*p, imp);
+/// Append one line as this tile draws it (simplified, clipped into runs, on the grid).
+fn write_line(
+    shapes: &Shapes,
+    part: &Part,
+    bbox: &BBox,
+    grid: &Grid,
+    sq_tol: f32,
+    s: &mut CutScratch,
+) {
+    if !part.bbox.intersects(bbox) {
+        return;
+    }
+    s.a.keep_important(shapes, part, sq_tol);
+    if s.a.len() < 2 {
+        return;
+    }
+    if part.bbox.within(bbox) {
+        grid.round(&s.a.xy, &mut s.ints);
+        if clean::line(&mut s.ints) {
+            s.geometry.line(&s.ints);
+        }
+        return;
+    }
+    let (geometry, ints, line) = (&mut s.geometry, &mut s.ints, &mut s.line);
+    clip_line(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b, |run| {
+        clip_line(run, bbox.min_y, bbox.max_y, 1, line, |piece| {
+            grid.round(&piece.xy, ints);
+            if clean::line(ints) {
+                geometry.line(ints);
+            }
+        });
+    });
+}
+
+/// Append the points of one part that fall inside the buffered tile.
+fn write_points(shapes: &Shapes, part: &Part, bbox: &BBox, grid: &Grid, s: &mut CutScratch) {
+    if !part.bbox.intersects(bbox) {
+        return;
+    }
+    s.a.clear();
+    for &p in &shapes.xy[part.range()] {
+        if p[0] >= bbox.min_x && p[0] <= bbox.max_x && p[1] >= bbox.min_y && p[1] <= bbox.max_y {
+            s.a.push(p, 0.0);
         }
     }
+    grid.round(&s.a.xy, &mut s.ints);
+    s.geometry.points(&s.ints);
+}
+
+/// Append one polygon ring as this tile draws it (simplified, clipped, on the grid, cleaned);
+/// whether anything was drawn.
+fn write_ring(
+    shapes: &Shapes,
+    ring: &Part,
+    bbox: &BBox,
+    grid: &Grid,
+    sq_tol: f32,
+    s: &mut CutScratch,
+) -> bool {
+    if ring.area < sq_tol as f64 || !ring.bbox.intersects(bbox) {
+        return false;
+    }
+    s.a.keep_important(shapes, ring, sq_tol);
+    s.a.close_ring();
+    if s.a.len() < 4 {
+        return false;
+    }
+    let xy = if ring.bbox.within(bbox) {
+        &s.a.xy
+    } else {
+        clip_ring(&s.a, bbox.min_x, bbox.max_x, 0, &mut s.b);
+        clip_ring(&s.b, bbox.min_y, bbox.max_y, 1, &mut s.c);
+        &s.c.xy
+    };
+    grid.round(xy, &mut s.ints);
+    if !clean::ring(&mut s.ints, ring.outer) {
+        return false;
+    }
+    s.geometry.ring(&s.ints);
+    true
 }
 
 /// Projected coordinates to a tile's integer grid.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::clip::{ClipScratch, Run, clip_pieces};
 use super::{TileCoord, tile_bbox};
-use crate::geometry::{GeomKind, Piece, Shapes};
+use crate::geometry::{GeomKind, Part, Piece, Shapes};
 
 /// How the pyramid is built; the defaults suit province-sized polygons.
 #[derive(Clone, Copy, Debug)]
@@ -208,43 +208,39 @@ fn simplify_into(
     let mut run = Run::default();
     for piece in pieces {
         let first_part = out.parts.len();
-        let polygon = kinds[piece.feature as usize] == GeomKind::Polygon;
-        let mut outer_kept = false;
-        for part in src.parts_of(piece) {
-            if polygon {
-                if !part.outer && !outer_kept {
-                    continue;
-                }
-                if part.area < sq_tol as f64 {
-                    if part.outer {
-                        outer_kept = false;
+        if kinds[piece.feature as usize] == GeomKind::Polygon {
+            // A hole is kept only when its exterior is.
+            for polygon in src.polygons_of(piece) {
+                let exterior = polygon.exterior();
+                if exterior.outer && simplify_ring(src, exterior, sq_tol, &mut run, out) {
+                    for hole in polygon.holes() {
+                        simplify_ring(src, hole, sq_tol, &mut run, out);
                     }
-                    continue;
                 }
             }
-            run.clear();
-            for i in part.range() {
-                if src.importance[i] > sq_tol {
-                    run.push(src.xy[i], src.importance[i]);
+        } else {
+            for part in src.parts_of(piece) {
+                run.keep_important(src, part, sq_tol);
+                if !run.is_empty() {
+                    out.push_part(&run.xy, &run.imp, part.outer);
                 }
-            }
-            if polygon {
-                run.close_ring();
-            }
-            let enough = if polygon {
-                run.len() >= 4
-            } else {
-                !run.is_empty()
-            };
-            if enough {
-                out.push_part(&run.xy, &run.imp, part.outer);
-                if part.outer {
-                    outer_kept = true;
-                }
-            } else if part.outer {
-                outer_kept = false;
             }
         }
         out.finish_piece(piece.feature, first_part);
     }
+}
+
+/// Append the vertices of a polygon ring that this tolerance keeps, unless the ring is too
+/// small; whether it was kept.
+fn simplify_ring(src: &Shapes, ring: &Part, sq_tol: f32, run: &mut Run, out: &mut Shapes) -> bool {
+    if ring.area < sq_tol as f64 {
+        return false;
+    }
+    run.keep_important(src, ring, sq_tol);
+    run.close_ring();
+    if run.len() < 4 {
+        return false;
+    }
+    out.push_part(&run.xy, &run.imp, ring.outer);
+    true
 }
