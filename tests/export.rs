@@ -257,6 +257,15 @@ async fn every_pmtiles_tile_is_the_tile_the_server_serves() {
     );
     assert!(meta["vector_layers"].as_array().unwrap().len() >= 4);
     assert_eq!(meta["maxzoom"], 9);
+    // The same tippecanoe-style statistics as the MBTiles export, per layer.
+    let provinces = meta["tilestats"]["layers"]
+        .as_array()
+        .expect("tilestats in the PMTiles metadata")
+        .iter()
+        .find(|l| l["layer"] == "provinces")
+        .expect("provinces in tilestats");
+    assert_eq!(provinces["geometry"], "Polygon");
+    assert_eq!(provinces["count"], 41);
 
     // The export holds every layer of the catalog, in catalog order.
     let ids: String = dataset

@@ -228,3 +228,97 @@ fn a_projected_or_incomplete_shapefile_is_refused_clearly() {
         "{msg}"
     );
 }
+
+/// The same files named in a catalog, as a newsroom sets them up: a GeoPackage and a zipped
+/// Shapefile, each joined to the presence table by ISO code, name or alias, as the GeoJSON
+/// provinces are in the default catalog.
+#[tokio::test]
+async fn a_catalog_serves_and_joins_geopackage_and_shapefile_layers() {
+    if !have_gdal() {
+        return;
+    }
+    let dir = common::dir_with_provinces("gis-catalog");
+    ogr2ogr(
+        &dir,
+        &[
+            "-f",
+            "GPKG",
+            "districts.gpkg",
+            "provinces.geojson",
+            "-nln",
+            "districts",
+        ],
+    );
+    ogr2ogr(
+        &dir,
+        &[
+            "-f",
+            "ESRI Shapefile",
+            "agencies.shp.zip",
+            "provinces.geojson",
+            "-nln",
+            "agencies",
+            "-lco",
+            "ENCODING=UTF-8",
+        ],
+    );
+    std::fs::copy(
+        common::repo_path("data/presence.csv"),
+        dir.join("presence.csv"),
+    )
+    .unwrap();
+    let catalog = dir.join("layers.toml");
+    std::fs::write(
+        &catalog,
+        r#"title = "GeoPackage and Shapefile layers"
+
+[[table]]
+id = "presence"
+file = "presence.csv"
+kind = "presence"
+missing_report_date = "The source text carries no publication date."
+
+[[layer]]
+id = "districts"
+title = "From a GeoPackage"
+file = "districts.gpkg"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+
+[[layer.join]]
+table = "presence"
+
+[[layer]]
+id = "agencies"
+title = "From a zipped Shapefile"
+file = "agencies.shp.zip"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+
+[[layer.join]]
+table = "presence"
+"#,
+    )
+    .unwrap();
+    let dataset = Dataset::from_catalog(&catalog).unwrap_or_else(|e| panic!("{e}"));
+    let app = server::router(AppState::new(dataset, ServerOptions::default()));
+    let rows = std::fs::read_to_string(dir.join("presence.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    let catalog = common::get(&app, "/catalog").await.json();
+    for layer in ["districts", "agencies"] {
+        paktika_is_served(&app, layer).await;
+        let entry = catalog["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == layer)
+            .unwrap();
+        let join = &entry["joins"][0];
+        assert_eq!(join["rows"], rows, "{layer}: {join}");
+        assert_eq!(join["matched"], rows, "{layer}: every row joins: {join}");
+    }
+}

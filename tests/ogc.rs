@@ -584,6 +584,20 @@ async fn web_mercator_quad_is_the_standard_definition() {
         assert_eq!(matrix["matrixHeight"], 1u64 << z);
         assert_eq!(matrix["tileWidth"], 256);
     }
+    // The TMS 1.0 encoding beside it (GDAL before 3.8 reads only that one) says the same.
+    assert_eq!(tms["type"], "TileMatrixSetType");
+    assert_eq!(tms["identifier"], "WebMercatorQuad");
+    assert_eq!(tms["supportedCRS"], tms["crs"]);
+    let old = tms["tileMatrix"].as_array().unwrap();
+    assert_eq!(old.len(), m.len());
+    for (v1, v2) in old.iter().zip(m) {
+        assert_eq!(v1["identifier"], v2["id"]);
+        assert_eq!(v1["scaleDenominator"], v2["scaleDenominator"]);
+        assert_eq!(v1["topLeftCorner"], v2["pointOfOrigin"]);
+        for k in ["tileWidth", "tileHeight", "matrixWidth", "matrixHeight"] {
+            assert_eq!(v1[k], v2[k], "{k}");
+        }
+    }
     assert_eq!(get(&app, "/ogc/tileMatrixSets/Nope").await.status, 404);
 }
 

@@ -370,3 +370,136 @@ async fn context_layers_name_cities_and_neighbours_beneath_the_claims() {
         }
     }
 }
+
+/// Decode a PNG with the `png` crate (not the Python encoder that wrote it): size, colour
+/// type, and the share of pixels with any opacity.
+fn decode_png(bytes: &[u8]) -> (u32, u32, png::ColorType, f64) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
+    let info = reader.next_frame(&mut buf).expect("a PNG frame");
+    let (w, h, colour) = (info.width, info.height, info.color_type);
+    let pixels = &buf[..info.buffer_size()];
+    assert_eq!(colour, png::ColorType::GrayscaleAlpha, "grey + alpha");
+    let opaque = pixels.chunks(2).filter(|p| p[1] > 0).count();
+    (w, h, colour, opaque as f64 / (w * h) as f64)
+}
+
+/// The terrain (issue 14): a raster layer listed in the catalog with its attribution and
+/// licence, its own TileJSON with `format: png`, its tiles served as `image/png` that decode
+/// as 256 px pictures, shaded over the Hindu Kush and clear over the flat Indus plain, drawn by
+/// the generated styles beneath the claim fills, and kept out of vector composites.
+#[tokio::test]
+async fn terrain_is_served_as_png_tiles_beneath_the_claims() {
+    let app = default_app();
+    let catalog = common::get(&app, "/catalog").await.json();
+    let terrain = catalog["rasters"]
+        .as_array()
+        .expect("rasters")
+        .iter()
+        .find(|r| r["id"] == "terrain")
+        .expect("terrain in the catalog");
+    assert_eq!(terrain["format"], "png");
+    assert!(
+        terrain["attribution"]
+            .as_str()
+            .unwrap_or("")
+            .contains("GLOBE")
+    );
+    assert!(
+        terrain["license"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no copyright")
+    );
+    assert!(
+        catalog["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .all(|l| l["id"] != "terrain"),
+        "pictures are not a vector layer"
+    );
+
+    let tj = common::get(&app, "/tiles/terrain.json").await;
+    assert_eq!(tj.status, 200);
+    let tj = tj.json();
+    assert_eq!(tj["format"], "png");
+    assert_eq!(tj["maxzoom"], 7);
+    assert_eq!(
+        tj["tiles"][0],
+        "http://tiles.test/tiles/terrain/{z}/{x}/{y}.png"
+    );
+    assert!(tj["vector_layers"].is_null());
+
+    // The Hindu Kush (Panjshir) and the Indus plain (Punjab, south of Multan).
+    let mut shares = Vec::new();
+    for (lon, lat) in [(69.8, 35.5), (71.5, 29.6)] {
+        let (x, y) = tile_of(lon, lat, 7);
+        let reply = common::get(&app, &format!("/tiles/terrain/7/{x}/{y}.png")).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("image/png"));
+        assert!(reply.header("etag").is_some());
+        let (w, h, _, share) = decode_png(&reply.body);
+        assert_eq!((w, h), (256, 256));
+        shares.push(share);
+    }
+    assert!(shares[0] > 0.5, "mountains shaded: {shares:?}");
+    assert!(
+        shares[1] < shares[0] / 2.0,
+        "the plain is quieter: {shares:?}"
+    );
+
+    // Outside its zooms or box: no content; wrong extension or a composite: a clear error.
+    assert_eq!(
+        common::get(&app, "/tiles/terrain/9/0/0.png").await.status,
+        204
+    );
+    let wrong = common::get(&app, "/tiles/terrain/7/90/52.mvt").await;
+    assert_eq!(wrong.status, 404);
+    assert!(wrong.json()["hint"].as_str().unwrap_or("").contains(".png"));
+    let mixed = common::get(&app, "/tiles/provinces,terrain/5/22/12.mvt").await;
+    assert_eq!(mixed.status, 400);
+    assert!(
+        mixed.json()["hint"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/tiles/terrain.json")
+    );
+
+    for style in ["explainer", "presence"] {
+        let s = common::get(&app, &format!("/styles/{style}.json"))
+            .await
+            .json();
+        assert_eq!(s["sources"]["terrain"]["type"], "raster");
+        assert_eq!(
+            s["sources"]["terrain"]["url"],
+            "http://tiles.test/tiles/terrain.json"
+        );
+        let layers = s["layers"].as_array().expect("layers");
+        let at = |id: &str| layers.iter().position(|l| l["id"] == id);
+        let terrain = at("terrain-raster").expect("a terrain layer");
+        assert_eq!(layers[terrain]["type"], "raster");
+        assert_eq!(layers[terrain]["metadata"]["borderland:toggle"], "Terrain");
+        assert!(
+            layers[terrain]["paint"]["raster-opacity"]
+                .as_f64()
+                .unwrap_or(1.0)
+                < 1.0
+        );
+        assert!(terrain > at("neighbours-fill").expect("neighbours"));
+        let first_claim_fill = layers
+            .iter()
+            .position(|l| {
+                l["type"] == "fill"
+                    && !l["metadata"]["borderland:legend"].is_null()
+                    && l["metadata"]["borderland:role"] != "context"
+            })
+            .expect("a claim fill");
+        assert!(
+            terrain < first_claim_fill,
+            "{style}: terrain beneath the claims"
+        );
+    }
+}

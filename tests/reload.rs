@@ -197,3 +197,116 @@ fn metrics_count_requests_cache_and_cut_times() {
     assert!(text.contains("borderland_data_info{version=\""));
     assert!(text.contains("borderland_last_reload_success -1"));
 }
+
+/// Overwrite the text of `field` in the record whose `key_field` is `key`, in place, as a
+/// table editor saving attributes does: a dBASE file is a header of 32-byte field descriptors
+/// and fixed-width records, so the `.dbf` keeps its size and nothing else is touched.
+fn edit_dbf(path: &Path, key_field: &str, key: &str, field: &str, text: &str) {
+    let mut dbf = std::fs::read(path).unwrap();
+    let records = u32::from_le_bytes(dbf[4..8].try_into().unwrap()) as usize;
+    let header = u16::from_le_bytes(dbf[8..10].try_into().unwrap()) as usize;
+    let record = u16::from_le_bytes(dbf[10..12].try_into().unwrap()) as usize;
+    // (name, offset in the record, width); each record starts with a deletion flag byte.
+    let mut fields = Vec::new();
+    let mut offset = 1;
+    for d in dbf[32..header].chunks(32).take_while(|d| d[0] != 0x0d) {
+        let name = String::from_utf8_lossy(&d[..11])
+            .trim_end_matches('\0')
+            .to_string();
+        fields.push((name, offset, d[16] as usize));
+        offset += d[16] as usize;
+    }
+    let at = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|&(_, o, w)| (o, w))
+            .unwrap_or_else(|| panic!("no field {name} in {fields:?}"))
+    };
+    let ((key_at, key_width), (field_at, width)) = (at(key_field), at(field));
+    assert!(text.len() <= width);
+    let row = (0..records)
+        .map(|r| header + r * record)
+        .find(|start| {
+            let cell = &dbf[start + key_at..start + key_at + key_width];
+            String::from_utf8_lossy(cell).trim() == key
+        })
+        .unwrap_or_else(|| panic!("no record with {key_field} = {key}"));
+    let cell = &mut dbf[row + field_at..row + field_at + width];
+    cell.fill(b' ');
+    cell[..text.len()].copy_from_slice(text.as_bytes());
+    std::fs::write(path, dbf).unwrap();
+}
+
+/// The `name_alt` of the served feature named `name`, through OGC API Features.
+fn served_name_alt(port: u16, name: &str) -> String {
+    let (status, body) = request(
+        port,
+        "GET",
+        &format!("/ogc/collections/provinces/items?filter=name%3D%27{name}%27"),
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    let items: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let features = items["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "{body}");
+    features[0]["properties"]["name_alt"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn editing_only_a_shapefiles_attributes_reloads_it() {
+    if !common::process::have("ogr2ogr", "apt-get install gdal-bin") {
+        return;
+    }
+    let dir = common::fresh_dir("reload-shp");
+    let out = std::process::Command::new("ogr2ogr")
+        .current_dir(&dir)
+        .args([
+            "-f",
+            "ESRI Shapefile",
+            "provinces.shp",
+            "-lco",
+            "ENCODING=UTF-8",
+        ])
+        .arg(common::repo_path("data/provinces.geojson"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shp = dir.join("provinces.shp");
+    let server = start(&[shp.to_str().unwrap(), "--watch-secs", "0.2"]);
+    let first = health(server.port)["version"].as_str().unwrap().to_string();
+    assert_eq!(served_name_alt(server.port, "Paktika"), "Paktīkā; Paktica");
+
+    // Someone corrects an attribute in a table editor: only the .dbf is written.
+    let shapes_before = std::fs::read(&shp).unwrap();
+    let shp_time = std::fs::metadata(&shp).unwrap().modified().unwrap();
+    // A second apart, so the edit has a new modification time on file systems that keep
+    // whole seconds (the .dbf keeps its size).
+    std::thread::sleep(Duration::from_millis(1100));
+    edit_dbf(
+        &dir.join("provinces.dbf"),
+        "name",
+        "Paktika",
+        "name_alt",
+        "Paktya-e Sharqi",
+    );
+    assert_eq!(std::fs::read(&shp).unwrap(), shapes_before);
+    assert_eq!(
+        std::fs::metadata(&shp).unwrap().modified().unwrap(),
+        shp_time
+    );
+
+    wait_for("the edited attributes", || {
+        health(server.port)["version"].as_str() != Some(&first)
+    });
+    assert_eq!(served_name_alt(server.port, "Paktika"), "Paktya-e Sharqi");
+    assert_eq!(health(server.port)["status"], "ok");
+    let _ = std::fs::remove_dir_all(&dir);
+}

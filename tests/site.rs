@@ -124,6 +124,39 @@ fn the_site_folder_holds_the_viewer_the_archive_and_the_licences() {
             "{name}"
         );
     }
+    // The terrain (issue 14): its own PMTiles archive of PNG pictures beside the vector one,
+    // named in site.json with its credit, read by the styles beneath the claims.
+    let terrain = &site["rasters"][0];
+    assert_eq!(terrain["id"], "terrain");
+    assert_eq!(terrain["archive"], "tiles/terrain.pmtiles");
+    assert!(terrain["attribution"].as_str().unwrap().contains("GLOBE"));
+    let bytes = std::fs::read(dir.join("tiles/terrain.pmtiles")).unwrap();
+    assert_eq!(&bytes[..7], b"PMTiles");
+    assert_eq!(bytes[99], 2, "PMTiles tile type 2: PNG");
+    let archive =
+        borderland::source::archive::Archive::open(&dir.join("tiles/terrain.pmtiles")).unwrap();
+    let picture = archive
+        .tile(borderland::geometry::TileCoord { z: 7, x: 88, y: 50 })
+        .unwrap()
+        .expect("a terrain tile over the Hindu Kush");
+    let info = png::Decoder::new(std::io::Cursor::new(picture))
+        .read_info()
+        .expect("it decodes as PNG");
+    assert_eq!((info.info().width, info.info().height), (256, 256));
+    assert_eq!(
+        terrain["tiles"].as_u64(),
+        Some(104),
+        "every tile of the archive"
+    );
+    for name in ["explainer", "presence"] {
+        let style: serde_json::Value =
+            serde_json::from_str(&read(&dir, &format!("styles/{name}.json"))).unwrap();
+        assert_eq!(
+            style["sources"]["terrain"],
+            serde_json::json!({"type": "raster", "url": "pmtiles://../tiles/terrain.pmtiles", "tileSize": 256}),
+            "{name}"
+        );
+    }
     // Nothing is fetched from elsewhere: no absolute URL in the page, script or styles.
     for rel in [
         "index.html",

@@ -215,7 +215,46 @@ fn a_sheet_with_no_catalog_joins_every_row_as_csv_and_as_xlsx() {
             .iter()
             .map(|l| l["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["provinces", "incidents"], "{kind}");
+        // The built-in provinces bring the default context (issue 14): where the region is.
+        assert_eq!(
+            ids,
+            [
+                "provinces",
+                "neighbours",
+                "neighbour_labels",
+                "cities",
+                "incidents"
+            ],
+            "{kind}"
+        );
+        let context: Vec<&serde_json::Value> = catalog["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| ["neighbours", "cities"].contains(&l["id"].as_str().unwrap_or("")))
+            .collect();
+        assert!(
+            context
+                .iter()
+                .all(|l| !l["attribution"].as_str().unwrap_or("").is_empty()
+                    && l["license"].is_string()),
+            "{context:?}"
+        );
+        let style = json(&format!("{}/styles/explainer.json", served.url));
+        let drawn: Vec<&str> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        let at = |id: &str| drawn.iter().position(|d| *d == id);
+        assert!(
+            at("neighbours-fill") < at("provinces-incidents") && at("cities-names").is_some(),
+            "{drawn:?}"
+        );
+        // The initial view stays on the two countries, not on China and India.
+        let centre = style["center"][0].as_f64().unwrap();
+        assert!((60.0..78.0).contains(&centre), "{centre}");
 
         // Every row joined (five spellings of four provinces), none unmatched.
         let (code, out) = check(&["check", file.to_str().unwrap()]);

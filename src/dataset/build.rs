@@ -70,6 +70,7 @@ impl Dataset {
         let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
 
         let mut layers = Vec::new();
+        let mut rasters = Vec::new();
         for spanned in &catalog.layers {
             let cfg = spanned.get_ref();
             let built = match (&cfg.file, &cfg.table) {
@@ -92,13 +93,24 @@ impl Dataset {
                 }
                 (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
                     let file = dir.join(f.get_ref());
-                    archive_layer(cfg, &file, &mut hasher)
+                    match Archive::open(&file) {
+                        Ok(archive) if archive.tiles.is_raster() => {
+                            match super::raster::raster_layer(cfg, &file, archive, &mut hasher) {
+                                Ok(r) => rasters.push(Arc::new(r)),
+                                Err(e) => errors.push(e),
+                            }
+                            continue;
+                        }
+                        Ok(archive) => archive_layer_from(cfg, &file, archive, &mut hasher),
+                        Err(e) => Err(e),
+                    }
                 }
                 (Some(f), _) => {
                     let file = dir.join(f.get_ref());
                     match std::fs::read(&file) {
                         Ok(bytes) => {
                             hasher.add(&bytes);
+                            hash_companions(&mut hasher, &file);
                             build_layer(cfg, &file, bytes)
                         }
                         Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
@@ -149,6 +161,9 @@ impl Dataset {
             }
         };
         let mut served = styles::generated(&layers, &groups, time.clone());
+        for style in &mut served {
+            super::raster::add_to_style(&mut style.json, &rasters);
+        }
         let ids = served_layer_ids(&layers);
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let named: Vec<PathBuf> = catalog.styles.iter().map(|s| s.get_ref().clone()).collect();
@@ -180,6 +195,7 @@ impl Dataset {
             description: catalog.description,
             attribution: catalog.attribution,
             layers,
+            rasters,
             version: hasher.finish(),
             origin: Origin::Catalog(path.to_path_buf()),
             tables,
@@ -253,6 +269,16 @@ pub fn annotate_placements(layers: &mut [Layer]) {
 }
 
 /// Build one layer from a file's bytes (dropped once parsed, to keep peak memory low).
+/// Add the files that belong to `file` (a Shapefile's `.dbf` and `.prj`, a GeoPackage's log)
+/// to the data version: an edit to the attributes alone is a new version.
+pub fn hash_companions(hasher: &mut ContentHash, file: &Path) {
+    for companion in source::companion_files(file) {
+        if let Ok(bytes) = std::fs::read(&companion) {
+            hasher.add(&bytes);
+        }
+    }
+}
+
 pub fn build_layer(cfg: &LayerConfig, file: &Path, bytes: Vec<u8>) -> Result<Layer, LoadError> {
     let ext = file
         .extension()
@@ -466,6 +492,25 @@ pub fn archive_layer(
     hasher: &mut ContentHash,
 ) -> Result<Layer, LoadError> {
     let archive = Archive::open(file)?;
+    if archive.tiles.is_raster() {
+        return Err(LoadError::new(
+            file,
+            format!(
+                "the archive holds {} pictures, not vector tiles; name it in a catalog (data/layers.toml) as a [[layer]] of its own to draw it beneath the map",
+                archive.tiles.extension().to_ascii_uppercase()
+            ),
+        ));
+    }
+    archive_layer_from(cfg, file, archive, hasher)
+}
+
+/// [`archive_layer`] for an archive already open (of vector tiles).
+fn archive_layer_from(
+    cfg: &LayerConfig,
+    file: &Path,
+    archive: Archive,
+    hasher: &mut ContentHash,
+) -> Result<Layer, LoadError> {
     hasher.add(&archive.fingerprint);
     let meta = &archive.metadata;
     let [w, s, e, n] = meta.bounds;

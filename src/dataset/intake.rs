@@ -23,6 +23,18 @@ use super::{ContentHash, Dataset, Layer, Origin, archive_layer, build_layer, poi
 const DEFAULT_PROVINCES: &[u8] = include_bytes!("../../data/provinces.geojson");
 /// The name the built-in provinces go by in messages and a written catalog.
 pub const DEFAULT_PROVINCES_FILE: &str = "provinces.geojson";
+/// The default catalog, whose entries for the context layers (titles, attribution, licence)
+/// the built-in ones reuse, so the words and credits are written once.
+const DEFAULT_CATALOG: &str = include_str!("../../data/layers.toml");
+/// The context layers that come with the built-in provinces: the catalog's layer id and the
+/// file's bytes (see data/SOURCES.md).
+const DEFAULT_CONTEXT: [(&str, &[u8]); 2] = [
+    (
+        "neighbours",
+        include_bytes!("../../data/neighbours.geojson"),
+    ),
+    ("cities", include_bytes!("../../data/cities.geojson")),
+];
 
 /// Whether a file given on the command line is a table rather than a boundary file.
 pub fn is_table(path: &Path, bytes: &[u8]) -> bool {
@@ -95,6 +107,7 @@ impl Dataset {
             match std::fs::read(file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
+                    super::build::hash_companions(&mut hasher, file);
                     if is_table(file, &bytes) {
                         table_files.push((file.clone(), bytes));
                         continue;
@@ -143,6 +156,15 @@ impl Dataset {
             intake.layers.push((cfg.id.clone(), None, cfg.keys.clone()));
             layers.push(layer);
             layer_keys.push(cfg.keys.clone());
+            // So the map shows where the region is: the neighbouring countries and the cities.
+            for layer in default_context(&layers).map_err(LoadErrors::from)? {
+                inferred.push(format!(
+                    "with the built-in provinces: context layer '{}' ({})",
+                    layer.id, layer.title
+                ));
+                layers.push(layer);
+                layer_keys.push(Vec::new());
+            }
         }
 
         let mut extra_layers: Vec<Layer> = Vec::new();
@@ -155,7 +177,8 @@ impl Dataset {
             let best = layers
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| l.geometry_type() == "polygon")
+                // Context (the neighbouring countries) is for orientation, never joined to.
+                .filter(|(_, l)| l.geometry_type() == "polygon" && !l.context)
                 .map(|(i, l)| {
                     let join = l.join_preview(Arc::clone(claims), &layer_keys[i], &aliases);
                     (i, join.report.matched)
@@ -228,6 +251,7 @@ impl Dataset {
             description: String::new(),
             attribution: None,
             layers,
+            rasters: Vec::new(),
             version: hasher.finish(),
             origin: Origin::Files(files.to_vec()),
             tables,
@@ -328,6 +352,50 @@ fn default_provinces_config() -> LayerConfig {
     cfg.attribution = Some("Made with Natural Earth".into());
     cfg.license = Some("public domain".into());
     cfg
+}
+
+/// The built-in context layers (and their label layers), configured as the default catalog
+/// configures them, with ids that no layer in `taken` has.
+fn default_context(taken: &[Layer]) -> Result<Vec<Layer>, LoadError> {
+    let catalog = crate::config::parse_catalog(Path::new("layers.toml"), DEFAULT_CATALOG)?;
+    let mut out: Vec<Layer> = Vec::new();
+    let free = |out: &[Layer], base: &str| {
+        let mut id = base.to_string();
+        let mut n = 2;
+        while taken.iter().chain(out).any(|l| l.id == id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        id
+    };
+    for (id, bytes) in DEFAULT_CONTEXT {
+        let Some(cfg) = catalog
+            .layers
+            .iter()
+            .map(|l| l.get_ref())
+            .find(|l| l.id == id)
+        else {
+            continue;
+        };
+        let mut cfg = cfg.clone();
+        cfg.id = free(&out, id);
+        let file = cfg
+            .file
+            .as_ref()
+            .map_or_else(|| PathBuf::from(id), |f| f.get_ref().clone());
+        let layer = build_layer(&cfg, &file, bytes.to_vec())?;
+        let labels = match &cfg.labels {
+            Some(labels) => {
+                let labels_id = free(&out, labels);
+                cfg.labels = Some(labels_id.clone());
+                Some(super::labels::label_layer(&cfg, &layer, &labels_id)?)
+            }
+            None => None,
+        };
+        out.push(layer);
+        out.extend(labels);
+    }
+    Ok(out)
 }
 
 /// Text attributes of a layer: where names may be.

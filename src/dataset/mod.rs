@@ -13,6 +13,7 @@ mod labels;
 mod layer;
 mod points;
 pub mod postgis;
+pub mod raster;
 pub mod styles;
 mod tile_view;
 pub mod tilejson;
@@ -32,6 +33,7 @@ pub use build::{archive_layer, build_layer, layer_from_raw};
 pub use hash::ContentHash;
 pub use layer::*;
 pub use points::{load_claims, points_layer};
+pub use raster::RasterLayer;
 pub use styles::{Group, Style};
 pub use tile_view::tile_layers;
 pub use words::Words;
@@ -43,6 +45,8 @@ pub struct Dataset {
     pub description: String,
     pub attribution: Option<String>,
     pub layers: Vec<Arc<Layer>>,
+    /// Layers of pictures (terrain), served as they are and drawn beneath `layers`.
+    pub rasters: Vec<Arc<RasterLayer>>,
     /// Content hash of the catalog and every file: the ETag of everything served.
     pub version: String,
     /// Where the data came from, for messages and reload.
@@ -91,7 +95,7 @@ impl Origin {
     /// Every file whose change should trigger a reload.
     pub fn watched_files(&self) -> Vec<PathBuf> {
         match self {
-            Origin::Files(files) => files.clone(),
+            Origin::Files(files) => with_companions(files.clone()),
             Origin::Postgis(_) => Vec::new(),
             Origin::Catalog(path) => {
                 let mut files = vec![path.clone()];
@@ -120,10 +124,20 @@ impl Origin {
                     files.extend(styles::style_files(dir, &named));
                     files.push(dir.join("styles"));
                 }
-                files
+                with_companions(files)
             }
         }
     }
+}
+
+/// `files` and the files that belong to each (a Shapefile's `.dbf`, a GeoPackage's log).
+fn with_companions(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let companions: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| crate::source::companion_files(f))
+        .collect();
+    files.extend(companions);
+    files
 }
 
 /// Why a comma list of layer ids does not name layers of this dataset.
@@ -133,6 +147,8 @@ pub enum ResolveError {
     Twice(String),
     /// An id no layer has; `known` lists the ids that exist.
     Unknown { id: String, known: Vec<String> },
+    /// A raster layer, whose pictures cannot go into a vector tile.
+    Raster { id: String, extension: &'static str },
 }
 
 impl std::fmt::Display for ResolveError {
@@ -140,6 +156,10 @@ impl std::fmt::Display for ResolveError {
         match self {
             ResolveError::Twice(id) => write!(f, "layer '{id}' is listed twice"),
             ResolveError::Unknown { id, .. } => write!(f, "unknown layer '{id}'"),
+            ResolveError::Raster { id, .. } => write!(
+                f,
+                "layer '{id}' is a raster layer (pictures), which cannot be part of a vector tile"
+            ),
         }
     }
 }
@@ -149,6 +169,10 @@ impl Dataset {
         self.layers.iter().find(|l| l.id == id)
     }
 
+    pub fn raster(&self, id: &str) -> Option<&Arc<RasterLayer>> {
+        self.rasters.iter().find(|l| l.id == id)
+    }
+
     /// The layers a comma list of ids names, in its order (a composite tile).
     pub fn resolve(&self, ids: &str) -> Result<Vec<Arc<Layer>>, ResolveError> {
         let mut out: Vec<Arc<Layer>> = Vec::new();
@@ -156,6 +180,12 @@ impl Dataset {
             match self.layer(id) {
                 Some(layer) if !out.iter().any(|l| l.id == layer.id) => out.push(Arc::clone(layer)),
                 Some(_) => return Err(ResolveError::Twice(id.to_string())),
+                None if self.raster(id).is_some() => {
+                    return Err(ResolveError::Raster {
+                        id: id.to_string(),
+                        extension: self.raster(id).map_or("png", |r| r.format().extension()),
+                    });
+                }
                 None => {
                     return Err(ResolveError::Unknown {
                         id: id.to_string(),
@@ -278,6 +308,7 @@ impl Dataset {
             description: String::new(),
             attribution: None,
             layers,
+            rasters: Vec::new(),
             version: hasher.finish(),
             origin: Origin::Postgis(url.to_string()),
             tables: Vec::new(),

@@ -2,13 +2,14 @@
 //! process: the server's own viewer in static mode, its styles and glyphs, and one PMTiles archive.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::{ExportError, ExportOptions, ExportSummary, Plan};
 use crate::assets;
 use crate::config::TableKind;
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, RasterLayer};
 
 /// The site's description, written last; its presence marks a folder as a site export.
 const SITE_JSON: &str = "site.json";
@@ -39,6 +40,7 @@ pub fn export_site(
     std::fs::create_dir_all(&tiles).map_err(|e| ExportError::io(&tiles, "create the folder", e))?;
     let sink = super::sink_for(super::OutputKind::Pmtiles, &dir.join(ARCHIVE), &plan)?;
     let summary = super::run(dataset, &plan, sink, opts)?;
+    let rasters = write_rasters(dataset, dir)?;
     write_viewer(dataset, dir)?;
     let downloads = write_downloads(dataset, &plan, dir)?;
     let stories = write_stories(dataset, dir)?;
@@ -57,6 +59,7 @@ pub fn export_site(
         "maxzoom": plan.maxzoom,
         "layers": plan.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "vector_layers": m["vector_layers"],
+        "rasters": rasters,
         "downloads": downloads,
         "stories": stories,
         "static": true,
@@ -89,7 +92,7 @@ fn write_viewer(dataset: &Dataset, dir: &Path) -> Result<(), ExportError> {
         write(&dir.join("static").join(rel), bytes)?;
     }
     for style in &dataset.styles {
-        let text = serde_json::to_string_pretty(&static_style(&style.json))
+        let text = serde_json::to_string_pretty(&static_style(&style.json, &dataset.rasters))
             .map_err(|e| ExportError(format!("style '{}': {e}", style.name)))?;
         write(
             &dir.join(format!("styles/{}.json", style.name)),
@@ -175,17 +178,49 @@ fn static_page() -> Result<String, ExportError> {
 }
 
 /// A style for the site: URLs relative to the style file (the viewer resolves them, so the
-/// site works under any sub-path), and every vector source read from the archive.
-pub fn static_style(template: &Value) -> Value {
+/// site works under any sub-path), every vector source read from the archive, and each raster
+/// layer's source from its own archive.
+pub fn static_style(template: &Value, rasters: &[Arc<RasterLayer>]) -> Value {
     let mut style = assets::render_style(template, "..");
     if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
         for source in sources.values_mut() {
-            if source.get("type").and_then(Value::as_str) == Some("vector") {
-                source["url"] = json!(format!("pmtiles://../{ARCHIVE}"));
+            match source.get("type").and_then(Value::as_str) {
+                Some("vector") => source["url"] = json!(format!("pmtiles://../{ARCHIVE}")),
+                Some("raster") => {
+                    let url = source.get("url").and_then(Value::as_str).unwrap_or("");
+                    if let Some(r) = rasters
+                        .iter()
+                        .find(|r| url == format!("../tiles/{}.json", r.id))
+                    {
+                        source["url"] = json!(format!("pmtiles://../{}", raster_archive(r)));
+                    }
+                }
+                _ => {}
             }
         }
     }
     style
+}
+
+/// Where a raster layer's archive goes inside the site.
+fn raster_archive(raster: &RasterLayer) -> String {
+    format!("tiles/{}.pmtiles", raster.id)
+}
+
+/// Each raster layer (terrain) as its own PMTiles archive beside the vector one; the list for
+/// `site.json`, with attribution and licence.
+fn write_rasters(dataset: &Dataset, dir: &Path) -> Result<Vec<Value>, ExportError> {
+    let mut list = Vec::new();
+    for raster in &dataset.rasters {
+        let rel = raster_archive(raster);
+        let tiles = super::pmtiles::write_raster(raster, &dir.join(&rel))?;
+        list.push(json!({
+            "id": raster.id, "title": raster.title, "archive": rel, "tiles": tiles,
+            "format": raster.format().extension(),
+            "attribution": raster.attribution, "license": raster.license,
+        }));
+    }
+    Ok(list)
 }
 
 /// What the browser needs to count as the server counts: for every exported area layer with
@@ -263,7 +298,7 @@ mod tests {
     fn site_styles_read_the_archive_and_relative_glyphs() {
         let template = json!({"glyphs": "{base}/fonts/{fontstack}/{range}.pbf",
             "sources": {"borderland": {"type": "vector", "url": "{base}/tiles/a,b.json"}}});
-        let style = static_style(&template);
+        let style = static_style(&template, &[]);
         assert_eq!(style["glyphs"], "../fonts/{fontstack}/{range}.pbf");
         assert_eq!(
             style["sources"]["borderland"]["url"],

@@ -366,6 +366,7 @@ impl Parser<'_> {
             .cloned()
             .ok_or("the filter ends where a value or property was expected")?;
         self.at += 1;
+        let bare = matches!(t, Token::Word(_));
         Ok(match t {
             Token::Number(n, true) if n.abs() < 9.0e15 => Operand::Literal(Value::Int(n as i64)),
             Token::Number(n, _) => Operand::Literal(Value::Float(n)),
@@ -375,7 +376,12 @@ impl Parser<'_> {
                 Operand::Literal(Value::Bool(false))
             }
             Token::Word(w) | Token::Quoted(w) => {
-                if w.eq_ignore_ascii_case("DATE") || w.eq_ignore_ascii_case("TIMESTAMP") {
+                // DATE('…') is a literal; a bare `date` is the property of that name (GDAL
+                // writes `(date >= '2024-01-01')`).
+                let literal = bare
+                    && (w.eq_ignore_ascii_case("DATE") || w.eq_ignore_ascii_case("TIMESTAMP"))
+                    && self.peek() == Some(&Token::Symbol("("));
+                if literal {
                     self.at -= 1;
                     return Ok(Operand::Literal(Value::String(self.text()?.into())));
                 }

@@ -1,4 +1,5 @@
-//! `GET /catalog` (every layer, its typed fields, counts, bounds and attribution),
+//! `GET /catalog` (every layer, its typed fields, counts, bounds and attribution; raster
+//! layers apart),
 //! and `GET /health`.
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use serde_json::{Value as Json_, json};
 
 use super::AppState;
 use super::url::base_url;
-use crate::dataset::{Dataset, Layer};
+use crate::dataset::{Dataset, Layer, RasterLayer};
 
 /// Query parameters a layer accepts.
 pub fn filter_params(layer: &Layer) -> Vec<&'static str> {
@@ -131,6 +132,29 @@ pub fn build(dataset: &Dataset, base: &str) -> Json_ {
         "groups": dataset.groups,
         "time": dataset.time.as_ref().map(|[a, b]| json!({"first": a, "last": b})),
         "layers": dataset.layers.iter().map(|l| layer_entry(l, base)).collect::<Vec<_>>(),
+        // Pictures (terrain), apart from the vector layers: no fields, features or filters.
+        "rasters": dataset.rasters.iter().map(|r| raster_entry(r, base)).collect::<Vec<_>>(),
+    })
+}
+
+/// A raster layer's entry: what it is, where its tiles are, and whose data it shows.
+pub fn raster_entry(raster: &RasterLayer, base: &str) -> Json_ {
+    let ext = raster.format().extension();
+    json!({
+        "id": raster.id,
+        "title": raster.title,
+        "description": raster.description,
+        "kind": "raster",
+        "format": ext,
+        "context": raster.context,
+        "bounds": raster.bounds,
+        "minzoom": raster.minzoom,
+        "maxzoom": raster.maxzoom,
+        "attribution": raster.attribution,
+        "license": raster.license,
+        "archive": {"format": raster.archive.format.name()},
+        "tilejson": format!("{base}/tiles/{}.json", raster.id),
+        "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.{ext}", raster.id),
     })
 }
 

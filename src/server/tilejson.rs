@@ -1,4 +1,5 @@
-//! `GET /tiles/{layers}.json`: TileJSON 3.0.0 for one layer or a comma list of layers.
+//! `GET /tiles/{layers}.json`: TileJSON 3.0.0 for one layer or a comma list of layers (a
+//! raster layer alone, its `format` naming its pictures).
 
 use std::sync::Arc;
 
@@ -24,10 +25,15 @@ pub async fn tilejson(
             .hint("TileJSON is at /tiles/{layer}.json; tiles at /tiles/{layer}/{z}/{x}/{y}.mvt")
     })?;
     let dataset = state.dataset.load_full();
-    let layers = resolve_layers(&dataset, ids)?;
-    let filter = parse_filter(&layers, query.as_deref())?;
     let base = base_url(&state.options, &headers);
-    let body = build(&dataset, &layers, ids, &base, &filter);
+    let body = match dataset.raster(ids) {
+        Some(raster) => raster.tilejson(&base, &dataset.version),
+        None => {
+            let layers = resolve_layers(&dataset, ids)?;
+            let filter = parse_filter(&layers, query.as_deref())?;
+            build(&dataset, &layers, ids, &base, &filter)
+        }
+    };
     let mut res = Json(body).into_response();
     res.headers_mut()
         .insert(header::ETAG, etag(&dataset.version));

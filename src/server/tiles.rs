@@ -11,7 +11,7 @@ use super::AppState;
 use super::cache::CutFailed;
 use super::errors::ApiError;
 use crate::config::FilterKind;
-use crate::dataset::{Dataset, FilteredLayer, Layer, ResolveError, tile_layers};
+use crate::dataset::{Dataset, FilteredLayer, Layer, RasterLayer, ResolveError, tile_layers};
 use crate::join::filter::Filter;
 use crate::tile::{self, TileCoord};
 
@@ -22,6 +22,11 @@ const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
 pub fn resolve_layers(dataset: &Dataset, ids: &str) -> Result<Vec<Arc<Layer>>, ApiError> {
     dataset.resolve(ids).map_err(|e| match &e {
         ResolveError::Twice(_) => ApiError::bad_request(e.to_string()),
+        ResolveError::Raster { id, extension } => {
+            ApiError::bad_request(e.to_string()).hint(format!(
+                "ask for it alone: /tiles/{id}.json, /tiles/{id}/{{z}}/{{x}}/{{y}}.{extension}"
+            ))
+        }
         ResolveError::Unknown { known, .. } => {
             ApiError::not_found(e.to_string()).hint(format!("known layers: {}", known.join(", ")))
         }
@@ -106,6 +111,9 @@ pub async fn tile(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if let Some(raster) = state.dataset.load().raster(&layers).cloned() {
+        return raster_tile(&state, &raster, (&z, &x, &y_ext), &headers).await;
+    }
     let y = y_ext
         .strip_suffix(".mvt")
         .or_else(|| y_ext.strip_suffix(".pbf"))
@@ -225,4 +233,69 @@ pub async fn tile_response(
         tile.raw.clone()
     };
     Ok(res.body(Body::from(body)).unwrap_or_default())
+}
+
+/// A raster layer's tile: the archive's picture as it is (no gzip: PNG, JPEG and WebP are
+/// compressed already), with the data version's ETag, 204 where the archive has none.
+async fn raster_tile(
+    state: &Arc<AppState>,
+    raster: &Arc<RasterLayer>,
+    (z, x, y_ext): (&str, &str, &str),
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let ext = raster.format().extension();
+    let y = y_ext.strip_suffix(&format!(".{ext}")).ok_or_else(|| {
+        ApiError::not_found(format!("'{y_ext}' is not a tile of layer '{}'", raster.id)).hint(
+            format!(
+                "layer '{id}' serves {ext} pictures: /tiles/{id}/{{z}}/{{x}}/{{y}}.{ext}",
+                id = raster.id
+            ),
+        )
+    })?;
+    let coord = parse_coord(z, x, y)?;
+    let version = state.dataset.load().version.clone();
+    let res = Response::builder()
+        .header(header::ETAG, etag(&version))
+        .header(header::CACHE_CONTROL, CACHE_CONTROL);
+    if not_modified(headers, &version) {
+        return Ok(res
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap_or_default());
+    }
+    let picture = if (raster.minzoom..=raster.maxzoom).contains(&coord.z) {
+        let archive = Arc::clone(&raster.archive);
+        tokio::task::spawn_blocking(move || archive.tile(coord))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("tile {coord} failed while reading the archive"),
+                )
+                .hint("this is a bug in the server; the log has the details")
+            })?
+            .map_err(|e| {
+                tracing::error!("{e}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!(
+                        "tile {coord} of layer '{}' cannot be read from its archive",
+                        raster.id
+                    ),
+                )
+                .hint("the server log names the archive and the error; check the file")
+            })?
+    } else {
+        None
+    };
+    Ok(match picture {
+        Some(bytes) if !bytes.is_empty() => res
+            .header(header::CONTENT_TYPE, raster.format().content_type())
+            .body(Body::from(bytes))
+            .unwrap_or_default(),
+        _ => res
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::empty())
+            .unwrap_or_default(),
+    })
 }

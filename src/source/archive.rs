@@ -39,6 +39,64 @@ impl ArchiveFormat {
     }
 }
 
+/// What an archive's tiles are: vector tiles, which borderland concatenates with the tiles it
+/// cuts, or pictures (a hillshade, a basemap), which it serves as they are under their own URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileFormat {
+    Mvt,
+    Png,
+    Jpeg,
+    Webp,
+}
+
+impl TileFormat {
+    /// The PMTiles header's tile type (1 MVT, 2 PNG, 3 JPEG, 4 WebP).
+    pub fn of_pmtiles_type(t: u8) -> Option<TileFormat> {
+        match t {
+            1 => Some(TileFormat::Mvt),
+            2 => Some(TileFormat::Png),
+            3 => Some(TileFormat::Jpeg),
+            4 => Some(TileFormat::Webp),
+            _ => None,
+        }
+    }
+
+    /// The MBTiles `format` metadata value (`pbf`, `png`, `jpg`, `webp`).
+    pub fn of_mbtiles_format(f: &str) -> Option<TileFormat> {
+        match f.trim().to_ascii_lowercase().as_str() {
+            "pbf" | "mvt" => Some(TileFormat::Mvt),
+            "png" => Some(TileFormat::Png),
+            "jpg" | "jpeg" => Some(TileFormat::Jpeg),
+            "webp" => Some(TileFormat::Webp),
+            _ => None,
+        }
+    }
+
+    /// Raster tiles (pictures), not vector tiles.
+    pub fn is_raster(self) -> bool {
+        self != TileFormat::Mvt
+    }
+
+    /// The file extension of a tile URL and TileJSON's `format`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TileFormat::Mvt => "mvt",
+            TileFormat::Png => "png",
+            TileFormat::Jpeg => "jpg",
+            TileFormat::Webp => "webp",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            TileFormat::Mvt => "application/vnd.mapbox-vector-tile",
+            TileFormat::Png => "image/png",
+            TileFormat::Jpeg => "image/jpeg",
+            TileFormat::Webp => "image/webp",
+        }
+    }
+}
+
 /// What an archive says about itself (TileJSON fields).
 #[derive(Clone, Debug, Default)]
 pub struct ArchiveMetadata {
@@ -70,6 +128,8 @@ pub struct Archive {
     pub format: ArchiveFormat,
     pub path: PathBuf,
     pub metadata: ArchiveMetadata,
+    /// What its tiles are.
+    pub tiles: TileFormat,
     /// Bytes that change when the archive does (for the data version).
     pub fingerprint: Vec<u8>,
     reader: Reader,
@@ -104,7 +164,8 @@ impl Archive {
         }
     }
 
-    /// The tile at `coord`, decompressed (plain MVT bytes); `None` where the archive has none.
+    /// The tile at `coord`, decompressed (plain MVT bytes, or the picture's own bytes); `None`
+    /// where the archive has none.
     pub fn tile(&self, coord: TileCoord) -> Result<Option<Vec<u8>>, ArchiveError> {
         let stored = match &self.reader {
             Reader::Pmtiles(r) => r.tile(coord),
@@ -348,11 +409,11 @@ fn open_pmtiles(path: &Path) -> Result<Archive, LoadError> {
             "the archive's directories use compression {internal} (brotli or zstd); only gzip or none is supported"
         )));
     }
-    if tile_type != 1 {
+    let Some(tiles) = TileFormat::of_pmtiles_type(tile_type) else {
         return Err(err(format!(
-            "the archive holds tile type {tile_type}, not vector tiles (MVT, type 1)"
+            "the archive holds tile type {tile_type}, which borderland does not serve (MVT, PNG, JPEG or WebP: types 1 to 4)"
         )));
-    }
+    };
     if header[98] > 2 {
         return Err(err(format!(
             "the archive's tiles use compression {} (brotli or zstd); only gzip or none is supported",
@@ -403,6 +464,7 @@ fn open_pmtiles(path: &Path) -> Result<Archive, LoadError> {
         format: ArchiveFormat::Pmtiles,
         path: path.to_path_buf(),
         metadata,
+        tiles,
         fingerprint,
         reader: Reader::Pmtiles(reader),
     })
@@ -456,14 +518,15 @@ fn open_mbtiles(path: &Path) -> Result<Archive, LoadError> {
             ))
         })?;
     let get = |k: &str| rows.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    if let Some(format) = get("format")
-        && format != "pbf"
-        && format != "mvt"
-    {
-        return Err(err(format!(
-            "the archive holds '{format}' tiles, not vector tiles (format=pbf)"
-        )));
-    }
+    // An archive that does not say is taken to hold vector tiles, as before MBTiles 1.3.
+    let tiles = match get("format") {
+        None => TileFormat::Mvt,
+        Some(format) => TileFormat::of_mbtiles_format(&format).ok_or_else(|| {
+            err(format!(
+                "the archive holds '{format}' tiles, which borderland does not serve (format pbf, png, jpg or webp)"
+            ))
+        })?,
+    };
     let json: Json = match get("json") {
         Some(text) => serde_json::from_str(&text)
             .map_err(|e| err(format!("the metadata row 'json' is not JSON: {e}")))?,
@@ -512,6 +575,7 @@ fn open_mbtiles(path: &Path) -> Result<Archive, LoadError> {
         format: ArchiveFormat::Mbtiles,
         path: path.to_path_buf(),
         metadata,
+        tiles,
         fingerprint,
         reader: Reader::Mbtiles(Mutex::new(conn)),
     })

@@ -1,7 +1,7 @@
 //! GeoPackage reader: district boundaries from humanitarian data services come as `.gpkg`.
 //! One feature table is read through SQLite (`rusqlite`), its geometry from GeoPackage WKB.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
@@ -20,6 +20,21 @@ struct FeatureTable {
     name: String,
     geometry: String,
     srs_id: i64,
+}
+
+/// The write-ahead log beside a GeoPackage (`X.gpkg-wal`): QGIS and GDAL open GeoPackages in
+/// WAL mode, so a saved edit may reach only this file until SQLite checkpoints it.
+pub fn sidecars(path: &Path) -> Vec<PathBuf> {
+    let is_gpkg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
+    if !is_gpkg {
+        return Vec::new();
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    vec![PathBuf::from(wal)]
 }
 
 /// Read the feature table named `prefer` if there is one, else the first (alphabetically),

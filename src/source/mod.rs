@@ -15,11 +15,20 @@ pub mod validate;
 pub mod wkb;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::LoadError;
 use crate::geometry::{GeomKind, Shapes, ring_area};
 use crate::value::{FieldType, Value};
+
+/// The files that belong to a layer file besides itself (a Shapefile's `.dbf`, `.prj` …, a
+/// GeoPackage's write-ahead log), existing or not: what a reload watches and the data version
+/// hashes along with the file.
+pub fn companion_files(path: &Path) -> Vec<PathBuf> {
+    let mut files = shapefile::sidecars(path);
+    files.extend(gpkg::sidecars(path));
+    files
+}
 
 /// Warnings kept per layer (the rest are counted in the last one).
 pub const MAX_WARNINGS: usize = 100;

@@ -3,7 +3,7 @@
 //! file checks the coordinate system, picks the text encoding and maps attributes.
 
 use std::io::{Cursor, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ::shapefile::dbase::{self, FieldValue};
 use ::shapefile::{PolygonRing, Shape, ShapeReader};
@@ -23,6 +23,44 @@ struct Parts {
     name: String,
 }
 
+/// The extensions of the files that belong to a `.shp`.
+const SIDECARS: [&str; 4] = ["shx", "dbf", "prj", "cpg"];
+
+/// Where the `ext` file of the Shapefile at `path` is: the extension in the `.shp`'s own case
+/// (`X.shp` has `X.dbf`, `X.SHP` has `X.DBF`), or the other case when only that one exists.
+fn sidecar(path: &Path, ext: &str) -> PathBuf {
+    let upper = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.chars().all(|c| c.is_ascii_uppercase()));
+    let (own, other) = if upper {
+        (ext.to_ascii_uppercase(), ext.to_string())
+    } else {
+        (ext.to_string(), ext.to_ascii_uppercase())
+    };
+    let own = path.with_extension(own);
+    let other = path.with_extension(other);
+    if !own.exists() && other.exists() {
+        other
+    } else {
+        own
+    }
+}
+
+/// The files beside a `.shp` that are part of it (`.shx`, `.dbf`, `.prj`, `.cpg`), whether
+/// they exist yet or not: editing only the attributes rewrites the `.dbf` alone, so a reload
+/// and the data version must look at all of them. Nothing for a zip (it holds its own).
+pub fn sidecars(path: &Path) -> Vec<PathBuf> {
+    let is_shp = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if !is_shp {
+        return Vec::new();
+    }
+    SIDECARS.iter().map(|ext| sidecar(path, ext)).collect()
+}
+
 /// Read a `.shp` (with its sidecar files beside it) or a `.zip` holding one.
 pub fn read(path: &Path, bytes: Vec<u8>) -> Result<RawLayer, LoadError> {
     let err = |m: String| LoadError::new(path, m);
@@ -30,7 +68,7 @@ pub fn read(path: &Path, bytes: Vec<u8>) -> Result<RawLayer, LoadError> {
     let parts = if is_zip {
         from_zip(bytes).map_err(err)?
     } else {
-        let side = |ext: &str| std::fs::read(path.with_extension(ext)).ok();
+        let side = |ext: &str| std::fs::read(sidecar(path, ext)).ok();
         Parts {
             shp: bytes,
             shx: side("shx"),

@@ -233,7 +233,7 @@ try {
 } finally {
   await browser.close();
 }
-// MapLibre cancels the tile requests of a view it has left (the list moves the map): those
-// aborts are not failures.
-report.errors = report.errors.filter((e) => !/request failed: \S+\.mvt(\?\S*)? net::ERR_ABORTED/.test(e));
+// MapLibre cancels the tile requests of a view it has left (the list moves the map), vector
+// tiles and the terrain's pictures alike: those aborts are not failures.
+report.errors = report.errors.filter((e) => !/request failed: \S+\.(mvt|png)(\?\S*)? net::ERR_ABORTED/.test(e));
 console.log(JSON.stringify(report));

@@ -133,6 +133,6 @@ try {
 }
 // MapLibre cancels tile requests a step's new view or filter no longer needs; a cancelled
 // tile is not an error a reader sees (a failed one, or an HTTP error, still is).
-report.cancelled_tiles = report.errors.filter((e) => /request failed: \S+\.mvt\S* net::ERR_ABORTED/.test(e)).length;
-report.errors = report.errors.filter((e) => !/request failed: \S+\.mvt\S* net::ERR_ABORTED/.test(e));
+report.cancelled_tiles = report.errors.filter((e) => /request failed: \S+\.(mvt|png)\S* net::ERR_ABORTED/.test(e)).length;
+report.errors = report.errors.filter((e) => !/request failed: \S+\.(mvt|png)\S* net::ERR_ABORTED/.test(e));
 console.log(JSON.stringify(report));

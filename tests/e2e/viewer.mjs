@@ -217,6 +217,57 @@ try {
     await ps.close();
   });
 
+  await step('the terrain is drawn beneath the fills and its toggle turns it off', async () => {
+    const t = await openPage(browser, consoleErrors, { label: 'terrain' });
+    const pictures = [];
+    t.on('response', (r) => {
+      if (/\/tiles\/terrain\/\d+\/\d+\/\d+\.png$/.test(r.url())) pictures.push([r.status(), r.headers()['content-type']]);
+    });
+    // The Hindu Kush north of Kabul: mountains under provinces and under the neighbours.
+    await t.goto(`${base}#map=6/35.2/70.5`);
+    await mapIdle(t);
+    const order = await t.evaluate(() => window.borderland.map.getStyle().layers.map((l) => l.id));
+    const at = order.indexOf('terrain-raster');
+    check('the style draws the terrain above the neighbours and beneath every claim fill',
+      at > order.indexOf('neighbours-fill') && at < order.indexOf('provinces-incidents'), order.slice(0, 6).join(' '));
+    check('terrain tiles are fetched as PNG pictures',
+      pictures.length > 0 && pictures.every(([s, c]) => s === 200 && c === 'image/png'), JSON.stringify(pictures.slice(0, 3)));
+    const shown = await t.screenshot();
+    const box = t.locator('#layer-list li', { hasText: 'Terrain' }).locator('input');
+    check('the layer list has a Terrain toggle', await box.count() === 1);
+    await box.uncheck();
+    await mapIdle(t);
+    check('turning it off hides it and is kept in the hash',
+      await t.evaluate(() => window.borderland.map.getLayoutProperty('terrain-raster', 'visibility') === 'none'
+        && decodeURIComponent(location.hash).includes('Terrain')));
+    const hidden = await t.screenshot();
+    const changed = await t.evaluate(async ([a, b]) => {
+      const pixels = async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = new OffscreenCanvas(img.width, img.height);
+        const g = c.getContext('2d');
+        g.drawImage(img, 0, 0);
+        return g.getImageData(0, 0, img.width, img.height).data;
+      };
+      const [pa, pb] = [await pixels(a), await pixels(b)];
+      let n = 0;
+      for (let i = 0; i < pa.length; i += 4) {
+        if (Math.abs(pa[i] - pb[i]) + Math.abs(pa[i + 1] - pb[i + 1]) + Math.abs(pa[i + 2] - pb[i + 2]) > 12) n += 1;
+      }
+      return n / (pa.length / 4);
+    }, [shown.toString('base64'), hidden.toString('base64')]);
+    mkdirSync(out, { recursive: true });
+    await t.screenshot({ path: join(out, 'terrain-off.png') });
+    await box.check();
+    await mapIdle(t);
+    await t.screenshot({ path: join(out, 'terrain-on.png') });
+    check('the terrain changes the picture where the mountains are (and is quiet: under half of it)',
+      changed > 0.05 && changed < 0.5, `${(changed * 100).toFixed(1)}% of pixels`);
+    await t.close();
+  });
+
   await step('the language picker switches the labels and the page direction', async () => {
     const pick = await openPage(browser, consoleErrors, { label: 'picker' });
     await pick.goto(`${base}#map=7/34.2/69.8`);

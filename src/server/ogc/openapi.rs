@@ -135,6 +135,30 @@ fn common_params() -> Map<String, Json> {
         ),
     );
     put(
+        "filter",
+        query_param(
+            "filter",
+            "A CQL2 text filter over the queryables (comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, S_INTERSECTS with a BBOX, T_INTERSECTS with an INTERVAL)",
+            json!({"type": "string"}),
+        ),
+    );
+    put(
+        "filter-lang",
+        query_param(
+            "filter-lang",
+            "The filter's language: CQL2 text (`cql-text`, the draft's name, is taken as the same)",
+            json!({"type": "string", "enum": ["cql2-text", "cql-text"], "default": "cql2-text"}),
+        ),
+    );
+    put(
+        "filter-crs",
+        query_param(
+            "filter-crs",
+            "The CRS of coordinates in the filter: CRS84 only",
+            json!({"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}),
+        ),
+    );
+    put(
         "resultType",
         query_param(
             "resultType",

@@ -178,6 +178,7 @@ pub fn accepted(layer: &Layer, usage: Use) -> Vec<String> {
         if layer.rows.is_some() {
             out.push("datetime".into());
         }
+        out.extend(["filter", "filter-lang", "filter-crs"].map(String::from));
     }
     out.push("f".into());
     out.extend(filter_params(layer).into_iter().map(String::from));
@@ -269,7 +270,9 @@ pub fn parse(layer: &Layer, raw: Option<&str>, usage: Use) -> Result<FeaturePara
                 })?);
             }
             "filter-lang" if whole => {
-                if v != "cql2-text" {
+                // `cql-text` is the draft's name for it, which GDAL before 3.7 sends; the text
+                // it writes (comparisons, LIKE, AND/OR/NOT, IS NULL) is CQL2 text.
+                if v != "cql2-text" && v != "cql-text" {
                     return Err(ApiError::bad_request(format!(
                         "filter-lang '{v}' is not supported"
                     ))

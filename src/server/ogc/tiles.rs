@@ -26,18 +26,37 @@ const EPSG_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
 pub const TMS_MAX_ZOOM: u8 = 24;
 const ORIGIN: f64 = 20_037_508.342_789_2;
 
-/// The standard WebMercatorQuad definition (OGC 17-083r4 annex, JSON encoding of TMS 2.0).
+/// The standard WebMercatorQuad definition (OGC 17-083r4 annex, JSON encoding of TMS 2.0),
+/// with the TMS 1.0 members (`type`, `identifier`, `supportedCRS`, `tileMatrix` with
+/// `topLeftCorner` …) beside them: GDAL before 3.8 parses only the 1.0 encoding and gives up
+/// on a 2.0-only document. The two encodings name their members differently, so one document
+/// holds both without conflict (extra members are allowed in each).
 pub fn web_mercator_quad() -> Json {
+    let cell = |z: u8| 2.0 * ORIGIN / 256.0 / (1u64 << z) as f64;
     let matrices: Vec<Json> = (0..=TMS_MAX_ZOOM)
         .map(|z| {
             let n = 1u64 << z;
-            let cell = 2.0 * ORIGIN / 256.0 / n as f64;
             json!({
                 "id": z.to_string(),
-                "scaleDenominator": cell / 0.00028,
-                "cellSize": cell,
+                "scaleDenominator": cell(z) / 0.00028,
+                "cellSize": cell(z),
                 "cornerOfOrigin": "topLeft",
                 "pointOfOrigin": [-ORIGIN, ORIGIN],
+                "tileWidth": 256,
+                "tileHeight": 256,
+                "matrixWidth": n,
+                "matrixHeight": n,
+            })
+        })
+        .collect();
+    let matrices_1_0: Vec<Json> = (0..=TMS_MAX_ZOOM)
+        .map(|z| {
+            let n = 1u64 << z;
+            json!({
+                "type": "TileMatrixType",
+                "identifier": z.to_string(),
+                "scaleDenominator": cell(z) / 0.00028,
+                "topLeftCorner": [-ORIGIN, ORIGIN],
                 "tileWidth": 256,
                 "tileHeight": 256,
                 "matrixWidth": n,
@@ -53,6 +72,19 @@ pub fn web_mercator_quad() -> Json {
         "orderedAxes": ["E", "N"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
         "tileMatrices": matrices,
+        // TMS 1.0 (OGC 17-083r2) for older clients.
+        "type": "TileMatrixSetType",
+        "identifier": TMS_ID,
+        "supportedCRS": EPSG_3857,
+        "boundingBox": {
+            "type": "BoundingBoxType",
+            "crs": EPSG_3857,
+            "lowerCorner": [-ORIGIN, -ORIGIN],
+            "upperCorner": [ORIGIN, ORIGIN],
+            "lowerLeft": [-ORIGIN, -ORIGIN],
+            "upperRight": [ORIGIN, ORIGIN],
+        },
+        "tileMatrix": matrices_1_0,
     })
 }
 
