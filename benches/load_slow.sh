@@ -24,7 +24,7 @@ work=$(mktemp -d)
 cleanup() { kill "$server" 2>/dev/null || true; kill "$slowpid" 2>/dev/null || true; rm -rf "$work"; }
 slowpid=""
 trap cleanup EXIT
-cp data/*.geojson data/*.csv data/layers.toml "$work/"
+cp data/*.geojson data/*.csv data/*.md data/layers.toml "$work/"
 python3 - "$work/sightings.geojson" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
@@ -40,7 +40,12 @@ port=18091
 "$BIN" --config "$work/layers.toml" --listen "127.0.0.1:$port" --watch-secs 0 \
   --request-timeout-secs 1 --header-timeout-secs 2 > "$work/server.out" 2> "$work/server.err" &
 server=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
+# Up to five minutes: on a busy machine the 250,000 points take a while to load.
+until curl -sf "http://127.0.0.1:$port/health" > /dev/null; do
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.err"; exit 1; }
+  [ "$SECONDS" -lt 300 ] || { echo "the server did not answer within 300 s"; exit 1; }
+  sleep 0.2
+done
 
 cached=(/tiles/provinces,border,incidents/0/0/0.mvt /tiles/provinces,border,incidents/4/11/6.mvt
         /tiles/provinces,border,incidents/5/22/13.mvt /tiles/provinces/6/44/26.mvt

@@ -631,3 +631,100 @@ fn catalog_files_stay_inside_the_catalogs_folder() {
     let dataset = Dataset::from_catalog(&catalog).expect("an allowed folder loads");
     assert_eq!(dataset.layers[0].features.len(), 1);
 }
+
+/// Every field of every layer, as TileJSON `vector_layers[].fields` lists it: name → (layer, type).
+async fn field_types(app: &axum::Router) -> Vec<(String, String, String)> {
+    let catalog = get(app, "/catalog").await.json();
+    let mut out = Vec::new();
+    for layer in catalog["layers"].as_array().unwrap() {
+        let id = layer["id"].as_str().unwrap();
+        let tj = get(app, &format!("/tiles/{id}.json")).await.json();
+        for vl in tj["vector_layers"].as_array().unwrap() {
+            for (name, kind) in vl["fields"].as_object().unwrap() {
+                out.push((
+                    vl["id"].as_str().unwrap().to_string(),
+                    name.clone(),
+                    kind.to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_field_with_only_nulls_keeps_its_declared_type_in_every_layer() {
+    // Default data: no incident states a number of fatalities, yet the catalog declares the
+    // column an integer, and the provinces' joined count is a number; the label layer copies
+    // the provinces' fields and must type them the same.
+    let fields = field_types(&default_app()).await;
+    let kind_of = |layer: &str, name: &str| {
+        fields
+            .iter()
+            .find(|(l, n, _)| l == layer && n == name)
+            .map(|(_, _, k)| k.clone())
+            .unwrap_or_else(|| panic!("{layer}.{name} is not in TileJSON"))
+    };
+    assert_eq!(kind_of("incidents", "fatalities"), "\"Number\"");
+    assert_eq!(kind_of("incidents", "date_days"), "\"Number\"");
+    assert_eq!(kind_of("provinces", "incidents_fatalities"), "\"Number\"");
+    assert_eq!(
+        kind_of("province_labels", "incidents_fatalities"),
+        "\"Number\""
+    );
+    for (layer, name, kind) in &fields {
+        for (other, n, k) in &fields {
+            if n == name && k != kind {
+                panic!("{name} is {kind} in {layer} but {k} in {other}");
+            }
+        }
+    }
+
+    // A table whose integer column (declared) and whose numeric-looking column (inferred
+    // from a row without coordinates) have no value on any mapped row.
+    let dir = common::dir_with_provinces("null-types");
+    std::fs::write(
+        dir.join("events.csv"),
+        "province,group,date,latitude,longitude,vehicles,rounds,claim,source,citation,report_date\n\
+         Kabul,TTP,2025-01,34.5,69.2,,,a claim,Example source,p. 1,2025-03\n\
+         Khost,TTP,2025-02,,,,4,a claim,Example source,p. 2,2025-03\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("layers.toml"),
+        r#"
+[[layer]]
+id = "provinces"
+file = "provinces.geojson"
+id_property = "iso_3166_2"
+keys = ["iso_3166_2", "name", "name_alt"]
+
+[[layer.join]]
+table = "events"
+
+[[table]]
+id = "events"
+file = "events.csv"
+kind = "events"
+columns = { vehicles = "integer" }
+
+[[layer]]
+id = "events"
+table = "events"
+"#,
+    )
+    .unwrap();
+    let dataset = Dataset::from_catalog(&dir.join("layers.toml")).unwrap();
+    let app = server::router(AppState::new(dataset, ServerOptions::default()));
+    let fields = field_types(&app).await;
+    let kind_of = |name: &str| {
+        fields
+            .iter()
+            .find(|(l, n, _)| l == "events" && n == name)
+            .map(|(_, _, k)| k.clone())
+            .unwrap_or_else(|| panic!("events.{name} is not in TileJSON: {fields:?}"))
+    };
+    assert_eq!(kind_of("vehicles"), "\"Number\"");
+    assert_eq!(kind_of("rounds"), "\"Number\"");
+    assert_eq!(kind_of("claim"), "\"String\"");
+}

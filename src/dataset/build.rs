@@ -316,6 +316,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         mut shapes,
         skipped_empty,
         warnings,
+        declared,
         ..
     } = raw;
 
@@ -328,12 +329,17 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
             }
         }
     }
+    // A field with only nulls takes the type its source declares (an integer column with no
+    // values yet is still a number), else String.
     let fields: Vec<Field> = keys
         .iter()
         .zip(&types)
-        .map(|(name, t)| Field {
+        .enumerate()
+        .map(|(k, (name, t))| Field {
             name: name.clone(),
-            kind: t.unwrap_or(FieldType::String),
+            kind: t
+                .or_else(|| declared.get(&(k as u32)).copied())
+                .unwrap_or(FieldType::String),
         })
         .collect();
 

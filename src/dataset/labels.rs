@@ -50,6 +50,11 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
     }
     let mut raw = RawLayer::default();
     let keys: Vec<u32> = layer.fields.iter().map(|f| raw.key(&f.name)).collect();
+    // The polygons' types, so a field with no values (a join with no rows yet) is typed the
+    // same in both layers.
+    for (&k, f) in keys.iter().zip(&layer.fields) {
+        raw.declared.insert(k, f.kind);
+    }
     let pieces = PieceIndex::new(&layer.shapes, layer.features.len());
     // The polygon feature behind each label point, so the joins can follow it.
     let mut polygon_of: Vec<usize> = Vec::new();

@@ -12,7 +12,7 @@ use crate::geometry::projection::project;
 use crate::source::claims::{Claims, GroupNames};
 use crate::source::{self, RawFeature, RawId, RawLayer};
 use crate::tile::simplify::KEEP;
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 
 use super::build::layer_from_raw;
 use super::{Layer, PointRows};
@@ -46,6 +46,14 @@ const ROLE_FIELDS: &[&str] = &[
     "source_url",
     "report_date",
 ];
+
+/// The type of a role attribute: day numbers and fatalities are integers, the rest text.
+fn role_type(name: &str) -> FieldType {
+    match name {
+        "date_days" | "date_end_days" | "fatalities" => FieldType::Integer,
+        _ => FieldType::String,
+    }
+}
 
 /// A point layer of the rows of a claim table that have coordinates. Attributes: the roles
 /// under fixed names (`group`, `date`, `date_days`, `fatalities`, `source`, ...) so styles work
@@ -132,6 +140,15 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
             index: row.line,
         });
         row_of_feature.push(r as u32);
+    }
+    // Declared once, after the rows: the roles' types, and the catalog's (or inferred) column
+    // types, so a column with no values yet keeps its type.
+    for (k, name) in raw.keys.iter().enumerate() {
+        let kind = match claims.table.columns.iter().find(|c| &c.name == name) {
+            Some(col) if !ROLE_FIELDS.contains(&name.as_str()) => col.kind.field_type(),
+            _ => role_type(name),
+        };
+        raw.declared.insert(k as u32, kind);
     }
     let mut layer = layer_from_raw(cfg, Path::new(&claims.table.file), raw)?;
     if layer.description.is_empty() {

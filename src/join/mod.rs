@@ -256,7 +256,13 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
             (TableKind::Events, Some(point)) => {
                 let at_point = polygons.get().locate(project(point));
                 placements[r].at_point = at_point.map(|f| f as u32);
-                let stated = row.key.as_deref().map(|k| (k, lookup_key(k)));
+                // Only whether the stated area is found: a miss is reported by the point, so
+                // no suggestions are worked out for it (they cost an edit distance to every
+                // key, per row: most of the load time of a million-row table).
+                let stated = row.key.as_deref().map(|k| match index.lookup(k) {
+                    Lookup::Found(f) => (k, Ok(f)),
+                    _ => (k, Err(())),
+                });
                 match (stated, at_point) {
                     // The row names an area the layer has: the name and the point must agree.
                     (Some((key, Ok(s))), _) if at_point != Some(s) => {

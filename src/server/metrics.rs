@@ -21,7 +21,7 @@ const BUCKETS: [f64; 10] = [
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     cut_buckets: [AtomicU64; BUCKETS.len()],
     cut_count: AtomicU64,
     cut_micros: AtomicU64,
@@ -35,7 +35,13 @@ pub struct Metrics {
 impl Metrics {
     pub fn request(&self, route: &str, status: u16) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((route.to_string(), status)).or_default() += 1;
+            // Looked up by &str first: no allocation once a route has been seen.
+            match m.get_mut(route) {
+                Some(by_status) => *by_status.entry(status).or_default() += 1,
+                None => {
+                    m.entry(route.to_string()).or_default().insert(status, 1);
+                }
+            }
         }
     }
 
@@ -82,12 +88,14 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let m = &state.metrics;
     out.push_str("# HELP borderland_requests_total HTTP requests by route and status.\n# TYPE borderland_requests_total counter\n");
     if let Ok(requests) = m.requests.lock() {
-        for ((route, status), n) in requests.iter() {
+        for (route, by_status) in requests.iter() {
             let route = route.replace('\\', "\\\\").replace('"', "\\\"");
-            let _ = writeln!(
-                out,
-                "borderland_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+            for (status, n) in by_status {
+                let _ = writeln!(
+                    out,
+                    "borderland_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
     }
     let _ = writeln!(

@@ -198,12 +198,16 @@ async fn guard(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    // The matched route is shared, not copied, and the URI measured without writing it
+    // out: a cache hit should cost no allocation here.
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let uri_len = request.uri().to_string().len();
+        .cloned();
+    let uri = request.uri();
+    let uri_len = uri.path_and_query().map_or(0, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.scheme_str().map_or(0, |s| s.len() + 3);
     let header_len: usize = request
         .headers()
         .iter()
@@ -225,7 +229,10 @@ async fn guard(
     } else {
         next.run(request).await
     };
-    state.metrics.request(&route, response.status().as_u16());
+    state.metrics.request(
+        route.as_ref().map_or("unmatched", |r| r.as_str()),
+        response.status().as_u16(),
+    );
     response
 }
 

@@ -54,9 +54,17 @@ pub async fn negotiate(
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_string();
-    let links = holds_links(&path);
-    let headers = request.headers().clone();
+    // Only what the answer needs later, so a tile (no links, already compressed) costs no
+    // copy of the headers or the path.
+    let path = request.uri().path();
+    let links = holds_links(path);
+    let download = path.starts_with("/data/");
+    let wants_gzip = accepts_gzip(request.headers());
+    let headers = if links {
+        request.headers().clone()
+    } else {
+        HeaderMap::new()
+    };
     let mut res = next.run(request).await;
     let status = res.status();
 
@@ -120,7 +128,7 @@ pub async fn negotiate(
     }
 
     let gzippable = status == StatusCode::OK
-        && !path.starts_with("/data/")
+        && !download
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && res
             .headers()
@@ -130,7 +138,7 @@ pub async fn negotiate(
     if gzippable {
         res.headers_mut()
             .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        if accepts_gzip(&headers) {
+        if wants_gzip {
             let (mut parts, body) = res.into_parts();
             let bytes = match axum::body::to_bytes(body, MAX_GZIP_BODY).await {
                 Ok(b) => b,

@@ -80,15 +80,15 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
         .flat_map(|v| v.split(','))
     {
         let mut pieces = part.split(';');
-        let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let coding = pieces.next().unwrap_or("").trim();
         let q = pieces
             .filter_map(|p| p.trim().strip_prefix("q="))
             .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
-        match coding.as_str() {
-            "gzip" | "x-gzip" => gzip = Some(q),
-            "*" => any = Some(q),
-            _ => {}
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(q);
+        } else if coding == "*" {
+            any = Some(q);
         }
     }
     gzip.or(any).is_some_and(|q| q > 0.0)

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::LoadError;
 use crate::geometry::{GeomKind, Shapes, ring_area};
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 
 /// The files that belong to a layer file besides itself (a Shapefile's `.dbf`, `.prj` …, a
 /// GeoPackage's write-ahead log), existing or not: what a reload watches and the data version
@@ -63,6 +63,9 @@ pub struct RawLayer {
     pub skipped_empty: usize,
     /// Problems that do not stop the layer from loading (rings that cross themselves).
     pub warnings: Vec<String>,
+    /// Types the source declares per key (a catalog's column types, a table's roles), kept
+    /// for fields whose values are all null so one field has one type in every layer.
+    pub declared: HashMap<u32, FieldType>,
     scratch_xy: Vec<[f64; 2]>,
 }
 
