@@ -116,6 +116,7 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             // Rows are placed in the polygons' features, named as the polygons name them.
             placements: j.placements.clone(),
             feature_names: j.feature_names.clone(),
+            row_codes: Arc::clone(&j.row_codes),
         })
         .collect();
     Ok(labels)

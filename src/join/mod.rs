@@ -39,6 +39,46 @@ pub struct LayerJoin {
     pub placements: Vec<Placement>,
     /// Display names of the target's features, for the placements.
     pub feature_names: Vec<String>,
+    /// Each row's group and source as small numbers, so a filtered request counts per group
+    /// and lists sources without comparing strings row by row.
+    pub row_codes: Arc<RowCodes>,
+}
+
+/// Per row of a claim table: the index of its group in [`LayerJoin::groups`] (`NO_GROUP`
+/// when it has none) and of its source among the table's distinct sources.
+#[derive(Debug, Default)]
+pub struct RowCodes {
+    pub group: Vec<u32>,
+    pub source: Vec<u32>,
+    /// How many distinct sources the table has.
+    pub sources: usize,
+}
+
+/// [`RowCodes::group`] of a row with no group.
+pub const NO_GROUP: u32 = u32::MAX;
+
+impl RowCodes {
+    fn new(claims: &Claims, groups: &[Arc<str>]) -> RowCodes {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut source = Vec::with_capacity(claims.rows.len());
+        let mut group = Vec::with_capacity(claims.rows.len());
+        for r in &claims.rows {
+            let next = ids.len() as u32;
+            source.push(*ids.entry(r.source.as_ref()).or_insert(next));
+            group.push(
+                r.group
+                    .as_ref()
+                    .and_then(|g| groups.binary_search(g).ok())
+                    .and_then(|i| u32::try_from(i).ok())
+                    .unwrap_or(NO_GROUP),
+            );
+        }
+        RowCodes {
+            group,
+            source,
+            sources: ids.len(),
+        }
+    }
 }
 
 /// Where one row went.
@@ -340,6 +380,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
     let feature_names = (0..target.props.len())
         .map(|f| target.display_name(f))
         .collect();
+    let row_codes = Arc::new(RowCodes::new(&claims, &groups));
     LayerJoin {
         claims,
         prefix: prefix.to_string(),
@@ -348,6 +389,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         report,
         placements,
         feature_names,
+        row_codes,
     }
 }
 
@@ -405,35 +447,59 @@ impl LayerJoin {
     /// The attribute values of `feature` under `filter`, in the order of [`LayerJoin::fields`].
     pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
         let dated = self.claims.kind == TableKind::Events;
-        let rows: Vec<&crate::source::claims::ClaimRow> = self.rows_by_feature[feature]
+        let codes = &*self.row_codes;
+        let rows: Vec<(u32, &crate::source::claims::ClaimRow)> = self.rows_by_feature[feature]
             .iter()
-            .map(|&r| &self.claims.rows[r as usize])
-            .filter(|row| filter.matches(row, dated))
+            .map(|&r| (r, &self.claims.rows[r as usize]))
+            .filter(|(_, row)| filter.matches(row, dated))
             .collect();
+        let group_of = |r: u32| codes.group.get(r as usize).copied().unwrap_or(NO_GROUP);
+        let mut per_group = vec![0i64; self.groups.len()];
+        for &(r, _) in &rows {
+            if let Some(n) = per_group.get_mut(group_of(r) as usize) {
+                *n += 1;
+            }
+        }
         let mut out = Vec::new();
         let text = |s: String| Value::String(s.into());
         match self.claims.kind {
             TableKind::Presence => {
-                let mut present: Vec<&str> =
-                    rows.iter().filter_map(|r| r.group.as_deref()).collect();
-                present.sort();
-                present.dedup();
+                let present: Vec<&str> = self
+                    .groups
+                    .iter()
+                    .zip(&per_group)
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(g, _)| g.as_ref())
+                    .collect();
                 out.push(text(present.join("; ")));
                 out.push(Value::Int(present.len() as i64));
-                for g in &self.groups {
-                    out.push(Value::Bool(present.contains(&g.as_ref())));
+                for n in &per_group {
+                    out.push(Value::Bool(*n > 0));
                 }
             }
             TableKind::Events => {
                 out.push(Value::Int(rows.len() as i64));
-                let known: Vec<i64> = rows.iter().filter_map(|r| r.fatalities).collect();
-                out.push(if known.is_empty() {
-                    Value::Null
-                } else {
-                    Value::Int(known.iter().sum())
-                });
-                let first = rows.iter().filter_map(|r| r.date).min_by_key(|d| d.first);
-                let last = rows.iter().filter_map(|r| r.date).max_by_key(|d| d.last);
+                let mut fatalities: Option<i64> = None;
+                let mut first: Option<crate::date::DateSpan> = None;
+                let mut last: Option<crate::date::DateSpan> = None;
+                let mut undated = 0i64;
+                for (_, r) in &rows {
+                    if let Some(f) = r.fatalities {
+                        *fatalities.get_or_insert(0) += f;
+                    }
+                    match r.date {
+                        Some(d) => {
+                            if first.is_none_or(|a| d.first < a.first) {
+                                first = Some(d);
+                            }
+                            if last.is_none_or(|b| d.last >= b.last) {
+                                last = Some(d);
+                            }
+                        }
+                        None => undated += 1,
+                    }
+                }
+                out.push(fatalities.map(Value::Int).unwrap_or(Value::Null));
                 out.push(first.map(|d| text(d.to_string())).unwrap_or(Value::Null));
                 out.push(
                     last.map(|d| text(crate::date::DateSpan { first: d.last, ..d }.to_string()))
@@ -448,22 +514,31 @@ impl LayerJoin {
                     last.map(|d| Value::Int(d.last as i64))
                         .unwrap_or(Value::Null),
                 );
-                out.push(Value::Int(
-                    rows.iter().filter(|r| r.date.is_none()).count() as i64
-                ));
-                for g in &self.groups {
-                    out.push(Value::Int(
-                        rows.iter()
-                            .filter(|r| r.group.as_deref() == Some(g))
-                            .count() as i64,
-                    ));
+                out.push(Value::Int(undated));
+                for n in &per_group {
+                    out.push(Value::Int(*n));
                 }
             }
         }
+        // Sources in order of first appearance among the rows.
+        let mut seen = vec![false; codes.sources];
         let mut sources: Vec<&str> = Vec::new();
-        for r in &rows {
-            if !sources.contains(&r.source.as_ref()) {
-                sources.push(&r.source);
+        for &(r, row) in &rows {
+            match codes
+                .source
+                .get(r as usize)
+                .and_then(|&c| seen.get_mut(c as usize))
+            {
+                Some(s) if *s => {}
+                Some(s) => {
+                    *s = true;
+                    sources.push(&row.source);
+                }
+                None => {
+                    if !sources.contains(&row.source.as_ref()) {
+                        sources.push(&row.source);
+                    }
+                }
             }
         }
         out.push(if sources.is_empty() {
@@ -471,6 +546,7 @@ impl LayerJoin {
         } else {
             text(sources.join("; "))
         });
+        let rows: Vec<&crate::source::claims::ClaimRow> = rows.iter().map(|(_, r)| *r).collect();
         // Claims without a point of their own are listed for popups; points carry theirs.
         let listed: Vec<&&crate::source::claims::ClaimRow> =
             rows.iter().filter(|r| r.point.is_none()).collect();
