@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
-BIN=target/release/borderland
+BIN=${BIN:-target/release/borderland}  # BIN=other/borderland to time another build
 [ -x "$BIN" ] || { echo "build first: cargo build --release"; exit 2; }
 
 work=$(mktemp -d)

@@ -212,9 +212,10 @@ impl Layer {
                 .collect()
         });
         let visible = self.rows.as_ref().map(|rows| {
+            let matcher = filter.for_table(&rows.claims, true);
             rows.row_of_feature
                 .iter()
-                .map(|&r| filter.matches(&rows.claims.rows[r as usize], true))
+                .map(|&r| matcher.matches(r))
                 .collect()
         });
         let postgis = match &self.kind {

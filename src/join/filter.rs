@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::config::FilterKind;
 use crate::date::{self, DateSpan};
 use crate::name::normalize;
-use crate::source::claims::ClaimRow;
+use crate::source::claims::{ClaimRow, Claims, NO_CODE, RowKeys};
 
 /// A parsed filter; the default matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -176,6 +176,58 @@ impl Filter {
             && Self::in_list(&self.groups, row.group_key.as_deref())
             && Self::in_list(&self.event_types, row.event_type_key.as_deref())
     }
+
+    /// This filter made ready for one table's rows: [`RowMatcher::matches`] answers as
+    /// [`Filter::matches`] does, from the table's packed keys.
+    pub fn for_table<'a>(&'a self, claims: &'a Claims, dated: bool) -> RowMatcher<'a> {
+        let codes = |list: &[(String, String)], names: &[std::sync::Arc<str>]| {
+            (!list.is_empty()).then(|| {
+                names
+                    .iter()
+                    .map(|n| Self::in_list(list, Some(n)))
+                    .collect::<Vec<bool>>()
+            })
+        };
+        RowMatcher {
+            filter: self,
+            keys: &claims.keys,
+            groups: codes(&self.groups, &claims.keys.groups),
+            event_types: codes(&self.event_types, &claims.keys.event_types),
+            dated,
+        }
+    }
+}
+
+/// A [`Filter`] for one table's rows by index; see [`Filter::for_table`].
+pub struct RowMatcher<'a> {
+    filter: &'a Filter,
+    keys: &'a RowKeys,
+    /// For each group code, whether the filter lets it through (`None`: every group).
+    groups: Option<Vec<bool>>,
+    event_types: Option<Vec<bool>>,
+    dated: bool,
+}
+
+impl RowMatcher<'_> {
+    /// Whether row `r` of the table passes every part of the filter.
+    pub fn matches(&self, r: u32) -> bool {
+        let Some(k) = self.keys.rows.get(r as usize) else {
+            return false;
+        };
+        let f = self.filter;
+        let date_ok = !self.dated
+            || if k.dated {
+                f.from.is_none_or(|a| k.last >= a) && f.to.is_none_or(|b| k.first <= b)
+            } else {
+                !f.has_date()
+            };
+        let listed = |allowed: &Option<Vec<bool>>, code: u32| match allowed {
+            None => true,
+            Some(_) if code == NO_CODE => false,
+            Some(set) => set.get(code as usize).copied().unwrap_or(false),
+        };
+        date_ok && listed(&self.groups, k.group) && listed(&self.event_types, k.event_type)
+    }
 }
 
 #[cfg(test)]
@@ -226,5 +278,60 @@ mod tests {
                 .unwrap_err()
                 .contains("after")
         );
+    }
+
+    #[test]
+    fn a_table_matcher_answers_as_the_row_filter_does() {
+        use crate::config::{TableConfig, TableKind};
+        use crate::source::claims::{Claims, GroupNames};
+        let csv = "id,date,event_type,group,latitude,longitude,fatalities,source,citation,report_date\n\
+            1,2021-03-04,Bombing,TTP,33.1,69.2,2,A,row,2024-01\n\
+            2,2022,armed clash,ISIL-K,33.2,69.3,,B,row,2024-01\n\
+            3,,bombing,,33.3,69.4,1,A,row,2024-01\n\
+            4,2021-12,Airstrike,Ttp,33.4,69.5,0,C,row,2024-01\n\
+            5,2020-01-01,,IMP,33.5,69.6,3,B,row,2024-01\n";
+        let path = std::path::Path::new("incidents.csv");
+        let text = crate::source::read_table(path, csv.as_bytes()).unwrap();
+        let table = crate::table::type_columns(text, &Default::default()).unwrap();
+        let cfg = TableConfig::for_file("incidents", path, TableKind::Events);
+        let claims = Claims::new(&cfg, table, &GroupNames::default()).unwrap();
+        assert_eq!(claims.rows.len(), 5);
+        let ids = |q: &str| -> Vec<u64> {
+            let f = Filter::parse(Some(q), &all()).unwrap();
+            let m = f.for_table(&claims, true);
+            (0..5u32)
+                .filter(|&r| m.matches(r))
+                .map(|r| claims.rows[r as usize].id)
+                .collect()
+        };
+        assert_eq!(ids("group=ttp"), [1, 4]);
+        assert_eq!(ids("from=2021&to=2021"), [1, 4]);
+        assert_eq!(ids(""), [1, 2, 3, 4, 5]);
+        assert_eq!(ids("event_type=bombing&group=nobody"), Vec::<u64>::new());
+        let queries = [
+            "",
+            "from=2021&to=2021",
+            "from=2021-06",
+            "to=2021-03-04",
+            "group=ttp",
+            "group=TTP,imp&from=2019",
+            "group=nobody",
+            "event_type=bombing",
+            "event_type=Bombing,airstrike&group=TTP&to=2022-01",
+        ];
+        for q in queries {
+            let f = Filter::parse(Some(q), &all()).unwrap();
+            for dated in [true, false] {
+                let m = f.for_table(&claims, dated);
+                for (r, row) in claims.rows.iter().enumerate() {
+                    assert_eq!(
+                        m.matches(r as u32),
+                        f.matches(row, dated),
+                        "query '{q}', dated {dated}, row {}",
+                        row.id
+                    );
+                }
+            }
+        }
     }
 }

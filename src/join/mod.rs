@@ -448,10 +448,11 @@ impl LayerJoin {
     pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
         let dated = self.claims.kind == TableKind::Events;
         let codes = &*self.row_codes;
+        let matcher = filter.for_table(&self.claims, dated);
         let rows: Vec<(u32, &crate::source::claims::ClaimRow)> = self.rows_by_feature[feature]
             .iter()
+            .filter(|&&r| matcher.matches(r))
             .map(|&r| (r, &self.claims.rows[r as usize]))
-            .filter(|(_, row)| filter.matches(row, dated))
             .collect();
         let group_of = |r: u32| codes.group.get(r as usize).copied().unwrap_or(NO_GROUP);
         let mut per_group = vec![0i64; self.groups.len()];

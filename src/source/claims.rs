@@ -65,6 +65,69 @@ pub struct Claims {
     pub inferred: Vec<String>,
     /// Spellings merged without a declaration, with how to declare them.
     pub suggestions: Vec<String>,
+    /// What filters compare, one packed entry per row.
+    pub keys: RowKeys,
+}
+
+/// Each row's filter keys packed side by side (its dates, and its group and event type as
+/// codes into sorted lists of their normalised names), so a filtered request scans a small
+/// array instead of every row.
+#[derive(Debug, Default)]
+pub struct RowKeys {
+    pub rows: Vec<RowKey>,
+    /// Normalised group names, sorted: [`RowKey::group`] indexes this.
+    pub groups: Vec<Arc<str>>,
+    /// Normalised event types, sorted: [`RowKey::event_type`] indexes this.
+    pub event_types: Vec<Arc<str>>,
+}
+
+/// One row's filter keys; see [`RowKeys`].
+#[derive(Clone, Copy, Debug)]
+pub struct RowKey {
+    /// The row's date span, when `dated`.
+    pub first: i32,
+    pub last: i32,
+    pub dated: bool,
+    /// Index into [`RowKeys::groups`], or [`NO_CODE`].
+    pub group: u32,
+    /// Index into [`RowKeys::event_types`], or [`NO_CODE`].
+    pub event_type: u32,
+}
+
+/// A row with no group (or no event type).
+pub const NO_CODE: u32 = u32::MAX;
+
+impl RowKeys {
+    pub fn new(rows: &[ClaimRow]) -> RowKeys {
+        let names = |key: fn(&ClaimRow) -> Option<&Arc<str>>| {
+            let mut v: Vec<Arc<str>> = rows.iter().filter_map(|r| key(r).cloned()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let groups = names(|r| r.group_key.as_ref());
+        let event_types = names(|r| r.event_type_key.as_ref());
+        let code = |list: &[Arc<str>], k: Option<&Arc<str>>| {
+            k.and_then(|k| list.binary_search(k).ok())
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(NO_CODE)
+        };
+        let rows = rows
+            .iter()
+            .map(|r| RowKey {
+                first: r.date.map_or(0, |d| d.first),
+                last: r.date.map_or(0, |d| d.last),
+                dated: r.date.is_some(),
+                group: code(&groups, r.group_key.as_ref()),
+                event_type: code(&event_types, r.event_type_key.as_ref()),
+            })
+            .collect();
+        RowKeys {
+            rows,
+            groups,
+            event_types,
+        }
+    }
 }
 
 /// Which column plays which role, after presets and catalog settings.
@@ -598,6 +661,7 @@ impl Claims {
             missing_report_date: cfg.missing_report_date.clone(),
             place: cfg.place,
             table,
+            keys: RowKeys::new(&rows),
             rows,
             role_columns,
             inferred,
