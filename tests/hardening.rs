@@ -11,61 +11,12 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use borderland::dataset::Dataset;
 use borderland::server::{self, AppState, ServerOptions};
-use common::process::Served;
+use common::process::{Served, health, request, wait_for};
 use common::{default_app, get, get_with, repo_path};
-
-/// A minimal HTTP/1.1 request over TCP; returns status and body.
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn health(port: u16) -> serde_json::Value {
-    let (status, body) = request(port, "GET", "/health", &[]);
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(secs) {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
-}
 
 fn copy_default_data(name: &str) -> std::path::PathBuf {
     let dir = common::fresh_dir(name);
-    for f in std::fs::read_dir(repo_path("data")).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
-        }
-    }
+    common::process::copy_default_data(&dir);
     dir
 }
 
