@@ -533,17 +533,11 @@ async fn a_stopped_database_gives_503_and_recovers_without_a_restart() {
     }
 }
 
-#[tokio::test]
-async fn a_database_claims_table_joins_and_a_time_window_recomputes_counts() {
-    let Some(cluster) = cluster_url() else { return };
-    if !tools_present() {
-        return;
-    }
-    let url = database(&cluster, "borderland_joins");
-    // SYNTHETIC claims: two points in Paktika (2025 and 2026), one undated row naming Paktika
-    // by its code, one row naming Khost by its name (no point).
+/// SYNTHETIC claims for the join tests: two points in Paktika (2025 and 2026), one undated
+/// row naming Paktika by its code, one row naming Khost by its name (no point).
+fn seed_join_claims(url: &str) {
     psql(
-        &url,
+        url,
         "INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
          SELECT NULL, 'SYNTHETIC A', DATE '2025-03-10', 3, 'SYNTHETIC source 1', ST_PointOnSurface(geom)
            FROM provinces WHERE iso_3166_2 = 'AF-PKA';
@@ -554,7 +548,10 @@ async fn a_database_claims_table_joins_and_a_time_window_recomputes_counts() {
            ('af-pka', 'SYNTHETIC A', NULL, NULL, 'SYNTHETIC source 1'),
            ('Khost', 'SYNTHETIC A', DATE '2025-06-01', 5, 'SYNTHETIC source 1');",
     );
-    let dir = fresh_dir("postgis-joins");
+}
+
+/// A catalog joining the database's `incidents` claims table onto its provinces.
+fn write_join_catalog(dir: &std::path::Path, url: &str) {
     std::fs::write(
         dir.join("layers.toml"),
         format!(
@@ -582,6 +579,18 @@ table = "incidents"
         ),
     )
     .expect("catalog");
+}
+
+#[tokio::test]
+async fn a_database_claims_table_joins_and_a_time_window_recomputes_counts() {
+    let Some(cluster) = cluster_url() else { return };
+    if !tools_present() {
+        return;
+    }
+    let url = database(&cluster, "borderland_joins");
+    seed_join_claims(&url);
+    let dir = fresh_dir("postgis-joins");
+    write_join_catalog(&dir, &url);
     let served = Served::start(&["serve", "--config", "layers.toml"], &dir);
     let base = &served.url;
 
@@ -680,48 +689,9 @@ async fn a_prepared_database_gives_the_same_counts_and_follows_inserts() {
         return;
     }
     let url = database(&cluster, "borderland_prepared");
-    // SYNTHETIC claims, as in the join test above: two points in Paktika, one undated row
-    // naming Paktika by its code, one row naming Khost by its name.
-    psql(
-        &url,
-        "INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
-         SELECT NULL, 'SYNTHETIC A', DATE '2025-03-10', 3, 'SYNTHETIC source 1', ST_PointOnSurface(geom)
-           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
-         INSERT INTO incidents (province, armed_group, event_date, fatalities, source, geom)
-         SELECT NULL, 'SYNTHETIC B', DATE '2026-01-15', 1, 'SYNTHETIC source 2', ST_PointOnSurface(geom)
-           FROM provinces WHERE iso_3166_2 = 'AF-PKA';
-         INSERT INTO incidents (province, armed_group, event_date, fatalities, source) VALUES
-           ('af-pka', 'SYNTHETIC A', NULL, NULL, 'SYNTHETIC source 1'),
-           ('Khost', 'SYNTHETIC A', DATE '2025-06-01', 5, 'SYNTHETIC source 1');",
-    );
+    seed_join_claims(&url);
     let dir = fresh_dir("postgis-prepared");
-    std::fs::write(
-        dir.join("layers.toml"),
-        format!(
-            r#"
-[[table]]
-id = "incidents"
-postgres = "{url}"
-table = "incidents"
-kind = "events"
-group = "armed_group"
-date = "event_date"
-missing_report_date = "SYNTHETIC test rows"
-
-[[layer]]
-id = "provinces"
-postgres = "{url}"
-table = "provinces"
-id_property = "iso_3166_2"
-keys = ["iso_3166_2", "name", "name_alt"]
-filters = ["date", "group"]
-
-[[layer.join]]
-table = "incidents"
-"#
-        ),
-    )
-    .expect("catalog");
+    write_join_catalog(&dir, &url);
     let served = Served::start(
         &["serve", "--config", "layers.toml", "--prepare-database"],
         &dir,
