@@ -116,7 +116,8 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             // Rows are placed in the polygons' features, named as the polygons name them.
             placements: j.placements.clone(),
             feature_names: j.feature_names.clone(),
-            row_codes: Arc::clone(&j.row_codes),
+            joined: Arc::clone(&j.joined),
+            spans: polygon_of.iter().map(|&i| j.spans[i]).collect(),
         })
         .collect();
     Ok(labels)

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::config::FilterKind;
 use crate::date::{self, DateSpan};
 use crate::name::normalize;
-use crate::source::claims::{ClaimRow, Claims, NO_CODE, RowKeys};
+use crate::source::claims::{ClaimRow, Claims, NO_CODE, RowKey, RowKeys};
 
 /// A parsed filter; the default matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -211,9 +211,14 @@ pub struct RowMatcher<'a> {
 impl RowMatcher<'_> {
     /// Whether row `r` of the table passes every part of the filter.
     pub fn matches(&self, r: u32) -> bool {
-        let Some(k) = self.keys.rows.get(r as usize) else {
-            return false;
-        };
+        self.keys
+            .rows
+            .get(r as usize)
+            .is_some_and(|k| self.matches_key(k))
+    }
+
+    /// Whether a row with these keys passes every part of the filter.
+    pub fn matches_key(&self, k: &RowKey) -> bool {
         let f = self.filter;
         let date_ok = !self.dated
             || if k.dated {

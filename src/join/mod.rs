@@ -16,7 +16,7 @@ use crate::config::{PlacePolicy, TableKind};
 use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, Shapes};
 use crate::name::slug;
-use crate::source::claims::Claims;
+use crate::source::claims::{Claims, RowKey};
 use crate::value::{Field, FieldType, Value};
 use filter::Filter;
 use keys::{KeyIndex, Lookup};
@@ -39,54 +39,73 @@ pub struct LayerJoin {
     pub placements: Vec<Placement>,
     /// Display names of the target's features, for the placements.
     pub feature_names: Vec<String>,
-    /// Each row's group and source as small numbers, so a filtered request counts per group
-    /// and lists sources without comparing strings row by row.
-    pub row_codes: Arc<RowCodes>,
+    /// The rows counted in each feature, packed: `joined[spans[f]]` for feature `f`.
+    pub joined: Arc<[JoinedRow]>,
+    pub spans: Vec<(u32, u32)>,
 }
 
-/// Per row of a claim table, packed for filtered requests: the index of its group in
-/// [`LayerJoin::groups`] (`NO_GROUP` when it has none), the index of its source in
-/// [`Claims::sources`], its fatalities, and whether it has a point.
-#[derive(Debug, Default)]
-pub struct RowCodes {
-    pub group: Vec<u32>,
-    pub source: Vec<u32>,
-    pub fatalities: Vec<Option<i64>>,
-    pub located: Vec<bool>,
+/// A row counted in a feature, with what a filtered request reads of it: its filter keys,
+/// its group (index in [`LayerJoin::groups`], `NO_GROUP` when it has none) and source (index
+/// in [`Claims::sources`]) as small numbers, its fatalities and whether it has a point.
+/// Packed feature after feature, so counting a province's rows under a time window reads one
+/// run of memory instead of a claim row scattered through a large table.
+#[derive(Clone, Copy, Debug)]
+pub struct JoinedRow {
+    pub fatalities: i64,
+    pub key: RowKey,
+    pub group: u32,
+    pub source: u32,
+    /// Index of the row in its table.
+    pub row: u32,
+    pub has_fatalities: bool,
+    pub located: bool,
 }
 
-/// [`RowCodes::group`] of a row with no group.
+/// [`JoinedRow::group`] of a row with no group.
 pub const NO_GROUP: u32 = u32::MAX;
 
-impl RowCodes {
-    fn new(claims: &Claims, groups: &[Arc<str>]) -> RowCodes {
-        let ids: std::collections::HashMap<&str, u32> = claims
-            .sources()
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_ref(), i as u32))
-            .collect();
-        let code = |list: &[Arc<str>], name: Option<&Arc<str>>| {
-            name.and_then(|g| list.binary_search(g).ok())
-                .and_then(|i| u32::try_from(i).ok())
-                .unwrap_or(NO_GROUP)
-        };
-        RowCodes {
-            group: claims
-                .rows
-                .iter()
-                .map(|r| code(groups, r.group.as_ref()))
-                .collect(),
-            // Every row's source is in the list, which is made from the rows.
-            source: claims
-                .rows
-                .iter()
-                .map(|r| ids.get(r.source.as_ref()).copied().unwrap_or(u32::MAX))
-                .collect(),
-            fatalities: claims.rows.iter().map(|r| r.fatalities).collect(),
-            located: claims.rows.iter().map(|r| r.point.is_some()).collect(),
+/// Pack the rows of each feature (see [`JoinedRow`]); the feature's run in the packed rows.
+fn pack_rows(
+    claims: &Claims,
+    groups: &[Arc<str>],
+    rows_by_feature: &[Vec<u32>],
+) -> (Arc<[JoinedRow]>, Vec<(u32, u32)>) {
+    let ids: std::collections::HashMap<&str, u32> = claims
+        .sources()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_ref(), i as u32))
+        .collect();
+    let mut joined = Vec::with_capacity(rows_by_feature.iter().map(Vec::len).sum());
+    let mut spans = Vec::with_capacity(rows_by_feature.len());
+    for rows in rows_by_feature {
+        let start = joined.len() as u32;
+        for &r in rows {
+            let (Some(row), Some(key)) = (
+                claims.rows.get(r as usize),
+                claims.keys.rows.get(r as usize),
+            ) else {
+                continue;
+            };
+            joined.push(JoinedRow {
+                fatalities: row.fatalities.unwrap_or(0),
+                key: *key,
+                group: row
+                    .group
+                    .as_ref()
+                    .and_then(|g| groups.binary_search(g).ok())
+                    .and_then(|i| u32::try_from(i).ok())
+                    .unwrap_or(NO_GROUP),
+                // Every row's source is in the list, which is made from the rows.
+                source: ids.get(row.source.as_ref()).copied().unwrap_or(u32::MAX),
+                row: r,
+                has_fatalities: row.fatalities.is_some(),
+                located: row.point.is_some(),
+            });
         }
+        spans.push((start, joined.len() as u32));
     }
+    (joined.into(), spans)
 }
 
 /// Where one row went.
@@ -388,7 +407,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
     let feature_names = (0..target.props.len())
         .map(|f| target.display_name(f))
         .collect();
-    let row_codes = Arc::new(RowCodes::new(&claims, &groups));
+    let (joined, spans) = pack_rows(&claims, &groups, &rows_by_feature);
     LayerJoin {
         claims,
         prefix: prefix.to_string(),
@@ -397,7 +416,8 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         report,
         placements,
         feature_names,
-        row_codes,
+        joined,
+        spans,
     }
 }
 
@@ -453,13 +473,10 @@ impl LayerJoin {
     }
 
     /// The attribute values of `feature` under `filter`, in the order of [`LayerJoin::fields`].
-    /// One pass over the feature's rows reading only the packed per-row columns
-    /// ([`RowCodes`], [`crate::source::claims::RowKeys`]); a claim row itself is read only for
-    /// the earliest and latest date and for claims listed in the popup.
+    /// One pass over the feature's packed rows ([`JoinedRow`]); a claim row itself is read
+    /// only for the earliest and latest date and for claims listed in the popup.
     pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
         let dated = self.claims.kind == TableKind::Events;
-        let codes = &*self.row_codes;
-        let keys = &self.claims.keys.rows;
         let matcher = filter.for_table(&self.claims, dated);
         let mut per_group = vec![0i64; self.groups.len()];
         let mut count = 0i64;
@@ -471,42 +488,37 @@ impl LayerJoin {
         let mut seen = vec![false; self.claims.sources().len()];
         let mut sources: Vec<&str> = Vec::new();
         let mut listed: Vec<u32> = Vec::new();
-        for &r in &self.rows_by_feature[feature] {
-            if !matcher.matches(r) {
+        let (start, end) = self.spans.get(feature).copied().unwrap_or((0, 0));
+        for j in &self.joined[start as usize..end as usize] {
+            let k = &j.key;
+            if !matcher.matches_key(k) {
                 continue;
             }
-            let i = r as usize;
             count += 1;
-            if let Some(n) = codes
-                .group
-                .get(i)
-                .and_then(|&g| per_group.get_mut(g as usize))
-            {
+            if let Some(n) = per_group.get_mut(j.group as usize) {
                 *n += 1;
             }
-            if let Some(Some(f)) = codes.fatalities.get(i) {
-                *fatalities.get_or_insert(0) += f;
+            if j.has_fatalities {
+                *fatalities.get_or_insert(0) += j.fatalities;
             }
-            match keys.get(i) {
-                Some(k) if k.dated => {
-                    if first.is_none_or(|(a, _)| k.first < a) {
-                        first = Some((k.first, r));
-                    }
-                    if last.is_none_or(|(b, _)| k.last >= b) {
-                        last = Some((k.last, r));
-                    }
+            if k.dated {
+                if first.is_none_or(|(a, _)| k.first < a) {
+                    first = Some((k.first, j.row));
                 }
-                _ => undated += 1,
+                if last.is_none_or(|(b, _)| k.last >= b) {
+                    last = Some((k.last, j.row));
+                }
+            } else {
+                undated += 1;
             }
-            if let Some(&c) = codes.source.get(i)
-                && let Some(s) = seen.get_mut(c as usize)
+            if let Some(s) = seen.get_mut(j.source as usize)
                 && !*s
             {
                 *s = true;
-                sources.push(&self.claims.sources()[c as usize]);
+                sources.push(&self.claims.sources()[j.source as usize]);
             }
-            if !codes.located.get(i).copied().unwrap_or(false) {
-                listed.push(r);
+            if !j.located {
+                listed.push(j.row);
             }
         }
         let date_of = |r: u32| self.claims.rows.get(r as usize).and_then(|row| row.date);

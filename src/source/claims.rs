@@ -900,13 +900,16 @@ impl Claims {
 /// declared alias; otherwise, among spellings that normalise alike ("ISIL-K", "ISIL K"), the
 /// most used one (the first seen on a tie). The row keeps its own spelling in
 /// `group_reported`. Returns a suggestion for each undeclared merge.
+/// A group's spelling, how many rows use it, and the first line that does.
+type Spelling = (Arc<str>, usize, usize);
+
 fn merge_group_spellings(
     rows: &mut [ClaimRow],
     declared: &GroupNames,
     names: &mut NormalizedNames,
 ) -> Vec<String> {
     // normalised → (spelling, count, first line), in order of first appearance
-    let mut spellings: HashMap<Arc<str>, Vec<(Arc<str>, usize, usize)>> = HashMap::new();
+    let mut spellings: HashMap<Arc<str>, Vec<Spelling>> = HashMap::new();
     let mut order: Vec<Arc<str>> = Vec::new();
     for row in rows.iter() {
         let Some(g) = &row.group else { continue };
