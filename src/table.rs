@@ -108,6 +108,33 @@ impl Table {
             .ok_or_else(|| self.missing_column(name, role))
     }
 
+    /// The table without the columns at these positions.
+    pub fn without_columns(self, drop: &[usize]) -> Table {
+        let keep: Vec<usize> = (0..self.columns.len())
+            .filter(|c| !drop.contains(c))
+            .collect();
+        let rows = self
+            .rows
+            .into_iter()
+            .map(|row| Row {
+                line: row.line,
+                cells: keep
+                    .iter()
+                    .filter_map(|&c| row.cells.get(c).cloned())
+                    .collect(),
+            })
+            .collect();
+        let columns = keep
+            .iter()
+            .filter_map(|&c| self.columns.get(c).cloned())
+            .collect();
+        Table {
+            columns,
+            rows,
+            ..self
+        }
+    }
+
     /// The error for a column the table lacks.
     pub fn missing_column(&self, name: &str, role: &str) -> LoadError {
         let have: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();

@@ -127,7 +127,7 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         for (c, col) in claims.table.columns.iter().enumerate() {
             // Checked against the role names, not the keys seen so far: those include this
             // column itself from the first row on, which left later rows without it.
-            if !claims.role_columns.contains(&c) && !ROLE_FIELDS.contains(&col.name.as_str()) {
+            if !ROLE_FIELDS.contains(&col.name.as_str()) {
                 put(
                     &mut raw,
                     &col.name,

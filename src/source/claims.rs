@@ -54,10 +54,11 @@ pub struct Claims {
     pub attribution: Option<String>,
     pub license: Option<String>,
     pub missing_report_date: Option<String>,
+    /// The file's columns that play no role (a point layer's other attributes), row for row
+    /// with `rows`. The columns read into claim rows are dropped once read: holding each
+    /// value twice was a quarter of a large table's memory.
     pub table: Table,
     pub rows: Vec<ClaimRow>,
-    /// Table columns used for roles (left out of the "other columns" of a point layer).
-    pub role_columns: Vec<usize>,
     /// Where rows with a disagreeing place name and point are counted.
     pub place: PlacePolicy,
     /// What was inferred rather than declared ("`Killed` → fatalities"), for the start-up log
@@ -668,7 +669,7 @@ impl Claims {
             row.group_key = row.group.as_ref().map(|g| names.get(g));
             row.event_type_key = row.event_type.as_ref().map(|e| names.get(e));
         }
-        let role_columns = [
+        let role_columns: Vec<usize> = [
             roles.key,
             roles.group,
             roles.event_type,
@@ -695,12 +696,11 @@ impl Claims {
             license: cfg.license.clone(),
             missing_report_date: cfg.missing_report_date.clone(),
             place: cfg.place,
-            table,
+            table: table.without_columns(&role_columns),
             keys: RowKeys::new(&rows),
             groups: distinct(rows.iter().filter_map(|r| r.group.as_ref())),
             sources: first_seen(rows.iter().map(|r| &r.source)),
             rows,
-            role_columns,
             inferred,
             suggestions,
         })
