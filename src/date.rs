@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// How precise a date is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     Day,
     Month,
@@ -23,7 +23,7 @@ impl Precision {
 }
 
 /// A date or period: first and last day (inclusive), in days since 1970-01-01.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DateSpan {
     pub first: i32,
     pub last: i32,

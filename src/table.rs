@@ -1,7 +1,7 @@
 //! Attribute tables: rows of typed cells read from CSV or JSON, each remembering its line so
 //! every later complaint (a bad date, an unmatched province) can point at it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -136,9 +136,90 @@ impl Table {
 pub struct TextTable {
     pub file: String,
     pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: TextRows,
     /// Read from a spreadsheet (`.xlsx`, `.ods`), where dates may be stored as day numbers.
     pub spreadsheet: bool,
+}
+
+/// Rows of text cells packed into one buffer, each row with its line. A `Vec<String>` per
+/// row cost about 600 bytes a row of eleven cells, five times a CSV file's own size.
+#[derive(Debug, Default, PartialEq)]
+pub struct TextRows {
+    width: usize,
+    text: String,
+    /// Where each cell ends in `text` (a row's cells follow one another).
+    ends: Vec<u32>,
+    lines: Vec<usize>,
+}
+
+/// A table's text is over 4 GB, past what one buffer indexes with 32-bit offsets.
+#[derive(Debug)]
+pub struct TooLarge;
+
+impl TooLarge {
+    pub fn error(path: &Path) -> LoadError {
+        LoadError::new(
+            path,
+            "the table holds over 4 GB of text, more than one table can; split it into several files",
+        )
+    }
+}
+
+impl TextRows {
+    /// Rows of `width` cells.
+    pub fn new(width: usize) -> TextRows {
+        TextRows {
+            width,
+            ..TextRows::default()
+        }
+    }
+
+    /// Append a row from `line`: its first `width` cells, padded with empty ones.
+    pub fn push<'a>(
+        &mut self,
+        line: usize,
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), TooLarge> {
+        let mut n = 0;
+        for cell in cells.into_iter().take(self.width) {
+            self.text.push_str(cell);
+            self.ends
+                .push(u32::try_from(self.text.len()).map_err(|_| TooLarge)?);
+            n += 1;
+        }
+        let end = u32::try_from(self.text.len()).map_err(|_| TooLarge)?;
+        self.ends.extend(std::iter::repeat_n(end, self.width - n));
+        self.lines.push(line);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Row `r`'s line in its file.
+    pub fn line(&self, r: usize) -> usize {
+        self.lines[r]
+    }
+
+    /// Row `r`'s cell in column `c`.
+    pub fn cell(&self, r: usize, c: usize) -> &str {
+        let i = r * self.width + c;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Each row's line and cells.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
+        (0..self.len()).map(|r| {
+            let cells = (0..self.width).map(|c| self.cell(r, c)).collect();
+            (self.lines[r], cells)
+        })
+    }
 }
 
 /// Type a text table: declared types are enforced (every bad cell is reported, with file,
@@ -164,15 +245,22 @@ pub fn type_columns(
             declared
                 .get(&text.header[c])
                 .copied()
-                .unwrap_or_else(|| infer(text.rows.iter().map(|(_, cells)| cells[c].as_str())))
+                .unwrap_or_else(|| infer((0..text.rows.len()).map(|r| text.rows.cell(r, c))))
         })
         .collect();
     let mut rows = Vec::with_capacity(text.rows.len());
     let mut errors = Vec::new();
-    for (line, cells) in text.rows {
-        let mut typed = Vec::with_capacity(cells.len());
-        for (c, raw) in cells.into_iter().enumerate() {
-            match parse_cell(&raw, kinds[c]) {
+    let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();
+    for r in 0..text.rows.len() {
+        let line = text.rows.line(r);
+        let mut typed = Vec::with_capacity(kinds.len());
+        for (c, &kind) in kinds.iter().enumerate() {
+            let raw = text.rows.cell(r, c);
+            let parsed = match kind {
+                ColumnType::Text => Ok(interners[c].text_cell(raw)),
+                kind => parse_cell(raw, kind),
+            };
+            match parsed {
                 Ok(cell) => typed.push(cell),
                 Err(msg) => {
                     errors.push(
@@ -233,6 +321,38 @@ fn infer<'a>(cells: impl Iterator<Item = &'a str> + Clone) -> ColumnType {
     ColumnType::Text
 }
 
+/// Repeated text shares one allocation: a column of a million rows names a few groups,
+/// sources and places, and each row holding its own copy was most of a large table's memory.
+#[derive(Default)]
+pub struct Interner {
+    seen: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// Distinct values remembered per column; a column of mostly unique text (citations,
+    /// notes) stops being remembered there, and its later values are allocated as they come.
+    const LIMIT: usize = 1 << 16;
+
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.seen.get(text) {
+            return known.clone();
+        }
+        let new: Arc<str> = text.into();
+        if self.seen.len() < Self::LIMIT {
+            self.seen.insert(new.clone());
+        }
+        new
+    }
+
+    /// A text cell as [`parse_cell`] reads it (trimmed; empty is null), interned.
+    fn text_cell(&mut self, raw: &str) -> Cell {
+        match raw.trim() {
+            "" => Cell::Null,
+            t => Cell::Text(self.get(t)),
+        }
+    }
+}
+
 /// Parse one cell as `kind`; empty cells are null.
 pub fn parse_cell(raw: &str, kind: ColumnType) -> Result<Cell, String> {
     let t = raw.trim();
@@ -266,14 +386,14 @@ mod tests {
     use super::*;
 
     fn table(header: &[&str], rows: &[&[&str]]) -> TextTable {
+        let mut text = TextRows::new(header.len());
+        for (i, r) in rows.iter().enumerate() {
+            text.push(i + 2, r.iter().copied()).unwrap();
+        }
         TextTable {
             file: "t.csv".into(),
             header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (i + 2, r.iter().map(|s| s.to_string()).collect()))
-                .collect(),
+            rows: text,
             spreadsheet: false,
         }
     }

@@ -2,10 +2,12 @@
 //! names (`group`, `date`, `date_days`, `fatalities`, `source`, ...) so styles work on any
 //! table, then the table's other columns.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{LayerConfig, TableConfig};
+use crate::date::DateSpan;
 use crate::error::{LoadError, LoadErrors};
 use crate::geometry::GeomKind;
 use crate::geometry::projection::project;
@@ -62,6 +64,15 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
     let mut raw = RawLayer::default();
     let mut row_of_feature = Vec::new();
     let text = |v: &Option<Arc<str>>| v.clone().map(Value::String).unwrap_or(Value::Null);
+    // Dates as text, made once per distinct day: a million rows span a few thousand.
+    let mut days: HashMap<DateSpan, Arc<str>> = HashMap::new();
+    let mut day_text = |d: DateSpan| -> Value {
+        Value::String(
+            days.entry(d)
+                .or_insert_with(|| d.to_string().into())
+                .clone(),
+        )
+    };
     for (r, row) in claims.rows.iter().enumerate() {
         let Some(point) = row.point else { continue };
         let mut props: Vec<(u32, Value)> = Vec::new();
@@ -71,13 +82,8 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         };
         put(&mut raw, "group", text(&row.group));
         put(&mut raw, "event_type", text(&row.event_type));
-        put(
-            &mut raw,
-            "date",
-            row.date
-                .map(|d| Value::String(d.to_string().into()))
-                .unwrap_or(Value::Null),
-        );
+        let date = row.date.map(&mut day_text).unwrap_or(Value::Null);
+        put(&mut raw, "date", date);
         put(
             &mut raw,
             "date_days",
@@ -113,7 +119,7 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
             &mut raw,
             "report_date",
             match row.report_date {
-                Some(d) => Value::String(d.to_string().into()),
+                Some(d) => day_text(d),
                 None if claims.missing_report_date.is_some() => Value::String("not stated".into()),
                 None => Value::Null,
             },

@@ -88,7 +88,7 @@ pub fn groups(layers: &[Arc<Layer>], configured: &[GroupConfig]) -> Vec<Group> {
             .chain(layer.rows.iter().map(|r| &r.claims));
         for c in claims {
             for g in c.groups() {
-                let s = slug(&g);
+                let s = slug(g);
                 let s = alias_of.get(&s).cloned().unwrap_or(s);
                 let spellings = names.entry(s).or_default();
                 if !spellings.iter().any(|n| n == g.as_ref()) {

@@ -376,7 +376,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         dangling_aliases,
         place_conflicts,
     };
-    let groups = claims.groups();
+    let groups = claims.groups().to_vec();
     let feature_names = (0..target.props.len())
         .map(|f| target.display_name(f))
         .collect();

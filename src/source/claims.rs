@@ -67,6 +67,41 @@ pub struct Claims {
     pub suggestions: Vec<String>,
     /// What filters compare, one packed entry per row.
     pub keys: RowKeys,
+    /// Distinct groups, sorted.
+    pub groups: Vec<Arc<str>>,
+    /// Distinct sources, in order of first appearance.
+    pub sources: Vec<Arc<str>>,
+}
+
+/// Normalised names ([`normalize`]), computed once per distinct spelling: a table of a
+/// million rows has a few groups and event types.
+#[derive(Default)]
+struct NormalizedNames(HashMap<Arc<str>, Arc<str>>);
+
+impl NormalizedNames {
+    fn get(&mut self, name: &Arc<str>) -> Arc<str> {
+        if let Some(key) = self.0.get(name) {
+            return key.clone();
+        }
+        let key: Arc<str> = normalize(name).into();
+        self.0.insert(name.clone(), key.clone());
+        key
+    }
+}
+
+/// The distinct values, sorted (deduplicated by hash first: sorting a million repeated
+/// strings was a sixth of loading a large table).
+fn distinct<'a>(values: impl Iterator<Item = &'a Arc<str>>) -> Vec<Arc<str>> {
+    let set: std::collections::HashSet<&Arc<str>> = values.collect();
+    let mut out: Vec<Arc<str>> = set.into_iter().cloned().collect();
+    out.sort();
+    out
+}
+
+/// The distinct values in order of first appearance.
+fn first_seen<'a>(values: impl Iterator<Item = &'a Arc<str>>) -> Vec<Arc<str>> {
+    let mut seen = std::collections::HashSet::new();
+    values.filter(|v| seen.insert(*v)).cloned().collect()
 }
 
 /// Each row's filter keys packed side by side (its dates, and its group and event type as
@@ -99,12 +134,7 @@ pub const NO_CODE: u32 = u32::MAX;
 
 impl RowKeys {
     pub fn new(rows: &[ClaimRow]) -> RowKeys {
-        let names = |key: fn(&ClaimRow) -> Option<&Arc<str>>| {
-            let mut v: Vec<Arc<str>> = rows.iter().filter_map(|r| key(r).cloned()).collect();
-            v.sort();
-            v.dedup();
-            v
-        };
+        let names = |key: fn(&ClaimRow) -> Option<&Arc<str>>| distinct(rows.iter().filter_map(key));
         let groups = names(|r| r.group_key.as_ref());
         let event_types = names(|r| r.event_type_key.as_ref());
         let code = |list: &[Arc<str>], k: Option<&Arc<str>>| {
@@ -632,7 +662,12 @@ impl Claims {
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
         }
-        let suggestions = merge_group_spellings(&mut rows, groups);
+        let mut names = NormalizedNames::default();
+        let suggestions = merge_group_spellings(&mut rows, groups, &mut names);
+        for row in &mut rows {
+            row.group_key = row.group.as_ref().map(|g| names.get(g));
+            row.event_type_key = row.event_type.as_ref().map(|e| names.get(e));
+        }
         let role_columns = [
             roles.key,
             roles.group,
@@ -662,6 +697,8 @@ impl Claims {
             place: cfg.place,
             table,
             keys: RowKeys::new(&rows),
+            groups: distinct(rows.iter().filter_map(|r| r.group.as_ref())),
+            sources: first_seen(rows.iter().map(|r| &r.source)),
             rows,
             role_columns,
             inferred,
@@ -840,8 +877,9 @@ impl Claims {
             line: row.line,
             id,
             key,
-            group_key: group.as_deref().map(|g| normalize(g).into()),
-            event_type_key: event_type.as_deref().map(|e| normalize(e).into()),
+            // Set with the table's final group names, after `merge_group_spellings`.
+            group_key: None,
+            event_type_key: None,
             group,
             group_reported: None,
             event_type,
@@ -862,16 +900,20 @@ impl Claims {
 /// declared alias; otherwise, among spellings that normalise alike ("ISIL-K", "ISIL K"), the
 /// most used one (the first seen on a tie). The row keeps its own spelling in
 /// `group_reported`. Returns a suggestion for each undeclared merge.
-fn merge_group_spellings(rows: &mut [ClaimRow], declared: &GroupNames) -> Vec<String> {
+fn merge_group_spellings(
+    rows: &mut [ClaimRow],
+    declared: &GroupNames,
+    names: &mut NormalizedNames,
+) -> Vec<String> {
     // normalised → (spelling, count, first line), in order of first appearance
-    let mut spellings: HashMap<String, Vec<(Arc<str>, usize, usize)>> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut spellings: HashMap<Arc<str>, Vec<(Arc<str>, usize, usize)>> = HashMap::new();
+    let mut order: Vec<Arc<str>> = Vec::new();
     for row in rows.iter() {
         let Some(g) = &row.group else { continue };
         if declared.declared(g).is_some() {
             continue;
         }
-        let key = normalize(g);
+        let key = names.get(g);
         let entry = spellings.entry(key.clone()).or_insert_with(|| {
             order.push(key);
             Vec::new()
@@ -881,7 +923,7 @@ fn merge_group_spellings(rows: &mut [ClaimRow], declared: &GroupNames) -> Vec<St
             None => entry.push((g.clone(), 1, row.line)),
         }
     }
-    let mut chosen: HashMap<String, Arc<str>> = HashMap::new();
+    let mut chosen: HashMap<Arc<str>, Arc<str>> = HashMap::new();
     let mut suggestions = Vec::new();
     for key in order {
         let list = &spellings[&key];
@@ -911,10 +953,10 @@ fn merge_group_spellings(rows: &mut [ClaimRow], declared: &GroupNames) -> Vec<St
     }
     // Names that are the initials of another ("TTP", "Tehreek-e-Taliban Pakistan") may be
     // one group: only a person can say, so suggest, never merge.
-    let names: Vec<&Arc<str>> = chosen.values().collect();
+    let merged: Vec<&Arc<str>> = chosen.values().collect();
     let mut pairs: Vec<String> = Vec::new();
-    for short in &names {
-        for long in &names {
+    for short in &merged {
+        for long in &merged {
             if short != long && initials(long) == normalize(short) && normalize(short).len() >= 2 {
                 pairs.push(format!(
                     "'{short}' may be the initials of '{long}'; if they are one group, declare [[group]] name = \"{short}\" aliases = [\"{long}\"] in the catalog"
@@ -929,13 +971,12 @@ fn merge_group_spellings(rows: &mut [ClaimRow], declared: &GroupNames) -> Vec<St
         let name = match declared.declared(&g) {
             Some(name) => name.clone(),
             None => chosen
-                .get(&normalize(&g))
+                .get(&names.get(&g))
                 .cloned()
                 .unwrap_or_else(|| g.clone()),
         };
         if name != g {
             row.group_reported = Some(g);
-            row.group_key = Some(normalize(&name).into());
             row.group = Some(name);
         }
     }
@@ -954,22 +995,13 @@ fn initials(name: &str) -> String {
 
 impl Claims {
     /// Distinct groups, sorted.
-    pub fn groups(&self) -> Vec<Arc<str>> {
-        let mut g: Vec<Arc<str>> = self.rows.iter().filter_map(|r| r.group.clone()).collect();
-        g.sort();
-        g.dedup();
-        g
+    pub fn groups(&self) -> &[Arc<str>] {
+        &self.groups
     }
 
     /// Distinct sources, in order of first appearance.
-    pub fn sources(&self) -> Vec<Arc<str>> {
-        let mut out: Vec<Arc<str>> = Vec::new();
-        for r in &self.rows {
-            if !out.contains(&r.source) {
-                out.push(r.source.clone());
-            }
-        }
-        out
+    pub fn sources(&self) -> &[Arc<str>] {
+        &self.sources
     }
 }
 

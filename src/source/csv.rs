@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::error::LoadError;
-use crate::table::TextTable;
+use crate::table::{TextRows, TextTable, TooLarge};
 
 /// The delimiter of the header line: the most frequent of comma, semicolon and tab outside
 /// quotes.
@@ -103,7 +103,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
         counted_to = offset;
         line
     };
-    let mut rows = Vec::new();
+    let mut rows = TextRows::new(header.len());
     for record in reader.records() {
         let record = record.map_err(|e| {
             let offset = e.position().map(|p| p.byte() as usize);
@@ -117,7 +117,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        rows.push((line, record.iter().map(str::to_string).collect()));
+        rows.push(line, record.iter())
+            .map_err(|_| TooLarge::error(path))?;
     }
     Ok(TextTable {
         file: crate::error::display_path(path),
@@ -140,18 +141,15 @@ mod tests {
         .unwrap();
         assert_eq!(t.header, ["a", "b"]);
         assert_eq!(
-            t.rows,
-            vec![
-                (2, vec!["1".to_string(), "x;y".to_string()]),
-                (4, vec!["2".to_string(), "z".to_string()])
-            ]
+            t.rows.iter().collect::<Vec<_>>(),
+            vec![(2, vec!["1", "x;y"]), (4, vec!["2", "z"])]
         );
     }
 
     #[test]
     fn tabs() {
         let t = read(Path::new("x.tsv"), b"a\tb\n1\t2\n").unwrap();
-        assert_eq!(t.rows[0].1, ["1", "2"]);
+        assert_eq!(t.rows.iter().next().unwrap().1, ["1", "2"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::LoadError;
-use crate::table::TextTable;
+use crate::table::{TextRows, TextTable, TooLarge};
 
 pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
     let value: serde_json::Value =
@@ -24,12 +24,12 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
             }
         }
     }
-    let mut rows = Vec::with_capacity(items.len());
+    let mut rows = TextRows::new(header.len());
     for (i, item) in items.iter().enumerate() {
         let obj = item.as_object().ok_or_else(|| {
             LoadError::new(path, format!("item {i} (counting from 0) is not an object"))
         })?;
-        let cells = header
+        let cells: Vec<String> = header
             .iter()
             .map(|k| match obj.get(k) {
                 None | Some(serde_json::Value::Null) => String::new(),
@@ -38,7 +38,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
             })
             .collect();
         // JSON has no useful line per item; number items from 1 so messages say "item N".
-        rows.push((i + 1, cells));
+        rows.push(i + 1, cells.iter().map(String::as_str))
+            .map_err(|_| TooLarge::error(path))?;
     }
     Ok(TextTable {
         file: crate::error::display_path(path),

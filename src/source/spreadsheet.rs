@@ -10,7 +10,7 @@ use calamine::{Data, Ods, Reader, Xlsx, open_workbook_from_rs};
 
 use crate::date::DateFormat;
 use crate::error::LoadError;
-use crate::table::TextTable;
+use crate::table::{TextRows, TextTable, TooLarge};
 
 /// Read the first sheet of an `.xlsx` or `.ods` file.
 pub fn read(path: &Path, bytes: &[u8], ods: bool) -> Result<TextTable, LoadError> {
@@ -73,7 +73,7 @@ pub fn read(path: &Path, bytes: &[u8], ods: bool) -> Result<TextTable, LoadError
         }
     }
     let width = header.len();
-    let mut out = Vec::new();
+    let mut out = TextRows::new(width);
     for (line, cells) in rows {
         let mut texts: Vec<String> = cells.iter().take(width).map(cell_text).collect();
         texts.resize(width, String::new());
@@ -91,7 +91,8 @@ pub fn read(path: &Path, bytes: &[u8], ods: bool) -> Result<TextTable, LoadError
             )
             .at_line(line));
         }
-        out.push((line, texts));
+        out.push(line, texts.iter().map(String::as_str))
+            .map_err(|_| TooLarge::error(path))?;
     }
     Ok(TextTable {
         file: crate::error::display_path(path),

@@ -74,59 +74,50 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     let Some(node) = layer.index.source_for(coord) else {
         return Clusters { items: Vec::new() };
     };
-    let stores = [
-        (layer.shapes, &node.shared[..]),
-        (&node.own, &node.own.pieces[..]),
-    ];
-    for (shapes, pieces) in stores {
-        for piece in pieces {
-            let feature = piece.feature as usize;
-            if !piece.bbox.intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
-                continue;
-            }
-            let props = layer.attributes(feature);
-            for part in shapes.parts_of(piece) {
-                for p in &shapes.xy[part.range()] {
-                    if p[0] < bbox.min_x
-                        || p[0] > bbox.max_x
-                        || p[1] < bbox.min_y
-                        || p[1] > bbox.max_y
-                    {
-                        continue;
+    for (shapes, piece) in node.pieces(layer.shapes) {
+        let feature = piece.feature as usize;
+        if !piece.bbox.intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
+            continue;
+        }
+        let props = layer.attributes(feature);
+        for part in shapes.parts_of(piece) {
+            for p in &shapes.xy[part.range()] {
+                if p[0] < bbox.min_x || p[0] > bbox.max_x || p[1] < bbox.min_y || p[1] > bbox.max_y
+                {
+                    continue;
+                }
+                let ix = ((p[0] * scale - coord.x as f64) * EXTENT as f64).round() as i32;
+                let iy = ((p[1] * scale - coord.y as f64) * EXTENT as f64).round() as i32;
+                let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
+                let cell = cells.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    Cell {
+                        first: feature,
+                        first_point: [ix, iy],
+                        ..Cell::default()
                     }
-                    let ix = ((p[0] * scale - coord.x as f64) * EXTENT as f64).round() as i32;
-                    let iy = ((p[1] * scale - coord.y as f64) * EXTENT as f64).round() as i32;
-                    let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
-                    let cell = cells.entry(key).or_insert_with(|| {
-                        order.push(key);
-                        Cell {
-                            first: feature,
-                            first_point: [ix, iy],
-                            ..Cell::default()
+                });
+                cell.count += 1;
+                cell.sum[0] += ix as i64;
+                cell.sum[1] += iy as i64;
+                if let Some(Value::Int(n)) = f_sum.map(|i| &props[i]) {
+                    *cell.sum_value.get_or_insert(0) += n;
+                }
+                if let Some(Value::String(g)) = f_category.map(|i| &props[i]) {
+                    match &cell.group {
+                        None if !cell.several_groups => cell.group = Some(g.clone()),
+                        Some(h) if h != g => {
+                            cell.group = None;
+                            cell.several_groups = true;
                         }
-                    });
-                    cell.count += 1;
-                    cell.sum[0] += ix as i64;
-                    cell.sum[1] += iy as i64;
-                    if let Some(Value::Int(n)) = f_sum.map(|i| &props[i]) {
-                        *cell.sum_value.get_or_insert(0) += n;
+                        _ => {}
                     }
-                    if let Some(Value::String(g)) = f_category.map(|i| &props[i]) {
-                        match &cell.group {
-                            None if !cell.several_groups => cell.group = Some(g.clone()),
-                            Some(h) if h != g => {
-                                cell.group = None;
-                                cell.several_groups = true;
-                            }
-                            _ => {}
-                        }
-                    }
-                    if let Some(Value::Int(d)) = f_first.map(|i| &props[i]) {
-                        cell.first_day = Some(cell.first_day.map_or(*d, |x| x.min(*d)));
-                    }
-                    if let Some(Value::Int(d)) = f_last.map(|i| &props[i]) {
-                        cell.last_day = Some(cell.last_day.map_or(*d, |x| x.max(*d)));
-                    }
+                }
+                if let Some(Value::Int(d)) = f_first.map(|i| &props[i]) {
+                    cell.first_day = Some(cell.first_day.map_or(*d, |x| x.min(*d)));
+                }
+                if let Some(Value::Int(d)) = f_last.map(|i| &props[i]) {
+                    cell.last_day = Some(cell.last_day.map_or(*d, |x| x.max(*d)));
                 }
             }
         }

@@ -59,11 +59,9 @@ pub fn cut_layer(
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     // Pieces that reach this tile: from the layer's own geometry, then the node's copies.
     let mut refs: Vec<(u32, &Shapes, &Piece)> = node
-        .shared
-        .iter()
-        .map(|p| (p.feature, layer.shapes, p))
-        .chain(node.own.pieces.iter().map(|p| (p.feature, &node.own, p)))
-        .filter(|(_, _, p)| p.bbox.intersects(&bbox))
+        .pieces(layer.shapes)
+        .filter(|(_, p)| p.bbox.intersects(&bbox))
+        .map(|(shapes, p)| (p.feature, shapes, p))
         .collect();
     // A feature cut at the antimeridian has several pieces; they become one MVT feature, at
     // the place of its first piece.

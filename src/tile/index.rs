@@ -45,12 +45,28 @@ impl Default for IndexOptions {
 /// simplified copies (`own`).
 #[derive(Debug, Default)]
 pub struct Node {
-    /// Pieces that index into the layer's full-resolution [`Shapes`].
-    pub shared: Vec<Piece>,
+    /// Positions of pieces in the layer's full-resolution [`Shapes`] (4 bytes each: a layer
+    /// of a million points is referred to at every level of the pyramid).
+    pub shared: Vec<u32>,
     /// Geometry owned by this node.
     pub own: Shapes,
     /// A leaf holds full-resolution geometry; tiles below it are cut from it.
     pub leaf: bool,
+}
+
+impl Node {
+    /// The node's pieces, each with the store it indexes: the layer's own geometry first,
+    /// then the node's copies.
+    pub fn pieces<'a>(
+        &'a self,
+        layer: &'a Shapes,
+    ) -> impl Iterator<Item = (&'a Shapes, &'a Piece)> {
+        let shared = self
+            .shared
+            .iter()
+            .map(move |&i| (layer, &layer.pieces[i as usize]));
+        shared.chain(self.own.pieces.iter().map(move |p| (&self.own, p)))
+    }
 }
 
 /// All nodes of one layer's pyramid.
@@ -88,7 +104,7 @@ impl TileIndex {
             scratch: ClipScratch::default(),
         };
         let root = Node {
-            shared: shapes.pieces.clone(),
+            shared: (0..shapes.pieces.len() as u32).collect(),
             own: copies,
             leaf: true,
         };
@@ -129,7 +145,7 @@ impl Builder<'_> {
     fn vertices(&self, node: &Node) -> usize {
         node.shared
             .iter()
-            .map(|p| self.layer.piece_vertices(p))
+            .map(|&i| self.layer.piece_vertices(&self.layer.pieces[i as usize]))
             .sum::<usize>()
             + node.own.vertex_count()
     }
@@ -150,17 +166,15 @@ impl Builder<'_> {
                 };
                 let bbox = tile_bbox(c, buffer);
                 let mut child = Node::default();
-                for piece in &node.shared {
+                let mut crossing: Vec<Piece> = Vec::new();
+                for &i in &node.shared {
+                    let piece = &self.layer.pieces[i as usize];
                     if piece.bbox.within(&bbox) {
-                        child.shared.push(piece.clone());
+                        child.shared.push(i);
+                    } else if piece.bbox.intersects(&bbox) {
+                        crossing.push(piece.clone());
                     }
                 }
-                let crossing: Vec<Piece> = node
-                    .shared
-                    .iter()
-                    .filter(|p| p.bbox.intersects(&bbox) && !p.bbox.within(&bbox))
-                    .cloned()
-                    .collect();
                 clip_pieces(
                     self.layer,
                     &crossing,
@@ -182,9 +196,18 @@ impl Builder<'_> {
                 }
             }
         }
+        // Points are never simplified, so a layer of points keeps referring to its own
+        // geometry here rather than holding a copy of every point at every level.
+        if self.kinds.iter().all(|k| *k == GeomKind::Point) {
+            node.leaf = false;
+            self.nodes.insert(coord, node);
+            return;
+        }
         let sq_tol = super::simplify::sq_tolerance(coord.z, self.opts.tolerance, self.opts.extent);
         let mut own = Shapes::default();
-        simplify_into(self.layer, &node.shared, self.kinds, sq_tol, &mut own);
+        let layer = self.layer;
+        let shared = node.shared.iter().map(|&i| &layer.pieces[i as usize]);
+        simplify_into(layer, shared, self.kinds, sq_tol, &mut own);
         simplify_into(&node.own, &node.own.pieces, self.kinds, sq_tol, &mut own);
         self.nodes.insert(
             coord,
@@ -198,9 +221,9 @@ impl Builder<'_> {
 }
 
 /// Append to `out` the vertices of `pieces` that a tile at this tolerance keeps.
-fn simplify_into(
+fn simplify_into<'p>(
     src: &Shapes,
-    pieces: &[Piece],
+    pieces: impl IntoIterator<Item = &'p Piece>,
     kinds: &[GeomKind],
     sq_tol: f32,
     out: &mut Shapes,

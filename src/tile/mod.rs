@@ -247,31 +247,25 @@ fn crowded_points(layer: &TileLayer, coord: TileCoord) -> bool {
     };
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let mut count = 0;
-    let stores = [
-        (layer.shapes, &node.shared[..]),
-        (&node.own, &node.own.pieces[..]),
-    ];
-    for (shapes, pieces) in stores {
-        for piece in pieces {
-            if !piece.bbox.intersects(&bbox)
-                || layer.visible.is_some_and(|v| !v[piece.feature as usize])
-            {
-                continue;
-            }
-            for part in shapes.parts_of(piece) {
-                count += shapes.xy[part.range()]
-                    .iter()
-                    .filter(|p| {
-                        p[0] >= bbox.min_x
-                            && p[0] <= bbox.max_x
-                            && p[1] >= bbox.min_y
-                            && p[1] <= bbox.max_y
-                    })
-                    .count();
-            }
-            if count > MAX_TILE_POINTS {
-                return true;
-            }
+    for (shapes, piece) in node.pieces(layer.shapes) {
+        if !piece.bbox.intersects(&bbox)
+            || layer.visible.is_some_and(|v| !v[piece.feature as usize])
+        {
+            continue;
+        }
+        for part in shapes.parts_of(piece) {
+            count += shapes.xy[part.range()]
+                .iter()
+                .filter(|p| {
+                    p[0] >= bbox.min_x
+                        && p[0] <= bbox.max_x
+                        && p[1] >= bbox.min_y
+                        && p[1] <= bbox.max_y
+                })
+                .count();
+        }
+        if count > MAX_TILE_POINTS {
+            return true;
         }
     }
     false
