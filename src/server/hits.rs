@@ -1,6 +1,6 @@
 //! Tile cache hits answered ahead of the middleware: a GET for a tile already cut costs a
 //! parse of the path, one lookup with a key written on the stack, and headers made once. A
-//! miss, a query, HEAD or anything unusual goes through the full router unchanged.
+//! miss, HEAD or anything unusual goes through the full router unchanged.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -17,7 +17,10 @@ use axum::routing::future::RouteFuture;
 use tower::Service;
 
 use super::negotiate::matches;
-use super::tiles::{CACHE_CONTROL, MVT_CONTENT_TYPE, accepts_gzip, etag};
+use super::tiles::{
+    CACHE_CONTROL, MVT_CONTENT_TYPE, accepts_gzip, etag, filtered_version, parse_filter,
+    resolve_layers,
+};
 use super::{AppState, CorsRules, MAX_HEADER_BYTES, MAX_URI_BYTES, header_bytes, uri_bytes};
 
 /// The `Vary` tower-http's CORS layer adds when the allowed origins are a list.
@@ -67,7 +70,7 @@ impl Ahead {
     /// cache; `None` sends it to the router.
     fn answer<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
         let uri = request.uri();
-        if request.method() != Method::GET || uri.query().is_some() {
+        if request.method() != Method::GET {
             return None;
         }
         let (layers, z, x, y) = tile_address(uri.path())?;
@@ -77,24 +80,40 @@ impl Ahead {
             return None;
         }
         let dataset = self.state.dataset.load();
-        let version = dataset.version.as_str();
-        // The key `tiles::cached_tile` writes for a tile with no filter. Only a tile whose
-        // layers resolved and whose address was valid is in the cache, so a hit vouches for
-        // both, under this data version.
+        // A query is read as the tile handler reads it (an unknown layer or a bad filter goes
+        // to the router for its error); a plain tile costs no allocation.
+        let filtered = match uri.query() {
+            None => None,
+            Some(query) => {
+                let resolved = resolve_layers(&dataset, layers).ok()?;
+                let filter = parse_filter(&resolved, Some(query)).ok()?;
+                Some((filtered_version(&dataset, &filter), filter.canonical()))
+            }
+        };
+        let (version, canonical) = match &filtered {
+            None => (dataset.version.as_str(), ""),
+            Some((version, canonical)) => (version.as_str(), canonical.as_str()),
+        };
+        // The key `tiles::cached_tile` writes. Only a tile whose layers resolved and whose
+        // address was valid is in the cache, so a hit vouches for both, under this version.
         let mut key = StackKey::new();
-        write!(key, "{version}/{layers}/{z}/{x}/{y}?").ok()?;
+        write!(key, "{version}/{layers}/{z}/{x}/{y}?{canonical}").ok()?;
         let key = key.as_str()?;
+        let etag = match filtered {
+            None => self.etag(version),
+            Some(_) => etag(version),
+        };
         let cache = &self.state.cache;
         let mut map = HeaderMap::with_capacity(12);
         // As `tiles::tile_response` answers: 304 before the cache is asked (so no hit is
         // counted), then 204 for an empty tile, or the tile gzipped when accepted.
         let (status, body) = if matches(headers, version) {
             cache.get(key)?;
-            self.tile_headers(version, &mut map);
+            tile_headers(etag, &mut map);
             (StatusCode::NOT_MODIFIED, Body::empty())
         } else {
             let tile = cache.hit(key)?;
-            self.tile_headers(version, &mut map);
+            tile_headers(etag, &mut map);
             if tile.raw.is_empty() {
                 (StatusCode::NO_CONTENT, Body::empty())
             } else {
@@ -125,16 +144,6 @@ impl Ahead {
         Some(response)
     }
 
-    /// What every tile answer carries: the version's ETag, how long to keep it, `Vary`.
-    fn tile_headers(&self, version: &str, map: &mut HeaderMap) {
-        map.insert(header::ETAG, self.etag(version));
-        map.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        );
-        map.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    }
-
     /// The CORS headers the router's CORS layer adds to an answer that is not a preflight.
     fn cors(&self, request: &HeaderMap, map: &mut HeaderMap) {
         let Some(rules) = &self.cors else { return };
@@ -157,7 +166,7 @@ impl Ahead {
         }
     }
 
-    /// The ETag of `version`, made once per data version.
+    /// The ETag of the data version (unfiltered tiles), made once per version.
     fn etag(&self, version: &str) -> HeaderValue {
         let tag = self.tag.load();
         if tag.version == version {
@@ -170,6 +179,16 @@ impl Ahead {
         }));
         fresh
     }
+}
+
+/// What every tile answer carries: the version's ETag, how long to keep it, `Vary`.
+fn tile_headers(etag: HeaderValue, map: &mut HeaderMap) {
+    map.insert(header::ETAG, etag);
+    map.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    map.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
 }
 
 /// The layers and z/x/y of a plain tile path (`/tiles/{layers}/{z}/{x}/{y}.mvt` or `.pbf`),

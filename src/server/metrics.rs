@@ -151,7 +151,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     );
     let _ = writeln!(
         out,
-        "# HELP borderland_tile_answered_ahead_total Tile requests (GET, no query) answered from the cache ahead of the middleware: tiles, empty tiles and 304s.\n# TYPE borderland_tile_answered_ahead_total counter\nborderland_tile_answered_ahead_total {}",
+        "# HELP borderland_tile_answered_ahead_total Tile GETs answered from the cache ahead of the middleware: tiles, empty tiles and 304s.\n# TYPE borderland_tile_answered_ahead_total counter\nborderland_tile_answered_ahead_total {}",
         m.answered_ahead()
     );
     let _ = writeln!(
