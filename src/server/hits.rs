@@ -66,7 +66,7 @@ impl TileHits {
 }
 
 impl Ahead {
-    /// The answer the router would give, when the request is a plain GET for a tile in the
+    /// The answer the router would give, when the request is a GET for a tile in the
     /// cache; `None` sends it to the router.
     fn answer<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
         let uri = request.uri();
