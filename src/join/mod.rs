@@ -44,14 +44,15 @@ pub struct LayerJoin {
     pub row_codes: Arc<RowCodes>,
 }
 
-/// Per row of a claim table: the index of its group in [`LayerJoin::groups`] (`NO_GROUP`
-/// when it has none) and of its source among the table's distinct sources.
+/// Per row of a claim table, packed for filtered requests: the index of its group in
+/// [`LayerJoin::groups`] (`NO_GROUP` when it has none), the index of its source in
+/// [`Claims::sources`], its fatalities, and whether it has a point.
 #[derive(Debug, Default)]
 pub struct RowCodes {
     pub group: Vec<u32>,
     pub source: Vec<u32>,
-    /// How many distinct sources the table has.
-    pub sources: usize,
+    pub fatalities: Vec<Option<i64>>,
+    pub located: Vec<bool>,
 }
 
 /// [`RowCodes::group`] of a row with no group.
@@ -59,24 +60,31 @@ pub const NO_GROUP: u32 = u32::MAX;
 
 impl RowCodes {
     fn new(claims: &Claims, groups: &[Arc<str>]) -> RowCodes {
-        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        let mut source = Vec::with_capacity(claims.rows.len());
-        let mut group = Vec::with_capacity(claims.rows.len());
-        for r in &claims.rows {
-            let next = ids.len() as u32;
-            source.push(*ids.entry(r.source.as_ref()).or_insert(next));
-            group.push(
-                r.group
-                    .as_ref()
-                    .and_then(|g| groups.binary_search(g).ok())
-                    .and_then(|i| u32::try_from(i).ok())
-                    .unwrap_or(NO_GROUP),
-            );
-        }
+        let ids: std::collections::HashMap<&str, u32> = claims
+            .sources()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_ref(), i as u32))
+            .collect();
+        let code = |list: &[Arc<str>], name: Option<&Arc<str>>| {
+            name.and_then(|g| list.binary_search(g).ok())
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(NO_GROUP)
+        };
         RowCodes {
-            group,
-            source,
-            sources: ids.len(),
+            group: claims
+                .rows
+                .iter()
+                .map(|r| code(groups, r.group.as_ref()))
+                .collect(),
+            // Every row's source is in the list, which is made from the rows.
+            source: claims
+                .rows
+                .iter()
+                .map(|r| ids.get(r.source.as_ref()).copied().unwrap_or(u32::MAX))
+                .collect(),
+            fatalities: claims.rows.iter().map(|r| r.fatalities).collect(),
+            located: claims.rows.iter().map(|r| r.point.is_some()).collect(),
         }
     }
 }
@@ -445,22 +453,63 @@ impl LayerJoin {
     }
 
     /// The attribute values of `feature` under `filter`, in the order of [`LayerJoin::fields`].
+    /// One pass over the feature's rows reading only the packed per-row columns
+    /// ([`RowCodes`], [`crate::source::claims::RowKeys`]); a claim row itself is read only for
+    /// the earliest and latest date and for claims listed in the popup.
     pub fn values(&self, feature: usize, filter: &Filter) -> Vec<Value> {
         let dated = self.claims.kind == TableKind::Events;
         let codes = &*self.row_codes;
+        let keys = &self.claims.keys.rows;
         let matcher = filter.for_table(&self.claims, dated);
-        let rows: Vec<(u32, &crate::source::claims::ClaimRow)> = self.rows_by_feature[feature]
-            .iter()
-            .filter(|&&r| matcher.matches(r))
-            .map(|&r| (r, &self.claims.rows[r as usize]))
-            .collect();
-        let group_of = |r: u32| codes.group.get(r as usize).copied().unwrap_or(NO_GROUP);
         let mut per_group = vec![0i64; self.groups.len()];
-        for &(r, _) in &rows {
-            if let Some(n) = per_group.get_mut(group_of(r) as usize) {
+        let mut count = 0i64;
+        let mut fatalities: Option<i64> = None;
+        // The rows with the earliest start and the latest end (first and last of equals).
+        let mut first: Option<(i32, u32)> = None;
+        let mut last: Option<(i32, u32)> = None;
+        let mut undated = 0i64;
+        let mut seen = vec![false; self.claims.sources().len()];
+        let mut sources: Vec<&str> = Vec::new();
+        let mut listed: Vec<u32> = Vec::new();
+        for &r in &self.rows_by_feature[feature] {
+            if !matcher.matches(r) {
+                continue;
+            }
+            let i = r as usize;
+            count += 1;
+            if let Some(n) = codes
+                .group
+                .get(i)
+                .and_then(|&g| per_group.get_mut(g as usize))
+            {
                 *n += 1;
             }
+            if let Some(Some(f)) = codes.fatalities.get(i) {
+                *fatalities.get_or_insert(0) += f;
+            }
+            match keys.get(i) {
+                Some(k) if k.dated => {
+                    if first.is_none_or(|(a, _)| k.first < a) {
+                        first = Some((k.first, r));
+                    }
+                    if last.is_none_or(|(b, _)| k.last >= b) {
+                        last = Some((k.last, r));
+                    }
+                }
+                _ => undated += 1,
+            }
+            if let Some(&c) = codes.source.get(i)
+                && let Some(s) = seen.get_mut(c as usize)
+                && !*s
+            {
+                *s = true;
+                sources.push(&self.claims.sources()[c as usize]);
+            }
+            if !codes.located.get(i).copied().unwrap_or(false) {
+                listed.push(r);
+            }
         }
+        let date_of = |r: u32| self.claims.rows.get(r as usize).and_then(|row| row.date);
         let mut out = Vec::new();
         let text = |s: String| Value::String(s.into());
         match self.claims.kind {
@@ -479,27 +528,9 @@ impl LayerJoin {
                 }
             }
             TableKind::Events => {
-                out.push(Value::Int(rows.len() as i64));
-                let mut fatalities: Option<i64> = None;
-                let mut first: Option<crate::date::DateSpan> = None;
-                let mut last: Option<crate::date::DateSpan> = None;
-                let mut undated = 0i64;
-                for (_, r) in &rows {
-                    if let Some(f) = r.fatalities {
-                        *fatalities.get_or_insert(0) += f;
-                    }
-                    match r.date {
-                        Some(d) => {
-                            if first.is_none_or(|a| d.first < a.first) {
-                                first = Some(d);
-                            }
-                            if last.is_none_or(|b| d.last >= b.last) {
-                                last = Some(d);
-                            }
-                        }
-                        None => undated += 1,
-                    }
-                }
+                out.push(Value::Int(count));
+                let first = first.and_then(|(_, r)| date_of(r));
+                let last = last.and_then(|(_, r)| date_of(r));
                 out.push(fatalities.map(Value::Int).unwrap_or(Value::Null));
                 out.push(first.map(|d| text(d.to_string())).unwrap_or(Value::Null));
                 out.push(
@@ -521,43 +552,20 @@ impl LayerJoin {
                 }
             }
         }
-        // Sources in order of first appearance among the rows.
-        let mut seen = vec![false; codes.sources];
-        let mut sources: Vec<&str> = Vec::new();
-        for &(r, row) in &rows {
-            match codes
-                .source
-                .get(r as usize)
-                .and_then(|&c| seen.get_mut(c as usize))
-            {
-                Some(s) if *s => {}
-                Some(s) => {
-                    *s = true;
-                    sources.push(&row.source);
-                }
-                None => {
-                    if !sources.contains(&row.source.as_ref()) {
-                        sources.push(&row.source);
-                    }
-                }
-            }
-        }
         out.push(if sources.is_empty() {
             Value::Null
         } else {
             text(sources.join("; "))
         });
-        let rows: Vec<&crate::source::claims::ClaimRow> = rows.iter().map(|(_, r)| *r).collect();
         // Claims without a point of their own are listed for popups; points carry theirs.
-        let listed: Vec<&&crate::source::claims::ClaimRow> =
-            rows.iter().filter(|r| r.point.is_none()).collect();
         if listed.is_empty() {
             out.push(Value::Null);
         } else {
             let mut items: Vec<serde_json::Value> = listed
                 .iter()
                 .take(MAX_CLAIMS_PER_FEATURE)
-                .map(|r| r.to_json(&self.claims))
+                .filter_map(|&r| self.claims.rows.get(r as usize))
+                .map(|row| row.to_json(&self.claims))
                 .collect();
             if listed.len() > MAX_CLAIMS_PER_FEATURE {
                 items.push(serde_json::json!({"more": listed.len() - MAX_CLAIMS_PER_FEATURE}));

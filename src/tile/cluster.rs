@@ -48,6 +48,45 @@ pub struct Clusters<'a> {
     pub items: Vec<Item<'a>>,
 }
 
+/// The cells of one tile in order of their first point. A tile's buffered area spans
+/// about 70 cells a side, so cells are found through a dense table rather than hashed (a
+/// z5 tile of a million points hashed a million keys); a point outside it (none, as the
+/// tile's area is checked first) would go to `others`.
+struct Grid {
+    cells: Vec<((i32, i32), Cell)>,
+    dense: Vec<u32>,
+    others: HashMap<(i32, i32), u32>,
+}
+
+/// Cells a side of [`Grid::dense`], from cell -2 on.
+const DENSE_SIDE: i32 = (EXTENT as i32 + 2 * BUFFER as i32) / CELL + 4;
+
+impl Default for Grid {
+    fn default() -> Self {
+        Grid {
+            cells: Vec::new(),
+            dense: vec![u32::MAX; (DENSE_SIDE * DENSE_SIDE) as usize],
+            others: HashMap::new(),
+        }
+    }
+}
+
+impl Grid {
+    fn entry(&mut self, key: (i32, i32), new: impl FnOnce() -> Cell) -> &mut Cell {
+        let (x, y) = (key.0 + 2, key.1 + 2);
+        let slot = if (0..DENSE_SIDE).contains(&x) && (0..DENSE_SIDE).contains(&y) {
+            &mut self.dense[(y * DENSE_SIDE + x) as usize]
+        } else {
+            self.others.entry(key).or_insert(u32::MAX)
+        };
+        if *slot == u32::MAX {
+            *slot = self.cells.len() as u32;
+            self.cells.push((key, new()));
+        }
+        &mut self.cells[*slot as usize].1
+    }
+}
+
 #[derive(Default)]
 struct Cell {
     count: u32,
@@ -69,8 +108,7 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     let name = |i: usize| -> &'a str { fields[i].name.as_str() };
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let scale = (1u64 << coord.z) as f64;
-    let mut cells: HashMap<(i32, i32), Cell> = HashMap::new();
-    let mut order: Vec<(i32, i32)> = Vec::new();
+    let mut cells = Grid::default();
     let Some(node) = layer.index.source_for(coord) else {
         return Clusters { items: Vec::new() };
     };
@@ -89,13 +127,10 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
                 let ix = ((p[0] * scale - coord.x as f64) * EXTENT as f64).round() as i32;
                 let iy = ((p[1] * scale - coord.y as f64) * EXTENT as f64).round() as i32;
                 let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
-                let cell = cells.entry(key).or_insert_with(|| {
-                    order.push(key);
-                    Cell {
-                        first: feature,
-                        first_point: [ix, iy],
-                        ..Cell::default()
-                    }
+                let cell = cells.entry(key, || Cell {
+                    first: feature,
+                    first_point: [ix, iy],
+                    ..Cell::default()
                 });
                 cell.count += 1;
                 cell.sum[0] += ix as i64;
@@ -122,10 +157,10 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
             }
         }
     }
-    let items = order
+    let items = cells
+        .cells
         .into_iter()
-        .map(|key| {
-            let c = &cells[&key];
+        .map(|(key, c)| {
             let mut geometry = GeometryWriter::default();
             if c.count == 1 {
                 geometry.points(&[c.first_point]);
