@@ -8,9 +8,9 @@ mod common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use axum::Router;
 use axum::http::StatusCode;
 use borderland::dataset::Dataset;
+use borderland::server::App;
 use borderland::server::{self, AppState, ServerOptions};
 use common::mvt::{self, DecodedLayer, Prop};
 
@@ -20,17 +20,17 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-fn app_for(files: &[PathBuf]) -> Router {
+fn app_for(files: &[PathBuf]) -> App {
     let dataset = Dataset::from_files(files).expect("the files load");
     server::router(AppState::new(dataset, ServerOptions::default()))
 }
 
-async fn tile(app: &Router, layer: &str, z: u8, x: u32, y: u32) -> Vec<DecodedLayer> {
+async fn tile(app: &App, layer: &str, z: u8, x: u32, y: u32) -> Vec<DecodedLayer> {
     common::tile(app, layer, z, x, y).await.unwrap_or_default()
 }
 
 /// The raw MVT values of a tile's first layer, for checks of each value's own type.
-async fn raw_layer(app: &Router, layer: &str, z: u8, x: u32, y: u32) -> mvt::Layer {
+async fn raw_layer(app: &App, layer: &str, z: u8, x: u32, y: u32) -> mvt::Layer {
     let r = common::get_with(
         app,
         &format!("/tiles/{layer}/{z}/{x}/{y}.mvt"),

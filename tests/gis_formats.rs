@@ -7,8 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use axum::Router;
 use borderland::dataset::Dataset;
+use borderland::server::App;
 use borderland::server::{self, AppState, ServerOptions};
 use common::mvt::Prop;
 
@@ -29,13 +29,13 @@ fn have_gdal() -> bool {
     common::process::have("ogr2ogr", "apt-get install gdal-bin")
 }
 
-fn app_for(files: &[PathBuf]) -> Router {
+fn app_for(files: &[PathBuf]) -> App {
     let dataset = Dataset::from_files(files).expect("the files load");
     server::router(AppState::new(dataset, ServerOptions::default()))
 }
 
 /// Paktika in the layer's tile at z6 and in its OGC items, with its attributes.
-async fn paktika_is_served(app: &Router, layer: &str) {
+async fn paktika_is_served(app: &App, layer: &str) {
     let (x, y) = common::tile_of(68.8, 32.3, 6);
     let t = common::tile(app, layer, 6, x, y)
         .await

@@ -584,7 +584,7 @@ fn catalog_files_stay_inside_the_catalogs_folder() {
 }
 
 /// Every field of every layer, as TileJSON `vector_layers[].fields` lists it: name → (layer, type).
-async fn field_types(app: &axum::Router) -> Vec<(String, String, String)> {
+async fn field_types(app: &borderland::server::App) -> Vec<(String, String, String)> {
     let catalog = get(app, "/catalog").await.json();
     let mut out = Vec::new();
     for layer in catalog["layers"].as_array().unwrap() {

@@ -28,7 +28,7 @@ fn num(p: &Prop) -> f64 {
 }
 
 async fn province(
-    app: &axum::Router,
+    app: &borderland::server::App,
     at: (f64, f64),
     iso: &str,
     query: &str,

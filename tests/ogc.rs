@@ -7,15 +7,15 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
-use axum::Router;
 use borderland::dataset::Dataset;
+use borderland::server::App;
 use borderland::server::{self, AppState, ServerOptions};
 use common::mvt::Prop;
 use common::{default_app, get, repo_path, tile, tile_of};
 use serde_json::Value;
 
 /// The SYNTHETIC sample catalog: dated UCDP- and ACLED-style points over the provinces.
-fn samples_app() -> Router {
+fn samples_app() -> App {
     static STATE: OnceLock<Arc<AppState>> = OnceLock::new();
     let state = STATE.get_or_init(|| {
         let dataset = Dataset::from_catalog(&repo_path("data/samples/layers.samples.toml"))
@@ -48,7 +48,7 @@ fn local(href: &str) -> &str {
 }
 
 /// Every feature of a collection, following next links.
-async fn walk(app: &Router, first: &str) -> (Vec<u64>, usize) {
+async fn walk(app: &App, first: &str) -> (Vec<u64>, usize) {
     let mut seen = Vec::new();
     let mut pages = 0;
     let mut next = Some(first.to_string());

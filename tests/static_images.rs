@@ -19,7 +19,7 @@ const REGION: &str = "60.5,23.6,77.8,38.5";
 
 /// The layer ids of a style as the server serves it at `/styles/{name}.json` (generated from
 /// the data or read from a style file): the picture must have one group for each.
-async fn style_layer_ids(app: &axum::Router, name: &str) -> Vec<String> {
+async fn style_layer_ids(app: &borderland::server::App, name: &str) -> Vec<String> {
     let r = get(app, &format!("/styles/{name}.json")).await;
     assert_eq!(r.status, 200, "/styles/{name}.json");
     r.json()["layers"]
@@ -60,7 +60,7 @@ fn label_lines(text: &str, id: &str) -> Vec<String> {
 }
 
 /// The id of the first symbol layer of a served style that draws `source_layer`.
-async fn label_layer_id(app: &axum::Router, style: &str, source_layer: &str) -> String {
+async fn label_layer_id(app: &borderland::server::App, style: &str, source_layer: &str) -> String {
     let r = get(app, &format!("/styles/{style}.json")).await;
     r.json()["layers"]
         .as_array()

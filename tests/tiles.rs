@@ -322,3 +322,300 @@ fn shared_borders_stay_exact_across_pyramid_nodes() {
     }
     assert!(checked > 50, "{checked} tiles checked");
 }
+
+/// Request headers: name, value.
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
+/// A server of the default data with its own cache and counters.
+fn fresh_state(cors_origins: &str) -> std::sync::Arc<borderland::server::AppState> {
+    let dataset =
+        borderland::dataset::Dataset::from_catalog(&common::repo_path("data/layers.toml")).unwrap();
+    borderland::server::AppState::new(
+        dataset,
+        borderland::server::ServerOptions {
+            cors_origins: cors_origins.into(),
+            ..Default::default()
+        },
+    )
+}
+
+fn request(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> axum::http::Request<axum::body::Body> {
+    let mut req = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "tiles.test");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.body(axum::body::Body::empty()).unwrap()
+}
+
+/// Status and every header (each name's values in order; names sorted), so two answers
+/// compare whatever order their headers were set in.
+fn answer(r: &common::Reply) -> (u16, Vec<(String, Vec<String>)>) {
+    let mut names: Vec<&str> = r.headers.keys().map(|k| k.as_str()).collect();
+    names.sort();
+    let headers = names
+        .into_iter()
+        .map(|n| {
+            let values = r
+                .headers
+                .get_all(n)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            (n.to_string(), values)
+        })
+        .collect();
+    (r.status.as_u16(), headers)
+}
+
+/// Two answers alike: status, headers and body.
+fn same_answer(a: &common::Reply, b: &common::Reply, what: &str) {
+    assert_eq!(answer(a), answer(b), "{what}");
+    assert!(
+        a.body == b.body,
+        "{what}: bodies differ ({} vs {} bytes)",
+        a.body.len(),
+        b.body.len()
+    );
+}
+
+#[tokio::test]
+async fn a_cache_hit_answered_ahead_is_the_routers_answer_header_for_header() {
+    let (x, y) = tile_of(PAKTIKA.0, PAKTIKA.1, 5);
+    let (x6, y6) = tile_of(KHOST.0, KHOST.1, 6);
+    // Path and query: plain tiles, an empty one (204), filtered ones, a cache buster.
+    let tiles = [
+        (
+            format!("/tiles/provinces,border,incidents/5/{x}/{y}.mvt"),
+            "",
+        ),
+        (format!("/tiles/provinces/5/{x}/{y}.pbf"), ""),
+        ("/tiles/provinces/5/0/0.mvt".to_string(), ""),
+        (
+            format!("/tiles/provinces,border,incidents/5/{x}/{y}.mvt"),
+            "?from=2025-01&to=2026-12-31",
+        ),
+        (
+            format!("/tiles/provinces/5/{x}/{y}.mvt"),
+            "?group=Pakistan&event_type=airstrike",
+        ),
+        (format!("/tiles/provinces/6/{x6}/{y6}.mvt"), "?v=2"),
+    ];
+    let big = "x".repeat(40 * 1024);
+    for cors in [
+        "*",
+        "https://newsroom.example, https://desk.example",
+        "none",
+    ] {
+        let state = fresh_state(cors);
+        let app = borderland::server::router(state.clone());
+        let routes = borderland::server::routes(state.clone());
+        let version = state.dataset.load().version.clone();
+        for (path, query) in &tiles {
+            let tile = &format!("{path}{query}");
+            // The first request misses: the router cuts the tile and caches it.
+            let ahead = state.metrics.answered_ahead();
+            let first = common::send(&app, request("GET", tile, &[])).await;
+            let empty = path.ends_with("/0/0.mvt");
+            assert_eq!(first.status, if empty { 204 } else { 200 }, "{tile}");
+            assert_eq!(
+                state.metrics.answered_ahead(),
+                ahead,
+                "{tile}: a miss is the router's"
+            );
+            // A filtered tile's ETag names the filter too.
+            let etag = first.header("etag").expect("etag").to_string();
+            let filtered = query.contains("from") || query.contains("group");
+            assert_eq!(etag.contains('-'), filtered, "{tile}: {etag}");
+            assert!(
+                etag.starts_with(&format!("W/\"{version}")),
+                "{tile}: {etag}"
+            );
+            let listed = format!("\"stale\", {etag}");
+            let combos: Vec<Headers> = vec![
+                vec![],
+                vec![("accept-encoding", "gzip")],
+                vec![("accept-encoding", "gzip;q=0")],
+                vec![("accept-encoding", "br, *;q=0.5")],
+                vec![("accept-encoding", "deflate, x-gzip;q=0.1")],
+                vec![("if-none-match", &etag)],
+                vec![("if-none-match", "W/\"another\"")],
+                vec![("if-none-match", "*"), ("accept-encoding", "gzip")],
+                vec![("if-none-match", &listed)],
+                vec![("origin", "https://newsroom.example")],
+                vec![
+                    ("origin", "https://desk.example"),
+                    ("accept-encoding", "gzip"),
+                    ("if-none-match", &etag),
+                ],
+                vec![
+                    ("origin", "https://elsewhere.example"),
+                    ("accept-encoding", "gzip"),
+                ],
+            ];
+            for headers in &combos {
+                let ahead = state.metrics.answered_ahead();
+                let fast = common::send(&app, request("GET", tile, headers)).await;
+                assert_eq!(
+                    state.metrics.answered_ahead(),
+                    ahead + 1,
+                    "{tile} {headers:?} (cors {cors}) was not answered ahead"
+                );
+                let routed = common::send(&routes, request("GET", tile, headers)).await;
+                same_answer(
+                    &fast,
+                    &routed,
+                    &format!("{tile} {headers:?} (cors {cors}): ahead vs router"),
+                );
+                // What a client checks, beyond being the router's answer.
+                let gzip = headers.iter().any(|h| h.1 == "gzip");
+                let revalidating = headers
+                    .iter()
+                    .any(|h| h.0 == "if-none-match" && !h.1.contains("another"));
+                match fast.status.as_u16() {
+                    304 => assert!(revalidating && fast.body.is_empty()),
+                    204 => assert!(fast.body.is_empty()),
+                    200 => {
+                        assert!(!revalidating);
+                        let body = if gzip {
+                            assert_eq!(fast.header("content-encoding"), Some("gzip"));
+                            let mut plain = Vec::new();
+                            std::io::Read::read_to_end(
+                                &mut flate2::read::GzDecoder::new(&fast.body[..]),
+                                &mut plain,
+                            )
+                            .expect("gzip");
+                            plain
+                        } else {
+                            fast.body.to_vec()
+                        };
+                        let layers = common::mvt::decode_strict(&body);
+                        assert!(layers.iter().any(|l| !l.features.is_empty()), "{tile}");
+                    }
+                    s => panic!("{tile} {headers:?}: status {s}"),
+                }
+                assert_eq!(fast.header("etag"), Some(etag.as_str()));
+                let origin = headers.iter().find(|h| h.0 == "origin").map(|h| h.1);
+                let allowed = match cors {
+                    "*" => Some("*"),
+                    "none" => None,
+                    _ => origin.filter(|o| !o.contains("elsewhere")),
+                };
+                assert_eq!(
+                    fast.header("access-control-allow-origin"),
+                    allowed,
+                    "{headers:?}"
+                );
+            }
+            // HEAD, a percent-escape, oversized headers and a bad filter go to the router, and
+            // the answers are the router's.
+            let escaped = tile.replacen("provinces", "pro%76inces", 1);
+            let cases: [(&str, String, Headers); 5] = [
+                ("HEAD", tile.clone(), vec![("accept-encoding", "gzip")]),
+                ("GET", escaped, vec![]),
+                ("GET", tile.clone(), vec![("x-padding", &big)]),
+                ("GET", format!("{path}?group=%ZZ"), vec![]),
+                ("GET", format!("{path}?colour=red"), vec![]),
+            ];
+            for (method, uri, headers) in cases {
+                let ahead = state.metrics.answered_ahead();
+                let a = common::send(&app, request(method, &uri, &headers)).await;
+                assert_eq!(state.metrics.answered_ahead(), ahead, "{method} {uri}");
+                let b = common::send(&routes, request(method, &uri, &headers)).await;
+                same_answer(&a, &b, &format!("{method} {uri}"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn hits_answered_ahead_are_counted_like_any_other_request() {
+    let state = fresh_state("*");
+    let app = borderland::server::router(state.clone());
+    let (x, y) = tile_of(KHOST.0, KHOST.1, 6);
+    let uri = format!("/tiles/provinces,border/6/{x}/{y}.mvt");
+    let first = get(&app, &uri).await;
+    assert_eq!(first.status, 200);
+    let etag = first.header("etag").expect("etag").to_string();
+    for _ in 0..5 {
+        assert_eq!(
+            get_with(&app, &uri, &[("accept-encoding", "gzip")])
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(
+        get_with(&app, &uri, &[("if-none-match", &etag)])
+            .await
+            .status,
+        304
+    );
+    let text = String::from_utf8(get(&app, "/metrics").await.body.to_vec()).unwrap();
+    for line in [
+        "borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"200\"} 6",
+        "borderland_requests_total{route=\"/tiles/{layers}/{z}/{x}/{y}\",status=\"304\"} 1",
+        // A 304 never asks the cache.
+        "borderland_tile_cache_hits_total 5",
+        "borderland_tile_cache_misses_total 1",
+        "borderland_tile_answered_ahead_total 6",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_new_data_version_is_never_answered_from_the_old_versions_tiles() {
+    let state = fresh_state("*");
+    let app = borderland::server::router(state.clone());
+    let (x, y) = tile_of(PAKTIKA.0, PAKTIKA.1, 7);
+    let uri = format!("/tiles/provinces/7/{x}/{y}.mvt");
+    let old = get(&app, &uri).await;
+    let old_etag = old.header("etag").expect("etag").to_string();
+    let ahead = state.metrics.answered_ahead();
+    assert_eq!(
+        get(&app, &uri).await.header("etag"),
+        Some(old_etag.as_str())
+    );
+    assert_eq!(state.metrics.answered_ahead(), ahead + 1);
+
+    // A reload swaps in another version; the cache is left as it is, so only the version in
+    // the key keeps the old tiles out.
+    let mut next =
+        borderland::dataset::Dataset::from_catalog(&common::repo_path("data/layers.toml")).unwrap();
+    next.version = format!("{}next", next.version);
+    let new_etag = format!("W/\"{}\"", next.version);
+    state.dataset.store(std::sync::Arc::new(next));
+    let ahead = state.metrics.answered_ahead();
+    let fresh = get(&app, &uri).await;
+    assert_eq!(fresh.header("etag"), Some(new_etag.as_str()));
+    assert_eq!(
+        state.metrics.answered_ahead(),
+        ahead,
+        "the new version's tile was cut"
+    );
+    assert_eq!(state.cache.misses(), 2);
+    let again = get(&app, &uri).await;
+    assert_eq!(again.header("etag"), Some(new_etag.as_str()));
+    assert_eq!(state.metrics.answered_ahead(), ahead + 1);
+    assert_eq!(again.body, fresh.body);
+    // The old ETag no longer revalidates.
+    assert_eq!(
+        get_with(&app, &uri, &[("if-none-match", &old_etag)])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get_with(&app, &uri, &[("if-none-match", &new_etag)])
+            .await
+            .status,
+        304
+    );
+}

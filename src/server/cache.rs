@@ -10,17 +10,21 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use tokio::sync::{Semaphore, watch};
 
 use crate::tile::StoredTileError;
 
-/// A cut tile, kept both plain and gzipped (most clients accept gzip; load tools often do not).
+/// A cut tile, kept both plain and gzipped (most clients accept gzip; load tools often do not),
+/// with each one's `Content-Length` written once, so a hit formats nothing.
 #[derive(Debug)]
 pub struct CachedTile {
     pub raw: Bytes,
     pub gzip: Bytes,
+    pub raw_length: HeaderValue,
+    pub gzip_length: HeaderValue,
 }
 
 impl From<crate::tile::EncodedTile> for CachedTile {
@@ -30,14 +34,17 @@ impl From<crate::tile::EncodedTile> for CachedTile {
         t.raw.shrink_to_fit();
         t.gzip.shrink_to_fit();
         CachedTile {
+            raw_length: HeaderValue::from(t.raw.len()),
+            gzip_length: HeaderValue::from(t.gzip.len()),
             raw: t.raw.into(),
             gzip: t.gzip.into(),
         }
     }
 }
 
-/// Measured cost of a cache entry beyond its bytes, rounded up.
-const ENTRY_OVERHEAD: usize = 320;
+/// Measured cost of a cache entry beyond its bytes, rounded up (320), plus the two length
+/// headers (each a `HeaderValue` and its few bytes on the heap).
+const ENTRY_OVERHEAD: usize = 320 + 2 * 64;
 
 #[derive(Clone)]
 struct ByBytes;
@@ -198,6 +205,13 @@ impl TileCache {
     /// The cached tile, if there is one (no cut).
     pub fn get(&self, key: &str) -> Option<Arc<CachedTile>> {
         self.shared.cache.get(key)
+    }
+
+    /// The cached tile, counted as a hit when there is one (no cut, no miss counted).
+    pub fn hit(&self, key: &str) -> Option<Arc<CachedTile>> {
+        let tile = self.shared.cache.get(key)?;
+        self.shared.hits.fetch_add(1, Relaxed);
+        Some(tile)
     }
 
     pub fn hits(&self) -> u64 {

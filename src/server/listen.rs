@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -62,7 +61,7 @@ impl ConnectionStats {
 /// Serve `app` on `listener` until `shutdown` resolves, then wait for open requests.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: super::App,
     state: Arc<AppState>,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod catalog;
 pub mod data;
 pub mod errors;
+pub mod hits;
 pub mod listen;
 pub mod metrics;
 pub mod negotiate;
@@ -117,9 +118,18 @@ impl AppState {
     }
 }
 
-/// All routes.
-pub fn router(state: Arc<AppState>) -> Router {
-    let cors = cors_layer(&state.options.cors_origins);
+/// What the server answers with: cache hits for tiles ahead of everything
+/// ([`hits::TileHits`]), every other request through [`routes`].
+pub type App = hits::TileHits;
+
+/// The server: [`routes`] behind the cache-hit path.
+pub fn router(state: Arc<AppState>) -> App {
+    hits::TileHits::new(Arc::clone(&state), routes(state))
+}
+
+/// All routes with all their middleware, without the cache-hit path in front.
+pub fn routes(state: Arc<AppState>) -> Router {
+    let cors = CorsRules::parse(&state.options.cors_origins).map(|rules| rules.layer());
     let router = Router::new()
         .route("/", get(assets::index))
         .route("/styles/{name}", get(assets::style))
@@ -171,24 +181,60 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
 }
 
-fn cors_layer(origins: &str) -> Option<CorsLayer> {
-    let origins = origins.trim();
-    if origins.is_empty() || origins == "none" {
-        return None;
+/// Which other sites' pages may read the answers (`--cors-origins`): read once, so the CORS
+/// layer and the cache-hit path answer alike.
+#[derive(Clone, Debug)]
+pub enum CorsRules {
+    /// `*`: every origin, the same answer for all.
+    Any,
+    /// These origins only; the answer varies with `Origin`.
+    List(Vec<HeaderValue>),
+}
+
+impl CorsRules {
+    /// `None` when CORS is off (empty or `none`).
+    pub fn parse(origins: &str) -> Option<CorsRules> {
+        let origins = origins.trim();
+        if origins.is_empty() || origins == "none" {
+            return None;
+        }
+        if origins == "*" {
+            return Some(CorsRules::Any);
+        }
+        Some(CorsRules::List(
+            origins
+                .split(',')
+                .filter_map(|o| o.trim().parse().ok())
+                .collect(),
+        ))
     }
-    let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::HEAD])
-        .allow_headers(Any)
-        .expose_headers([axum::http::header::ETAG]);
-    if origins == "*" {
-        // The same answer for every origin: no `Vary: Origin`, so a CDN keeps one copy.
-        return Some(layer.allow_origin(Any).vary([]));
+
+    fn layer(&self) -> CorsLayer {
+        let layer = CorsLayer::new()
+            .allow_methods([Method::GET, Method::HEAD])
+            .allow_headers(Any)
+            .expose_headers([axum::http::header::ETAG]);
+        match self {
+            // The same answer for every origin: no `Vary: Origin`, so a CDN keeps one copy.
+            CorsRules::Any => layer.allow_origin(Any).vary([]),
+            CorsRules::List(list) => layer.allow_origin(AllowOrigin::list(list.clone())),
+        }
     }
-    let list: Vec<HeaderValue> = origins
-        .split(',')
-        .filter_map(|o| o.trim().parse().ok())
-        .collect();
-    Some(layer.allow_origin(AllowOrigin::list(list)))
+}
+
+/// The URI's length as sent, measured without writing it out.
+fn uri_bytes(uri: &axum::http::Uri) -> usize {
+    uri.path_and_query().map_or(0, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.scheme_str().map_or(0, |s| s.len() + 3)
+}
+
+/// The headers' length as sent (name, `: `, value, CRLF).
+fn header_bytes(headers: &axum::http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum()
 }
 
 /// Counts every request by route and status, and refuses oversized URIs and headers.
@@ -204,15 +250,8 @@ async fn guard(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .cloned();
-    let uri = request.uri();
-    let uri_len = uri.path_and_query().map_or(0, |p| p.as_str().len())
-        + uri.authority().map_or(0, |a| a.as_str().len())
-        + uri.scheme_str().map_or(0, |s| s.len() + 3);
-    let header_len: usize = request
-        .headers()
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-        .sum();
+    let uri_len = uri_bytes(request.uri());
+    let header_len = header_bytes(request.headers());
     let response = if uri_len > MAX_URI_BYTES {
         errors::ApiError::new(
             axum::http::StatusCode::URI_TOO_LONG,

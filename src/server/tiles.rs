@@ -16,7 +16,7 @@ use crate::join::filter::Filter;
 use crate::tile::{self, TileCoord};
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
-const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
+pub const CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=3600";
 
 /// Resolve a comma list of layer ids against the dataset.
 pub fn resolve_layers(dataset: &Dataset, ids: &str) -> Result<Vec<Arc<Layer>>, ApiError> {

@@ -8,10 +8,10 @@ pub mod process;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Request, StatusCode};
 use borderland::dataset::Dataset;
+use borderland::server::App;
 use borderland::server::{self, AppState, ServerOptions};
 use tower::ServiceExt;
 
@@ -86,7 +86,7 @@ pub fn default_state() -> Arc<AppState> {
         .clone()
 }
 
-pub fn default_app() -> Router {
+pub fn default_app() -> App {
     server::router(default_state())
 }
 
@@ -106,16 +106,25 @@ impl Reply {
     }
 }
 
-pub async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Reply {
     let mut req = Request::builder().uri(uri).header("host", "tiles.test");
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
+    send(app, req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+/// Send a request to the server, or to a part of it (`server::routes`: the router without
+/// the cache-hit path in front).
+pub async fn send<S>(app: &S, request: Request<axum::body::Body>) -> Reply
+where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone,
+{
+    let res = app.clone().oneshot(request).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let body = axum::body::to_bytes(res.into_body(), usize::MAX)
@@ -128,7 +137,7 @@ pub async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Repl
     }
 }
 
-pub async fn get(app: &Router, uri: &str) -> Reply {
+pub async fn get(app: &App, uri: &str) -> Reply {
     get_with(app, uri, &[]).await
 }
 
@@ -144,7 +153,7 @@ pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 
 /// Fetch and strictly decode a tile; `None` for 204.
 pub async fn tile(
-    app: &Router,
+    app: &App,
     layers: &str,
     z: u8,
     x: u32,
