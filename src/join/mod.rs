@@ -8,6 +8,7 @@ pub mod filter;
 pub mod keys;
 pub mod spatial;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -70,7 +71,7 @@ fn pack_rows(
     groups: &[Arc<str>],
     rows_by_feature: &[Vec<u32>],
 ) -> (Arc<[JoinedRow]>, Vec<(u32, u32)>) {
-    let ids: std::collections::HashMap<&str, u32> = claims
+    let ids: HashMap<&str, u32> = claims
         .sources()
         .iter()
         .enumerate()
@@ -318,6 +319,9 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 .collect(),
         }),
     };
+    // Each distinct area name is looked up once: a million rows name a few hundred places.
+    let mut stated_areas: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut named_areas: HashMap<&str, Result<usize, Unmatched>> = HashMap::new();
     for (r, row) in claims.rows.iter().enumerate() {
         let found = match (claims.kind, row.point) {
             (TableKind::Events, Some(point)) => {
@@ -326,9 +330,14 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 // Only whether the stated area is found: a miss is reported by the point, so
                 // no suggestions are worked out for it (they cost an edit distance to every
                 // key, per row: most of the load time of a million-row table).
-                let stated = row.key.as_deref().map(|k| match index.lookup(k) {
-                    Lookup::Found(f) => (k, Ok(f)),
-                    _ => (k, Err(())),
+                let stated = row.key.as_deref().map(|k| {
+                    let found = stated_areas
+                        .entry(k)
+                        .or_insert_with(|| match index.lookup(k) {
+                            Lookup::Found(f) => Some(f),
+                            _ => None,
+                        });
+                    (k, found.ok_or(()))
                 });
                 match (stated, at_point) {
                     // The row names an area the layer has: the name and the point must agree.
@@ -372,10 +381,17 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                     }),
                 }
             }
-            _ => lookup_key(row.key.as_deref().unwrap_or("")).map_err(|mut u| {
-                u.line = row.line;
-                u
-            }),
+            _ => {
+                let key = row.key.as_deref().unwrap_or("");
+                named_areas
+                    .entry(key)
+                    .or_insert_with(|| lookup_key(key))
+                    .clone()
+                    .map_err(|mut u| {
+                        u.line = row.line;
+                        u
+                    })
+            }
         };
         match found {
             Ok(f) => {
