@@ -4,7 +4,8 @@
 //! Data flows one way, and each layer of modules imports only the layers above it in this
 //! list (`tests/architecture.rs` fails on a cycle, or on an import of `server` from outside):
 //!
-//! 1. `error`, `date`, `name` (how names normalise), `value` (Value, FieldType, Field, Feature)
+//! 1. `error`, `date`, `name` (how names normalise), `value` (Value, FieldType, Field, Feature),
+//!    `cores` (loading work split across cores)
 //! 2. `geometry` (shapes, projection, tile coordinates, polylabel)
 //! 3. `table`, `config` (the catalog)
 //! 4. `source` (one reader a format; claim tables)
@@ -20,6 +21,7 @@
 pub mod assets;
 pub mod check;
 pub mod config;
+pub mod cores;
 pub mod dataset;
 pub mod date;
 pub mod error;

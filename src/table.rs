@@ -267,14 +267,18 @@ pub fn type_columns(
             .into());
         }
     }
-    let kinds: Vec<ColumnType> = (0..text.header.len())
-        .map(|c| {
-            declared
-                .get(&text.header[c])
-                .copied()
-                .unwrap_or_else(|| infer((0..text.rows.len()).map(|r| text.rows.cell(r, c))))
-        })
-        .collect();
+    // Columns inferred in parallel (each reads every row of its column).
+    let kinds: Vec<ColumnType> = crate::cores::map_runs(text.header.len(), 1, |columns| {
+        columns
+            .map(|c| {
+                declared
+                    .get(&text.header[c])
+                    .copied()
+                    .unwrap_or_else(|| infer((0..text.rows.len()).map(|r| text.rows.cell(r, c))))
+            })
+            .collect::<Vec<_>>()
+    })
+    .concat();
     let mut rows = Vec::with_capacity(text.rows.len());
     let mut errors = Vec::new();
     let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();

@@ -322,10 +322,24 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
     // Each distinct area name is looked up once: a million rows name a few hundred places.
     let mut stated_areas: HashMap<&str, Option<usize>> = HashMap::new();
     let mut named_areas: HashMap<&str, Result<usize, Unmatched>> = HashMap::new();
+    // The feature each event's point falls in, found in runs (one per core).
+    let at_points: Vec<Option<usize>> = match claims.kind {
+        TableKind::Events if claims.rows.iter().any(|r| r.point.is_some()) => {
+            let index = polygons.get();
+            crate::cores::map_runs(claims.rows.len(), 20_000, |run| {
+                claims.rows[run]
+                    .iter()
+                    .map(|row| row.point.and_then(|p| index.locate(project(p))))
+                    .collect::<Vec<_>>()
+            })
+            .concat()
+        }
+        _ => Vec::new(),
+    };
     for (r, row) in claims.rows.iter().enumerate() {
         let found = match (claims.kind, row.point) {
             (TableKind::Events, Some(point)) => {
-                let at_point = polygons.get().locate(project(point));
+                let at_point = at_points.get(r).copied().flatten();
                 placements[r].at_point = at_point.map(|f| f as u32);
                 // Only whether the stated area is found: a miss is reported by the point, so
                 // no suggestions are worked out for it (they cost an edit distance to every

@@ -641,22 +641,43 @@ impl Claims {
             formats.insert(c, format);
         }
 
+        // Rows are read in runs, one per core; ids are checked for repeats after, in order.
+        let read = crate::cores::map_runs(table.rows.len(), 20_000, |run| {
+            run.map(|r| {
+                let row = &table.rows[r];
+                Self::row(
+                    cfg,
+                    &table,
+                    &roles,
+                    &formats,
+                    r,
+                    row,
+                    &default,
+                    default_report_date,
+                )
+            })
+            .collect::<Vec<_>>()
+        });
         let mut rows = Vec::with_capacity(table.rows.len());
         let mut errors: Vec<LoadError> = Vec::new();
         let mut ids: HashMap<u64, usize> = HashMap::with_capacity(table.rows.len());
-        for (r, row) in table.rows.iter().enumerate() {
-            match Self::row(
-                cfg,
-                &table,
-                &roles,
-                &formats,
-                r,
-                row,
-                &default,
-                default_report_date,
-                &mut ids,
-            ) {
-                Ok(claim) => rows.push(claim),
+        for (r, result) in read.into_iter().flatten().enumerate() {
+            match result {
+                Ok(claim) => match ids.insert(claim.id, claim.line) {
+                    Some(prev) => {
+                        let row = &table.rows[r];
+                        let id = roles.id.map(|c| row.cells[c].display()).unwrap_or_default();
+                        let message =
+                            format!("id {id} repeats the id of line {prev}; ids must be unique");
+                        errors.push(match roles.id {
+                            Some(c) => table.cell_error(row, c, message),
+                            None => LoadError::new(Path::new(&table.file), message)
+                                .at_line(row.line)
+                                .with_field("id"),
+                        });
+                    }
+                    None => rows.push(claim),
+                },
                 Err(e) => errors.push(e),
             }
         }
@@ -715,9 +736,8 @@ impl Claims {
         formats: &HashMap<usize, DateFormat>,
         r: usize,
         row: &Row,
-        default: &dyn Fn(&str) -> Option<Arc<str>>,
+        default: &(dyn Fn(&str) -> Option<Arc<str>> + Sync),
         default_report_date: Option<DateSpan>,
-        ids: &mut HashMap<u64, usize>,
     ) -> Result<ClaimRow, LoadError> {
         let file = Path::new(&table.file);
         let cell = |c: Option<usize>| c.map(|c| &row.cells[c]).unwrap_or(&Cell::Null);
@@ -855,16 +875,6 @@ impl Claims {
             Cell::Null => row.line as u64,
             other => text_id(&other.display()),
         };
-        if let Some(prev) = ids.insert(id, row.line) {
-            return Err(err(
-                roles.id,
-                "id",
-                format!(
-                    "id {} repeats the id of line {prev}; ids must be unique",
-                    cell(roles.id).display()
-                ),
-            ));
-        }
         let group = match &roles.derived_group {
             Some(g) => g[r].clone(),
             None => text(cell(roles.group)),
