@@ -313,7 +313,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
     let RawLayer {
         keys,
         features: raw_features,
-        mut shapes,
+        shapes,
         skipped_empty,
         warnings,
         declared,
@@ -329,11 +329,52 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
             }
         }
     }
-    // A field with only nulls takes the type its source declares (an integer column with no
-    // values yet is still a number), else String.
-    let fields: Vec<Field> = keys
-        .iter()
-        .zip(&types)
+    let fields = fields_of(&keys, &types, &declared);
+    let id_field = id_field(cfg, file, &keys)?;
+    let mut warnings = warnings;
+    let mut ids = FeatureIds::new(raw_features.len());
+    let mut features = Vec::with_capacity(raw_features.len());
+    let mut kinds = Vec::with_capacity(raw_features.len());
+    for f in raw_features {
+        let mut props = vec![Value::Null; fields.len()].into_boxed_slice();
+        for (k, v) in f.props {
+            props[k as usize] = v.coerce(fields[k as usize].kind);
+        }
+        let stated = match id_field {
+            Some(_) => None,
+            None => match &f.id {
+                Some(RawId::Int(n)) => Some(*n),
+                Some(RawId::Text(t)) => Some(t.parse::<u64>().unwrap_or_else(|_| text_id(t))),
+                None => None,
+            },
+        };
+        ids.push(id_field, &fields, &props, stated, f.index, &mut warnings);
+        kinds.push(f.kind);
+        features.push(Feature { id: 0, props });
+    }
+    ids.assign(&mut features);
+    Ok(finish_layer(
+        cfg,
+        file,
+        fields,
+        features,
+        kinds,
+        shapes,
+        skipped_empty,
+        warnings,
+    ))
+}
+
+/// Fields from the keys in order, each of the union type of its values; a field with only
+/// nulls takes the type its source declares (an integer column with no values yet is still
+/// a number), else String.
+pub fn fields_of(
+    keys: &[String],
+    types: &[Option<FieldType>],
+    declared: &HashMap<u32, FieldType>,
+) -> Vec<Field> {
+    keys.iter()
+        .zip(types)
         .enumerate()
         .map(|(k, (name, t))| Field {
             name: name.clone(),
@@ -341,99 +382,132 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
                 .or_else(|| declared.get(&(k as u32)).copied())
                 .unwrap_or(FieldType::String),
         })
-        .collect();
+        .collect()
+}
 
-    let id_field = match &cfg.id_property {
-        Some(name) => Some(keys.iter().position(|k| k == name).ok_or_else(|| {
-            LoadError::new(
-                file,
-                format!(
-                    "layer '{}': id_property '{name}' is not a property of any feature (properties: {})",
-                    cfg.id,
-                    keys.join(", ")
-                ),
-            )
-            .with_field("id_property")
-        })?),
-        None => None,
+/// The key the catalog's `id_property` names, or an error listing the keys there are.
+pub fn id_field(
+    cfg: &LayerConfig,
+    file: &Path,
+    keys: &[String],
+) -> Result<Option<usize>, LoadError> {
+    let Some(name) = &cfg.id_property else {
+        return Ok(None);
     };
+    keys.iter().position(|k| k == name).map(Some).ok_or_else(|| {
+        LoadError::new(
+            file,
+            format!(
+                "layer '{}': id_property '{name}' is not a property of any feature (properties: {})",
+                cfg.id,
+                keys.join(", ")
+            ),
+        )
+        .with_field("id_property")
+    })
+}
 
-    // Ids. Explicit ids (the id_property's value, else the GeoJSON `id`) come first; a
-    // feature without one, or whose id an earlier feature already took, gets its position
-    // plus one, or the next number no feature has taken, so a positional id never collides
-    // with an explicit one. A missing or repeated id_property value is a warning.
-    let mut warnings = warnings;
-    let mut warn = |w: String| {
-        if warnings.len() < source::MAX_WARNINGS {
-            warnings.push(w);
+/// Feature ids. Explicit ids (the id_property's value, else the id the file states) come
+/// first; a feature without one, or whose id an earlier feature already took, gets its
+/// position plus one, or the next number no feature has taken, so a positional id never
+/// collides with an explicit one. A missing or repeated id_property value is a warning.
+pub struct FeatureIds {
+    explicit: Vec<Option<u64>>,
+    seen: HashMap<u64, usize>,
+}
+
+impl FeatureIds {
+    pub fn new(features: usize) -> FeatureIds {
+        FeatureIds {
+            explicit: Vec::with_capacity(features),
+            seen: HashMap::with_capacity(features),
         }
-    };
-    let mut features = Vec::with_capacity(raw_features.len());
-    let mut kinds = Vec::with_capacity(raw_features.len());
-    let mut explicit: Vec<Option<u64>> = Vec::with_capacity(raw_features.len());
-    let mut seen_ids: HashMap<u64, usize> = HashMap::with_capacity(raw_features.len());
-    for f in raw_features {
-        let mut props = vec![Value::Null; fields.len()].into_boxed_slice();
-        for (k, v) in f.props {
-            props[k as usize] = v.coerce(fields[k as usize].kind);
-        }
+    }
+
+    /// The next feature's explicit id: its `id_field` value, else `stated`. `index` is its
+    /// position in the file, for warnings.
+    pub fn push(
+        &mut self,
+        id_field: Option<usize>,
+        fields: &[Field],
+        props: &[Value],
+        stated: Option<u64>,
+        index: usize,
+        warnings: &mut Vec<String>,
+    ) {
+        let mut warn = |w: String| {
+            if warnings.len() < source::MAX_WARNINGS {
+                warnings.push(w);
+            }
+        };
         let id = match id_field {
             Some(k) => match &props[k] {
                 Value::Int(n) if *n >= 0 => Some(*n as u64),
                 Value::UInt(n) => Some(*n),
                 Value::Null => {
                     warn(format!(
-                        "feature {} has no '{}', the layer's id_property; it is served with a positional id",
-                        f.index, fields[k].name
+                        "feature {index} has no '{}', the layer's id_property; it is served with a positional id",
+                        fields[k].name
                     ));
                     None
                 }
                 other => Some(text_id(&value_text(other))),
             },
-            None => match &f.id {
-                Some(RawId::Int(n)) => Some(*n),
-                Some(RawId::Text(t)) => Some(t.parse::<u64>().unwrap_or_else(|_| text_id(t))),
-                None => None,
-            },
+            None => stated,
         };
-        let id = match id.map(|id| (id, seen_ids.get(&id))) {
+        let id = match id.map(|id| (id, self.seen.get(&id))) {
             Some((id, Some(prev))) => {
                 let what = match id_field {
                     Some(k) => format!("the same '{}'", fields[k].name),
                     None => "the same id".into(),
                 };
                 warn(format!(
-                    "features {prev} and {} have {what} ({id}); the later one is served with a positional id (set id_property to a unique property)",
-                    f.index
+                    "features {prev} and {index} have {what} ({id}); the later one is served with a positional id (set id_property to a unique property)"
                 ));
                 None
             }
             Some((id, None)) => {
-                seen_ids.insert(id, f.index);
+                self.seen.insert(id, index);
                 Some(id)
             }
             None => None,
         };
-        explicit.push(id);
-        kinds.push(f.kind);
-        features.push(Feature { id: 0, props });
-    }
-    let mut next_free = 1u64;
-    for (i, (feature, id)) in features.iter_mut().zip(&explicit).enumerate() {
-        feature.id = match id {
-            Some(id) => *id,
-            None => {
-                let mut id = (i as u64 + 1).max(next_free);
-                while seen_ids.contains_key(&id) {
-                    id += 1;
-                }
-                next_free = id + 1;
-                seen_ids.insert(id, i);
-                id
-            }
-        };
+        self.explicit.push(id);
     }
 
+    /// Give every feature its explicit id, or a positional one no feature has taken.
+    pub fn assign(mut self, features: &mut [Feature]) {
+        let mut next_free = 1u64;
+        for (i, (feature, id)) in features.iter_mut().zip(&self.explicit).enumerate() {
+            feature.id = match id {
+                Some(id) => *id,
+                None => {
+                    let mut id = (i as u64 + 1).max(next_free);
+                    while self.seen.contains_key(&id) {
+                        id += 1;
+                    }
+                    next_free = id + 1;
+                    self.seen.insert(id, i);
+                    id
+                }
+            };
+        }
+    }
+}
+
+/// A layer from typed features and their geometry: split at the antimeridian, importance
+/// for simplification, bounds and the tile pyramid.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_layer(
+    cfg: &LayerConfig,
+    file: &Path,
+    fields: Vec<Field>,
+    features: Vec<Feature>,
+    kinds: Vec<GeomKind>,
+    mut shapes: Shapes,
+    skipped_empty: usize,
+    warnings: Vec<String>,
+) -> Layer {
     if let Some(split) = crate::tile::wrap::split_at_antimeridian(&shapes, &kinds) {
         shapes = split;
     }
@@ -450,7 +524,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
     );
     let shapes = Arc::new(shapes);
     let index = TileIndex::build_with_copies(&shapes, &kinds, &opts, across);
-    Ok(Layer {
+    Layer {
         base_fields: fields.len(),
         fields,
         features,
@@ -461,7 +535,7 @@ pub fn layer_from_raw(cfg: &LayerConfig, file: &Path, raw: RawLayer) -> Result<L
         skipped_empty,
         warnings,
         ..Layer::from_config(cfg, display_path(file), LayerKind::Features)
-    })
+    }
 }
 
 /// A layer served from a PMTiles or MBTiles archive: no features of its own; zooms, bounds
