@@ -423,6 +423,11 @@ impl GroupNames {
     pub fn declared(&self, spelling: &str) -> Option<&Arc<str>> {
         self.names.get(&normalize(spelling))
     }
+
+    /// As [`GroupNames::declared`], for a spelling already normalised.
+    fn declared_key(&self, key: &str) -> Option<&Arc<str>> {
+        self.names.get(key)
+    }
 }
 
 /// A count as sources write it: a whole number, or words ("unknown", "at least 6", "5-7")
@@ -923,7 +928,7 @@ fn merge_group_spellings(
     let mut order: Vec<Arc<str>> = Vec::new();
     for row in rows.iter() {
         let Some(g) = &row.group else { continue };
-        if declared.declared(g).is_some() {
+        if declared.declared_key(&names.get(g)).is_some() {
             continue;
         }
         let key = names.get(g);
@@ -981,7 +986,7 @@ fn merge_group_spellings(
     suggestions.extend(pairs);
     for row in rows.iter_mut() {
         let Some(g) = row.group.clone() else { continue };
-        let name = match declared.declared(&g) {
+        let name = match declared.declared_key(&names.get(&g)) {
             Some(name) => name.clone(),
             None => chosen
                 .get(&names.get(&g))

@@ -157,43 +157,49 @@ impl Builder<'_> {
             return;
         }
         let buffer = self.opts.buffer as f64 / self.opts.extent as f64;
-        for dy in 0..2 {
-            for dx in 0..2 {
-                let c = TileCoord {
+        // The four children, y then x; each piece is read once and sent to every child it
+        // lies within (shared) or crosses into (clipped into a copy).
+        let coords: Vec<TileCoord> = (0..2)
+            .flat_map(|dy| {
+                (0..2).map(move |dx| TileCoord {
                     z: coord.z + 1,
                     x: coord.x * 2 + dx,
                     y: coord.y * 2 + dy,
-                };
-                let bbox = tile_bbox(c, buffer);
-                let mut child = Node::default();
-                let mut crossing: Vec<Piece> = Vec::new();
-                for &i in &node.shared {
-                    let piece = &self.layer.pieces[i as usize];
-                    if piece.bbox.within(&bbox) {
-                        child.shared.push(i);
-                    } else if piece.bbox.intersects(&bbox) {
-                        crossing.push(piece.clone());
-                    }
+                })
+            })
+            .collect();
+        let bboxes: Vec<_> = coords.iter().map(|&c| tile_bbox(c, buffer)).collect();
+        let mut children: Vec<Node> = (0..4).map(|_| Node::default()).collect();
+        let mut crossing: Vec<Vec<Piece>> = vec![Vec::new(); 4];
+        for &i in &node.shared {
+            let piece = &self.layer.pieces[i as usize];
+            for q in 0..4 {
+                if piece.bbox.within(&bboxes[q]) {
+                    children[q].shared.push(i);
+                } else if piece.bbox.intersects(&bboxes[q]) {
+                    crossing[q].push(piece.clone());
                 }
-                clip_pieces(
-                    self.layer,
-                    &crossing,
-                    self.kinds,
-                    &bbox,
-                    &mut child.own,
-                    &mut self.scratch,
-                );
-                clip_pieces(
-                    &node.own,
-                    &node.own.pieces,
-                    self.kinds,
-                    &bbox,
-                    &mut child.own,
-                    &mut self.scratch,
-                );
-                if !child.shared.is_empty() || !child.own.pieces.is_empty() {
-                    self.build(c, child);
-                }
+            }
+        }
+        for (q, mut child) in children.into_iter().enumerate() {
+            clip_pieces(
+                self.layer,
+                &crossing[q],
+                self.kinds,
+                &bboxes[q],
+                &mut child.own,
+                &mut self.scratch,
+            );
+            clip_pieces(
+                &node.own,
+                &node.own.pieces,
+                self.kinds,
+                &bboxes[q],
+                &mut child.own,
+                &mut self.scratch,
+            );
+            if !child.shared.is_empty() || !child.own.pieces.is_empty() {
+                self.build(coords[q], child);
             }
         }
         // Points are never simplified, so a layer of points keeps referring to its own
