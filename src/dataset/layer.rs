@@ -11,6 +11,7 @@ use crate::join::filter::Filter;
 use crate::join::{self, LayerJoin, Target};
 use crate::source::archive::Archive;
 use crate::source::claims::Claims;
+use crate::tile::cluster::ClusterColumns;
 use crate::tile::index::{IndexOptions, TileIndex};
 use crate::value::{Feature, Field, Value};
 
@@ -53,6 +54,8 @@ pub struct Layer {
     pub labels_of: Option<String>,
     /// Where its tiles come from.
     pub kind: LayerKind,
+    /// Point layers: what clustering reads of each point, made at the first tile that needs it.
+    pub cluster_columns: std::sync::OnceLock<ClusterColumns>,
 }
 
 /// The kinds of layer: each gives the tiler what it needs through [`Layer::tile_layer`], so
@@ -118,6 +121,7 @@ impl Layer {
             context: cfg.context,
             labels_of: None,
             kind,
+            cluster_columns: std::sync::OnceLock::new(),
         }
     }
 

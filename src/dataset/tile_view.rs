@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::tile::cluster::ClusterRules;
+use crate::tile::cluster::{ClusterColumns, ClusterRules};
 use crate::tile::{StoredTiles, TileLayer};
 
 use super::{FilteredLayer, Layer, LayerKind};
@@ -21,6 +21,12 @@ impl Layer {
             props: view.and_then(|v| v.props.as_deref()),
             visible: view.and_then(|v| v.visible.as_deref()),
             cluster: self.cluster_rules(),
+            cluster_columns: (self.geometry_type() == "point").then(|| {
+                self.cluster_columns.get_or_init(|| {
+                    let rules = self.cluster_rules().unwrap_or_default();
+                    ClusterColumns::new(self.features.len(), |i| &self.features[i].props, &rules)
+                })
+            }),
             stored: match &self.kind {
                 LayerKind::Features => None,
                 LayerKind::Archive(archive) => Some(StoredTiles {

@@ -215,6 +215,8 @@ pub struct TileLayer<'a> {
     pub visible: Option<&'a [bool]>,
     /// Point layers: how points merge below `ClusterRules::maxzoom`.
     pub cluster: Option<ClusterRules>,
+    /// Point layers: what clustering reads of each point, for the features' own attributes.
+    pub cluster_columns: Option<&'a cluster::ClusterColumns>,
     /// Archive and database layers: tiles made elsewhere, served within `zooms`.
     pub stored: Option<StoredTiles<'a>>,
 }
