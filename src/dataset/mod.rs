@@ -288,6 +288,10 @@ impl Dataset {
             hasher.add(token.as_bytes());
             dataset.version = hasher.finish();
         }
+        // Made now, so the first low-zoom tile of a large point layer does not wait for them.
+        for layer in &dataset.layers {
+            layer.cluster_columns();
+        }
         Ok(dataset)
     }
 

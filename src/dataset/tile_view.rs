@@ -21,12 +21,7 @@ impl Layer {
             props: view.and_then(|v| v.props.as_deref()),
             visible: view.and_then(|v| v.visible.as_deref()),
             cluster: self.cluster_rules(),
-            cluster_columns: (self.geometry_type() == "point").then(|| {
-                self.cluster_columns.get_or_init(|| {
-                    let rules = self.cluster_rules().unwrap_or_default();
-                    ClusterColumns::new(self.features.len(), |i| &self.features[i].props, &rules)
-                })
-            }),
+            cluster_columns: self.cluster_columns(),
             stored: match &self.kind {
                 LayerKind::Features => None,
                 LayerKind::Archive(archive) => Some(StoredTiles {
@@ -42,6 +37,16 @@ impl Layer {
                 }),
             },
         }
+    }
+
+    /// A point layer's packed cluster columns (made once; see [`ClusterColumns`]).
+    pub fn cluster_columns(&self) -> Option<&ClusterColumns> {
+        (self.geometry_type() == "point").then(|| {
+            self.cluster_columns.get_or_init(|| {
+                let rules = self.cluster_rules().unwrap_or_default();
+                ClusterColumns::new(self.features.len(), |i| &self.features[i].props, &rules)
+            })
+        })
     }
 
     /// Point layers cluster below `cluster_maxzoom`, summing fatalities, keeping one group
