@@ -87,7 +87,9 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-/// `borderland ARGS --listen 127.0.0.1:PORT` from the repository root.
+/// `borderland ARGS --listen 127.0.0.1:PORT` from the repository root. The port is picked
+/// here rather than read from the server's first line (as `common::process::Served` does):
+/// behind `--public-url` that line names the public address, not the local one.
 fn serve(args: &[&str]) -> (Running, String) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_borderland"))
