@@ -1,15 +1,15 @@
-//! Any request path and query against the real router: a 2xx/3xx/4xx answer, never a panic
-//! or a 5xx.
+//! Any request path and query against the real router (with cache hits answered ahead of it,
+//! as the server runs): a 2xx/3xx/4xx answer, never a panic or a 5xx.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use axum::Router;
+use borderland::server::App;
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
-fn app() -> &'static (tokio::runtime::Runtime, Router) {
-    static APP: OnceLock<(tokio::runtime::Runtime, Router)> = OnceLock::new();
+fn app() -> &'static (tokio::runtime::Runtime, App) {
+    static APP: OnceLock<(tokio::runtime::Runtime, App)> = OnceLock::new();
     APP.get_or_init(|| {
         let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/layers.toml");
         let dataset = borderland::dataset::Dataset::from_catalog(&catalog).expect("default data loads");
