@@ -23,8 +23,14 @@ async function proxy(page) {
   if (!publicUrl) return;
   await page.route(`${publicUrl}**`, async (route) => {
     const to = url + route.request().url().slice(publicUrl.length);
-    const response = await route.fetch({ url: to });
-    await route.fulfill({ response });
+    try {
+      const response = await route.fetch({ url: to });
+      await route.fulfill({ response });
+    } catch (e) {
+      // A request the page dropped meanwhile (a tile MapLibre no longer needs, a page being
+      // closed) has no one left to answer; anything else is the proxy failing.
+      if (!/disposed|closed|cancel/i.test(String(e))) report.errors.push(`proxy ${to}: ${e}`);
+    }
   });
 }
 
