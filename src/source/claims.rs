@@ -68,10 +68,10 @@ pub struct Claims {
     pub suggestions: Vec<String>,
     /// What filters compare, one packed entry per row.
     pub keys: RowKeys,
-    /// Distinct groups, sorted.
-    pub groups: Vec<Arc<str>>,
-    /// Distinct sources, in order of first appearance.
-    pub sources: Vec<Arc<str>>,
+    /// Distinct groups, sorted (read through [`Claims::groups`]).
+    groups: Vec<Arc<str>>,
+    /// Distinct sources, in order of first appearance (read through [`Claims::sources`]).
+    sources: Vec<Arc<str>>,
 }
 
 /// Normalised names ([`normalize`]), computed once per distinct spelling: a table of a
