@@ -106,7 +106,7 @@ fn bench(c: &mut Criterion) {
         let name = file.extension().and_then(|e| e.to_str()).unwrap_or("table");
         g.bench_function(name, |b| {
             b.iter(|| {
-                let claims = load_claims(&cfg, file, &bytes, &GroupNames::default())
+                let claims = load_claims(&cfg, file, bytes.clone(), &GroupNames::default())
                     .expect("the table loads");
                 assert_eq!(claims.rows.len(), ROWS);
                 claims

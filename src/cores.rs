@@ -6,8 +6,7 @@ use std::ops::Range;
 /// `f` over `0..n` cut into one run per core (each of at least `min` items), the runs'
 /// results in order. Small inputs run on the calling thread.
 pub fn map_runs<R: Send>(n: usize, min: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let runs = cores.min(n / min.max(1)).max(1);
+    let runs = runs(n, min);
     if runs == 1 {
         return vec![f(0..n)];
     }
@@ -30,6 +29,43 @@ pub fn map_runs<R: Send>(n: usize, min: usize, f: impl Fn(Range<usize>) -> R + S
     })
 }
 
+/// Like [`map_runs`], writing into `out` in place: `f` gets each run's first index and its
+/// part of `out` (a million claim rows were collected per run and then copied into one list,
+/// holding them twice).
+pub fn fill_runs<T: Send, R: Send>(
+    out: &mut [T],
+    min: usize,
+    f: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Vec<R> {
+    let n = out.len();
+    let runs = runs(n, min);
+    if runs == 1 {
+        return vec![f(0, out)];
+    }
+    let size = n.div_ceil(runs);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = out
+            .chunks_mut(size)
+            .enumerate()
+            .map(|(i, part)| s.spawn(move || f(i * size, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// How many runs `n` items make: one per core, each of at least `min` items.
+fn runs(n: usize, min: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    cores.min(n / min.max(1)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +78,21 @@ mod tests {
                 .flatten()
                 .collect();
             assert_eq!(out, (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn filled_runs_write_every_place_once_from_their_start() {
+        for n in [0, 1, 7, 10_000, 25_001] {
+            let mut out = vec![usize::MAX; n];
+            let sizes = fill_runs(&mut out, 1000, |start, run| {
+                for (i, slot) in run.iter_mut().enumerate() {
+                    *slot = start + i;
+                }
+                run.len()
+            });
+            assert_eq!(out, (0..n).collect::<Vec<_>>());
+            assert_eq!(sizes.iter().sum::<usize>(), n);
         }
     }
 }

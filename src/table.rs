@@ -356,7 +356,7 @@ fn infer<'a>(cells: impl Iterator<Item = &'a str> + Clone) -> ColumnType {
 /// sources and places, and each row holding its own copy was most of a large table's memory.
 #[derive(Default)]
 pub struct Interner {
-    seen: HashSet<Arc<str>>,
+    seen: HashSet<Arc<str>, crate::value::IdBuild>,
 }
 
 impl Interner {

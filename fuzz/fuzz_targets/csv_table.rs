@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     )
     .expect("fixture");
     let cfg = catalog.tables[0].get_ref();
-    if let Ok(claims) = load_claims(cfg, Path::new("t.csv"), data, &Default::default()) {
+    if let Ok(claims) = load_claims(cfg, Path::new("t.csv"), data.to_vec(), &Default::default()) {
         let keys = vec!["name".to_string(), "iso".to_string()];
         let target = borderland::join::Target {
             layer_id: "p",

@@ -59,7 +59,7 @@ impl Dataset {
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     hasher.add(&bytes);
-                    match load_claims(cfg, &file, &bytes, &groups) {
+                    match load_claims(cfg, &file, bytes, &groups) {
                         Ok(c) => tables.push(Arc::new(c)),
                         Err(e) => errors.extend(e.0),
                     }
@@ -251,11 +251,19 @@ pub fn annotate_placements(layers: &mut [Layer]) {
                 Some(s) => Value::String(s.as_str().into()),
                 None => Value::Null,
             };
-            for (feature, r) in layer.features.iter_mut().zip(&row_of) {
-                let mut props = std::mem::take(&mut feature.props).into_vec();
-                props.push(text(&counted[*r]));
-                props.push(text(&at_point[*r]));
-                feature.props = props.into_boxed_slice();
+            match &mut layer.lazy {
+                Some(lazy) => {
+                    lazy.add_column(row_of.iter().map(|r| text(&counted[*r])).collect());
+                    lazy.add_column(row_of.iter().map(|r| text(&at_point[*r])).collect());
+                }
+                None => {
+                    for (feature, r) in layer.features.iter_mut().zip(&row_of) {
+                        let mut props = std::mem::take(&mut feature.props).into_vec();
+                        props.push(text(&counted[*r]));
+                        props.push(text(&at_point[*r]));
+                        feature.props = props.into_boxed_slice();
+                    }
+                }
             }
             for name in ["counted_in", "area_at_point"] {
                 layer.fields.push(Field {
@@ -413,14 +421,14 @@ pub fn id_field(
 /// collides with an explicit one. A missing or repeated id_property value is a warning.
 pub struct FeatureIds {
     explicit: Vec<Option<u64>>,
-    seen: HashMap<u64, usize>,
+    seen: HashMap<u64, usize, crate::value::IdBuild>,
 }
 
 impl FeatureIds {
     pub fn new(features: usize) -> FeatureIds {
         FeatureIds {
             explicit: Vec::with_capacity(features),
-            seen: HashMap::with_capacity(features),
+            seen: HashMap::with_capacity_and_hasher(features, Default::default()),
         }
     }
 

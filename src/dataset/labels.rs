@@ -75,7 +75,7 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
             props: keys
                 .iter()
                 .copied()
-                .zip(feature.props.iter().cloned())
+                .zip(layer.attributes(i).iter().cloned())
                 .collect(),
             kind: GeomKind::Point,
             index: i,

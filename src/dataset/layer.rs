@@ -1,6 +1,7 @@
 //! A layer ready to serve: its schema, features, geometry and pyramid, the tables joined to
 //! it, and the filtered views of its attributes.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -13,7 +14,9 @@ use crate::source::archive::Archive;
 use crate::source::claims::Claims;
 use crate::tile::cluster::ClusterColumns;
 use crate::tile::index::{IndexOptions, TileIndex};
-use crate::value::{Feature, Field, Value};
+use crate::value::{Attributes, Feature, Field, Value};
+
+use super::points::PointAttributes;
 
 /// A layer ready to serve.
 #[derive(Debug)]
@@ -56,6 +59,9 @@ pub struct Layer {
     pub kind: LayerKind,
     /// Point layers: what clustering reads of each point, made at the first tile that needs it.
     pub cluster_columns: std::sync::OnceLock<ClusterColumns>,
+    /// A table's point layer: its features' attributes, read from the claim rows when asked
+    /// for (its features' `props` are empty). See [`Layer::attributes`].
+    pub lazy: Option<PointAttributes>,
 }
 
 /// The kinds of layer: each gives the tiler what it needs through [`Layer::tile_layer`], so
@@ -122,6 +128,7 @@ impl Layer {
             labels_of: None,
             kind,
             cluster_columns: std::sync::OnceLock::new(),
+            lazy: None,
         }
     }
 
@@ -191,6 +198,8 @@ impl Layer {
         keys: &[String],
         aliases: &std::collections::BTreeMap<String, String>,
     ) {
+        // Joined values are held per feature, so the layer's own ones are too.
+        self.materialize();
         let join = self.join_with(claims, prefix, keys, aliases);
         let all = Filter::default();
         for (i, feature) in self.features.iter_mut().enumerate() {
@@ -279,11 +288,36 @@ impl Layer {
     }
 
     /// The attributes of feature `i` as (name, value) pairs.
-    pub fn props(&self, i: usize) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn props(&self, i: usize) -> impl Iterator<Item = (&str, Cow<'_, Value>)> {
         self.fields
             .iter()
-            .map(|f| f.name.as_str())
-            .zip(self.features[i].props.iter())
+            .enumerate()
+            .filter_map(move |(k, f)| Some((f.name.as_str(), self.value(i, k)?)))
+    }
+
+    /// The attributes of feature `i`, in field order (unfiltered).
+    pub fn attributes(&self, i: usize) -> Cow<'_, [Value]> {
+        match &self.lazy {
+            Some(lazy) => Cow::Owned(lazy.values(i)),
+            None => Cow::Borrowed(&self.features[i].props),
+        }
+    }
+
+    /// Feature `i`'s value of field `k` (unfiltered), if the layer has that field.
+    pub fn value(&self, i: usize, k: usize) -> Option<Cow<'_, Value>> {
+        match &self.lazy {
+            Some(lazy) => (k < lazy.width()).then(|| Cow::Owned(lazy.value(i, k))),
+            None => self.features[i].props.get(k).map(Cow::Borrowed),
+        }
+    }
+
+    /// Hold every feature's attributes instead of reading them from rows when asked.
+    pub fn materialize(&mut self) {
+        if let Some(lazy) = self.lazy.take() {
+            for (i, f) in self.features.iter_mut().enumerate() {
+                f.props = lazy.values(i).into_boxed_slice();
+            }
+        }
     }
 
     pub fn field_index(&self, name: &str) -> Option<usize> {

@@ -15,19 +15,21 @@ use crate::geometry::projection::project;
 use crate::source;
 use crate::source::claims::{ClaimRow, Claims, GroupNames};
 use crate::tile::simplify::KEEP;
-use crate::value::{Feature, FieldType, Value};
+use crate::value::{Attributes, Feature, FieldType, Value};
 
 use super::build::{FeatureIds, fields_of, finish_layer, id_field};
 use super::{Layer, PointRows};
 
-/// Read, type and check a claim table.
+/// Read, type and check a claim table. The file's bytes are dropped once read (a large
+/// table's text would otherwise be held through typing and reading its rows).
 pub fn load_claims(
     cfg: &TableConfig,
     file: &Path,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     groups: &GroupNames,
 ) -> Result<Claims, LoadErrors> {
-    let text = source::read_table(file, bytes)?;
+    let text = source::read_table(file, &bytes)?;
+    drop(bytes);
     let table = crate::table::type_columns(text, &cfg.columns)?;
     Claims::new(cfg, table, groups)
 }
@@ -59,47 +61,116 @@ fn role_type(name: &str) -> FieldType {
     }
 }
 
-/// A row's role attributes in order, each as its position in [`ROLE_FIELDS`] and its value
-/// (`fatalities_text` and `group_reported` only where the row has them, so tables without
-/// such rows keep their fields).
-fn attributes(
+/// The roles a row has values for, as positions in [`ROLE_FIELDS`]: all of them but
+/// `fatalities_text` and `group_reported`, which only some rows have (so tables without such
+/// rows keep their fields).
+fn roles_of(row: &ClaimRow) -> impl Iterator<Item = usize> + '_ {
+    (0..ROLE_FIELDS.len()).filter(|&i| match i {
+        6 => row.fatalities_text.is_some(),
+        7 => row.group_reported.is_some(),
+        _ => true,
+    })
+}
+
+/// A row's value of the role at position `role` in [`ROLE_FIELDS`].
+fn role_value(
     claims: &Claims,
     row: &ClaimRow,
-    mut day_text: impl FnMut(DateSpan) -> Value,
-    mut put: impl FnMut(usize, Value),
-) {
-    let text = |v: &Option<Arc<str>>| v.clone().map(Value::String).unwrap_or(Value::Null);
-    put(0, text(&row.group));
-    put(1, text(&row.event_type));
-    put(2, row.date.map(&mut day_text).unwrap_or(Value::Null));
-    put(
-        3,
-        row.date.map_or(Value::Null, |d| Value::Int(d.first as i64)),
-    );
-    put(
-        4,
-        row.date.map_or(Value::Null, |d| Value::Int(d.last as i64)),
-    );
-    put(5, row.fatalities.map_or(Value::Null, Value::Int));
-    if row.fatalities_text.is_some() {
-        put(6, text(&row.fatalities_text));
-    }
-    if row.group_reported.is_some() {
-        put(7, text(&row.group_reported));
-    }
-    put(8, text(&row.claim));
-    put(9, text(&row.key));
-    put(10, Value::String(row.source.clone()));
-    put(11, text(&row.citation));
-    put(12, text(&row.source_url));
-    put(
-        13,
-        match row.report_date {
+    role: usize,
+    day_text: impl FnOnce(DateSpan) -> Value,
+) -> Value {
+    let text = |v: &Option<Arc<str>>| v.clone().map_or(Value::Null, Value::String);
+    match role {
+        0 => text(&row.group),
+        1 => text(&row.event_type),
+        2 => row.date.map_or(Value::Null, day_text),
+        3 => row.date.map_or(Value::Null, |d| Value::Int(d.first as i64)),
+        4 => row.date.map_or(Value::Null, |d| Value::Int(d.last as i64)),
+        5 => row.fatalities.map_or(Value::Null, Value::Int),
+        6 => text(&row.fatalities_text),
+        7 => text(&row.group_reported),
+        8 => text(&row.claim),
+        9 => text(&row.key),
+        10 => Value::String(row.source.clone()),
+        11 => text(&row.citation),
+        12 => text(&row.source_url),
+        13 => match row.report_date {
             Some(d) => day_text(d),
             None if claims.missing_report_date.is_some() => Value::String("not stated".into()),
             None => Value::Null,
         },
-    );
+        _ => Value::Null,
+    }
+}
+
+/// Where a field of a table's point layer comes from.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    /// A role, by position in [`ROLE_FIELDS`].
+    Role(usize),
+    /// One of the table's other columns.
+    Column(usize),
+    /// A column added after loading (see [`PointAttributes::add_column`]).
+    Added(usize),
+}
+
+/// The attributes of a table's point layer, read from the claim rows when asked for: the
+/// rows already hold every value, and a million points held them again (a third of the
+/// memory of a large table, and a third of its load).
+#[derive(Debug)]
+pub struct PointAttributes {
+    claims: Arc<Claims>,
+    row_of_feature: Vec<u32>,
+    slots: Vec<Slot>,
+    /// Fields whose values differ in type: each value read as the field's type.
+    coerce: Vec<Option<FieldType>>,
+    /// Dates as text, made once per distinct day: a million rows span a few thousand.
+    days: HashMap<DateSpan, Arc<str>>,
+    added: Vec<Vec<Value>>,
+}
+
+impl PointAttributes {
+    /// A field after the others, with a value per feature.
+    pub fn add_column(&mut self, values: Vec<Value>) {
+        self.slots.push(Slot::Added(self.added.len()));
+        self.coerce.push(None);
+        self.added.push(values);
+    }
+
+    /// Feature `i`'s value of field `k` as the row has it (not yet of the field's type).
+    fn read(&self, i: usize, k: usize) -> Value {
+        let r = self.row_of_feature[i] as usize;
+        match self.slots[k] {
+            Slot::Role(role) => role_value(&self.claims, &self.claims.rows[r], role, |d| {
+                Value::String(match self.days.get(&d) {
+                    Some(t) => t.clone(),
+                    None => d.to_string().into(),
+                })
+            }),
+            Slot::Column(c) => self
+                .claims
+                .table
+                .rows
+                .get(r)
+                .and_then(|row| row.cells.get(c))
+                .map_or(Value::Null, |cell| cell.to_value()),
+            Slot::Added(j) => self.added[j][i].clone(),
+        }
+    }
+}
+
+impl Attributes for PointAttributes {
+    fn width(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn value(&self, i: usize, k: usize) -> Value {
+        let v = self.read(i, k);
+        match self.coerce[k] {
+            Some(kind) => v.coerce(kind),
+            None => v,
+        }
+    }
 }
 
 /// A point layer of the rows of a claim table that have coordinates. Attributes: the roles
@@ -120,15 +191,6 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
     let others: Vec<usize> = (0..claims.table.columns.len())
         .filter(|&c| !ROLE_FIELDS.contains(&claims.table.columns[c].name.as_str()))
         .collect();
-    // Dates as text, made once per distinct day: a million rows span a few thousand.
-    let mut days: HashMap<DateSpan, Arc<str>> = HashMap::new();
-    let mut day_text = |d: DateSpan| -> Value {
-        Value::String(
-            days.entry(d)
-                .or_insert_with(|| d.to_string().into())
-                .clone(),
-        )
-    };
     // Keys in order of first appearance: every row has the same ones but for two that only
     // some rows have, so the first row and the first rows with those decide the order.
     let mut keys: Vec<String> = Vec::new();
@@ -149,12 +211,12 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
     deciding.sort_unstable();
     deciding.dedup();
     for &r in &deciding {
-        attributes(&claims, &claims.rows[r], &mut day_text, |i, _| {
+        for i in roles_of(&claims.rows[r]) {
             let name = ROLE_FIELDS[i];
             if !keys.iter().any(|k| k == name) {
                 keys.push(name.to_string());
             }
-        });
+        }
         for &c in &others {
             let name = &claims.table.columns[c].name;
             if !keys.contains(name) {
@@ -162,50 +224,62 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
             }
         }
     }
-    let position = |name: &str| keys.iter().position(|k| k == name);
-    let role_slots: Vec<Option<usize>> = ROLE_FIELDS.iter().map(|n| position(n)).collect();
-    let other_slots: Vec<Option<usize>> = others
+    let slots: Vec<Slot> = keys
         .iter()
-        .map(|&c| position(&claims.table.columns[c].name))
+        .map(|name| match ROLE_FIELDS.iter().position(|n| n == name) {
+            Some(role) => Slot::Role(role),
+            None => Slot::Column(
+                others
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&c| &claims.table.columns[c].name == name)
+                    .unwrap_or(usize::MAX),
+            ),
+        })
         .collect();
+    let mut days: HashMap<DateSpan, Arc<str>> = HashMap::new();
+    for &r in &row_of_feature {
+        let row = &claims.rows[r as usize];
+        for d in [row.date, row.report_date].into_iter().flatten() {
+            days.entry(d).or_insert_with(|| d.to_string().into());
+        }
+    }
+    let mut attrs = PointAttributes {
+        coerce: vec![None; slots.len()],
+        slots,
+        days,
+        added: Vec::new(),
+        row_of_feature: Vec::new(),
+        claims: claims.clone(),
+    };
+    attrs.row_of_feature = row_of_feature.clone();
 
     let mut types: Vec<Option<FieldType>> = vec![None; keys.len()];
     let mut mixed = vec![false; keys.len()];
-    let mut note = |k: usize, v: &Value, types: &mut Vec<Option<FieldType>>| {
-        if let Some(t) = v.kind() {
-            if types[k].is_some_and(|seen| seen != t) {
-                mixed[k] = true;
-            }
-            types[k] = Some(FieldType::union(types[k], t));
-        }
-    };
-    let mut features = Vec::with_capacity(row_of_feature.len());
     let mut shapes = Shapes::default();
-    for &r in &row_of_feature {
-        let row = &claims.rows[r as usize];
-        let Some(point) = row.point else { continue };
-        let mut props = vec![Value::Null; keys.len()].into_boxed_slice();
-        attributes(&claims, row, &mut day_text, |i, v| {
-            if let Some(k) = role_slots[i] {
-                note(k, &v, &mut types);
-                props[k] = v;
-            }
-        });
-        if let Some(cells) = claims.table.rows.get(r as usize) {
-            for (&c, k) in others.iter().zip(&other_slots) {
-                if let (Some(k), Some(cell)) = (*k, cells.cells.get(c)) {
-                    let v = cell.to_value();
-                    note(k, &v, &mut types);
-                    props[k] = v;
+    for (i, &r) in row_of_feature.iter().enumerate() {
+        let Some(point) = claims.rows[r as usize].point else {
+            continue;
+        };
+        for (k, t) in types.iter_mut().enumerate() {
+            if let Some(kind) = attrs.read(i, k).kind() {
+                if t.is_some_and(|seen| seen != kind) {
+                    mixed[k] = true;
                 }
+                *t = Some(FieldType::union(*t, kind));
             }
         }
-        let feature = features.len() as u32;
         let first = shapes.parts.len();
         shapes.push_part(&[project(point)], &[KEEP], false);
-        shapes.finish_piece(feature, first);
-        features.push(Feature { id: 0, props });
+        shapes.finish_piece(i as u32, first);
     }
+    let mut features: Vec<Feature> = (0..row_of_feature.len())
+        .map(|_| Feature {
+            id: 0,
+            props: Box::default(),
+        })
+        .collect();
     // The roles' types, and the catalog's (or inferred) column types, for fields with no
     // values yet.
     let declared: HashMap<u32, FieldType> = keys
@@ -222,24 +296,25 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
     let fields = fields_of(&keys, &types, &declared);
     // Values of a field whose values differ in type take the field's (integers widen to
     // floats, the rest become text), as any reader's do.
-    if mixed.iter().any(|m| *m) {
-        for f in &mut features {
-            for (k, v) in f.props.iter_mut().enumerate() {
-                if mixed[k] {
-                    *v = std::mem::replace(v, Value::Null).coerce(fields[k].kind);
-                }
-            }
+    for (k, c) in attrs.coerce.iter_mut().enumerate() {
+        if mixed[k] {
+            *c = Some(fields[k].kind);
         }
     }
     let id_field = id_field(cfg, file, &keys)?;
     let mut warnings = Vec::new();
     let mut ids = FeatureIds::new(features.len());
-    for (f, &r) in features.iter().zip(&row_of_feature) {
+    for (i, &r) in row_of_feature.iter().enumerate() {
         let row = &claims.rows[r as usize];
+        // The values are read only for a catalog's id_property.
+        let props = match id_field {
+            Some(_) => attrs.values(i),
+            None => Vec::new(),
+        };
         ids.push(
             id_field,
             &fields,
-            &f.props,
+            &props,
             Some(row.id),
             row.line,
             &mut warnings,
@@ -255,6 +330,7 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         layer.license = claims.license.clone();
     }
     layer.cluster_maxzoom = cfg.cluster_maxzoom.unwrap_or(8);
+    layer.lazy = Some(attrs);
     layer.rows = Some(PointRows {
         claims,
         row_of_feature,

@@ -263,10 +263,8 @@ fn int_values(layer: &Layer, field: &str) -> Vec<i64> {
     let Some(i) = layer.field_index(field) else {
         return Vec::new();
     };
-    layer
-        .features
-        .iter()
-        .map(|f| match f.props.get(i) {
+    (0..layer.features.len())
+        .map(|f| match layer.value(f, i).as_deref() {
             Some(Value::Int(n)) => *n,
             _ => 0,
         })

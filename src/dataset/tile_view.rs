@@ -19,6 +19,10 @@ impl Layer {
             shapes: &self.shapes,
             index: &self.index,
             props: view.and_then(|v| v.props.as_deref()),
+            lazy: self
+                .lazy
+                .as_ref()
+                .map(|lazy| lazy as &dyn crate::value::Attributes),
             visible: view.and_then(|v| v.visible.as_deref()),
             cluster: self.cluster_rules(),
             cluster_columns: self.cluster_columns(),
@@ -44,7 +48,7 @@ impl Layer {
         (self.geometry_type() == "point").then(|| {
             self.cluster_columns.get_or_init(|| {
                 let rules = self.cluster_rules().unwrap_or_default();
-                ClusterColumns::new(self.features.len(), |i| &self.features[i].props, &rules)
+                ClusterColumns::new(self.features.len(), |i, k| self.value(i, k), &rules)
             })
         })
     }

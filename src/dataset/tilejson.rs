@@ -171,8 +171,9 @@ pub fn tilestats(layers: &[Arc<Layer>]) -> Json_ {
                     let mut distinct: std::collections::BTreeMap<String, Json_> =
                         Default::default();
                     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-                    for f in &l.features {
-                        let v = &f.props[i];
+                    for f in 0..l.features.len() {
+                        let Some(v) = l.value(f, i) else { continue };
+                        let v = v.as_ref();
                         let n = match v {
                             Value::Int(n) => Some(*n as f64),
                             Value::UInt(n) => Some(*n as f64),

@@ -188,7 +188,7 @@ impl<'a> FeatureWriter<'a> {
                 self.multi,
             ),
             id: Some(Id::Number(self.layer.features[i].id.into())),
-            properties: Some(properties(self.layer, selection.props(self.layer, i))),
+            properties: Some(properties(self.layer, &selection.props(self.layer, i))),
             foreign_members: None,
         };
         // Serialising values built here cannot fail (a non-finite number becomes null).

@@ -2,6 +2,7 @@
 //! each row's date span, equality on attributes, and the catalog's filters, which also
 //! recompute joined attributes exactly as tiles do ([`Dataset::filtered`]).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::dataset::{Dataset, FilteredLayer, Layer};
@@ -38,10 +39,10 @@ pub struct Selection {
 
 impl Selection {
     /// The attributes of feature `i` as served under this selection's filter.
-    pub fn props<'a>(&'a self, layer: &'a Layer, i: usize) -> &'a [Value] {
+    pub fn props<'a>(&'a self, layer: &'a Layer, i: usize) -> Cow<'a, [Value]> {
         match self.view.as_ref().and_then(|v| v.props.as_ref()) {
-            Some(props) => &props[i],
-            None => &layer.features[i].props,
+            Some(props) => Cow::Borrowed(&props[i][..]),
+            None => layer.attributes(i),
         }
     }
 }
@@ -204,7 +205,7 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
         view: None,
         features: Vec::new(),
     };
-    for (i, feature) in layer.features.iter().enumerate() {
+    for i in 0..layer.features.len() {
         if visible.is_some_and(|v| !v.get(i).copied().unwrap_or(false)) {
             continue;
         }
@@ -226,27 +227,32 @@ pub fn select(dataset: &Dataset, layer: &Layer, query: &FeatureQuery) -> Selecti
                 continue;
             }
         }
-        let props = match view.as_ref().and_then(|v| v.props.as_ref()) {
-            Some(p) => &p[i],
-            None => &feature.props,
-        };
-        if let Some(cql) = &query.cql {
-            let here = CqlFeature {
-                layer,
-                pieces: cql_pieces.as_ref(),
-                i,
+        // Attributes are read only when a filter asks about them (a table's point layer
+        // makes them from its rows).
+        if query.cql.is_some() || !query.equals.is_empty() {
+            let props = match view.as_ref().and_then(|v| v.props.as_ref()) {
+                Some(p) => Cow::Borrowed(&p[i][..]),
+                None => layer.attributes(i),
             };
-            if !cql.matches(props, &here) {
+            if let Some(cql) = &query.cql {
+                let here = CqlFeature {
+                    layer,
+                    pieces: cql_pieces.as_ref(),
+                    i,
+                };
+                if !cql.matches(&props, &here) {
+                    continue;
+                }
+            }
+            if !query
+                .equals
+                .iter()
+                .all(|(f, want)| props.get(*f).is_some_and(|have| equal(have, want)))
+            {
                 continue;
             }
         }
-        if query
-            .equals
-            .iter()
-            .all(|(f, want)| props.get(*f).is_some_and(|have| equal(have, want)))
-        {
-            selection.features.push(i);
-        }
+        selection.features.push(i);
     }
     selection.view = view;
     selection

@@ -646,11 +646,34 @@ impl Claims {
             formats.insert(c, format);
         }
 
-        // Rows are read in runs, one per core; ids are checked for repeats after, in order.
-        let read = crate::cores::map_runs(table.rows.len(), 20_000, |run| {
-            run.map(|r| {
+        // Rows are read in runs, one per core, straight into their places; ids are checked
+        // for repeats after, in order.
+        let blank = ClaimRow {
+            line: 0,
+            id: 0,
+            key: None,
+            group: None,
+            group_reported: None,
+            event_type: None,
+            group_key: None,
+            event_type_key: None,
+            date: None,
+            point: None,
+            fatalities: None,
+            fatalities_text: None,
+            claim: None,
+            source: Arc::from(""),
+            citation: None,
+            source_url: None,
+            report_date: None,
+        };
+        let mut rows = vec![blank; table.rows.len()];
+        let failed = crate::cores::fill_runs(&mut rows, 20_000, |start, run| {
+            let mut failed = Vec::new();
+            for (i, out) in run.iter_mut().enumerate() {
+                let r = start + i;
                 let row = &table.rows[r];
-                Self::row(
+                match Self::row(
                     cfg,
                     &table,
                     &roles,
@@ -659,33 +682,35 @@ impl Claims {
                     row,
                     &default,
                     default_report_date,
-                )
-            })
-            .collect::<Vec<_>>()
+                ) {
+                    Ok(claim) => *out = claim,
+                    Err(e) => failed.push((r, e)),
+                }
+            }
+            failed
         });
-        let mut rows = Vec::with_capacity(table.rows.len());
+        let mut failed = failed.into_iter().flatten().peekable();
         let mut errors: Vec<LoadError> = Vec::new();
-        let mut ids: HashMap<u64, usize> = HashMap::with_capacity(table.rows.len());
-        for (r, result) in read.into_iter().flatten().enumerate() {
-            match result {
-                Ok(claim) => match ids.insert(claim.id, claim.line) {
-                    Some(prev) => {
-                        let row = &table.rows[r];
-                        let id = roles.id.map(|c| row.cells[c].display()).unwrap_or_default();
-                        let message =
-                            format!("id {id} repeats the id of line {prev}; ids must be unique");
-                        errors.push(match roles.id {
-                            Some(c) => table.cell_error(row, c, message),
-                            None => LoadError::new(Path::new(&table.file), message)
-                                .at_line(row.line)
-                                .with_field("id"),
-                        });
-                    }
-                    None => rows.push(claim),
-                },
-                Err(e) => errors.push(e),
+        let mut ids: HashMap<u64, usize, crate::value::IdBuild> =
+            HashMap::with_capacity_and_hasher(table.rows.len(), Default::default());
+        for (r, claim) in rows.iter().enumerate() {
+            if let Some((_, e)) = failed.next_if(|(f, _)| *f == r) {
+                errors.push(e);
+                continue;
+            }
+            if let Some(prev) = ids.insert(claim.id, claim.line) {
+                let row = &table.rows[r];
+                let id = roles.id.map(|c| row.cells[c].display()).unwrap_or_default();
+                let message = format!("id {id} repeats the id of line {prev}; ids must be unique");
+                errors.push(match roles.id {
+                    Some(c) => table.cell_error(row, c, message),
+                    None => LoadError::new(Path::new(&table.file), message)
+                        .at_line(row.line)
+                        .with_field("id"),
+                });
             }
         }
+        drop(ids);
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
         }

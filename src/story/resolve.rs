@@ -151,8 +151,8 @@ impl Checker<'_> {
 /// feature's id.
 fn id_examples(layer: &Layer) -> Vec<String> {
     let mut out = Vec::new();
-    for f in layer.features.iter().take(40) {
-        for v in f.props.iter() {
+    for (i, f) in layer.features.iter().enumerate().take(40) {
+        for v in layer.attributes(i).iter() {
             if let Value::String(s) = v
                 && text_id(s) == f.id
             {

@@ -5,6 +5,7 @@
 //! Lone points keep all their attributes. Clustering runs after the request's filter, so
 //! counts follow the time window.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -140,19 +141,22 @@ pub struct ClusterColumns {
 }
 
 impl ClusterColumns {
-    /// The columns of `n` features whose attributes `props` gives.
-    pub fn new<'p>(n: usize, props: impl Fn(usize) -> &'p [Value], rules: &ClusterRules) -> Self {
+    /// The columns of `n` features, `value(i, k)` giving feature `i`'s value of field `k`.
+    pub fn new<'p>(
+        n: usize,
+        value: impl Fn(usize, usize) -> Option<Cow<'p, Value>>,
+        rules: &ClusterRules,
+    ) -> Self {
         let mut codes: HashMap<Arc<str>, u32> = HashMap::new();
         let mut categories = Vec::new();
         let values = (0..n)
             .map(|i| {
-                let p = props(i);
-                let int = |f: Option<usize>| match f.and_then(|f| p.get(f)) {
+                let int = |f: Option<usize>| match f.and_then(|f| value(i, f)).as_deref() {
                     Some(Value::Int(n)) => Some(*n),
                     _ => None,
                 };
                 let (sum, first, last) = (int(rules.sum), int(rules.first), int(rules.last));
-                let category = match rules.category.and_then(|f| p.get(f)) {
+                let category = match rules.category.and_then(|f| value(i, f)).as_deref() {
                     Some(Value::String(g)) => *codes.entry(g.clone()).or_insert_with(|| {
                         categories.push(g.clone());
                         categories.len() as u32 - 1
@@ -191,7 +195,7 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     let columns = match layer.cluster_columns {
         Some(c) if layer.props.is_none() => c,
         _ => {
-            own = ClusterColumns::new(layer.features.len(), |i| layer.attributes(i), rules);
+            own = ClusterColumns::new(layer.features.len(), |i, k| layer.value(i, k), rules);
             &own
         }
     };

@@ -5,6 +5,7 @@
 //! intermediate object tree on the hot path. The tests decode with independent prost types.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::geometry::GeomKind;
 use crate::value::Value;
@@ -107,10 +108,10 @@ impl GeometryWriter {
     }
 }
 
-/// A value as a dedup key, borrowing strings from the layer.
+/// A value other than text as a dedup key (text is deduplicated by its `Arc<str>`, so
+/// values made when a tile is cut need not outlive the encoder).
 #[derive(Hash, PartialEq, Eq)]
-enum ValueKey<'a> {
-    Str(&'a str),
+enum ValueKey {
     Int(i64),
     UInt(u64),
     Float(u64),
@@ -158,7 +159,8 @@ pub struct LayerEncoder<'a> {
     key_index: HashMap<&'a str, u32, FxBuild>,
     values: Vec<u8>,
     value_count: u32,
-    value_index: HashMap<ValueKey<'a>, u32, FxBuild>,
+    value_index: HashMap<ValueKey, u32, FxBuild>,
+    text_index: HashMap<Arc<str>, u32, FxBuild>,
     features: Vec<u8>,
     feature_count: usize,
     feature: Vec<u8>,
@@ -176,6 +178,7 @@ impl<'a> LayerEncoder<'a> {
             values: Vec::new(),
             value_count: 0,
             value_index: HashMap::default(),
+            text_index: HashMap::default(),
             features: Vec::new(),
             feature_count: 0,
             feature: Vec::new(),
@@ -198,16 +201,19 @@ impl<'a> LayerEncoder<'a> {
         i
     }
 
-    fn value(&mut self, value: &'a Value) -> Option<u32> {
+    fn value(&mut self, value: &Value) -> Option<u32> {
         let key = match value {
             Value::Null => return None,
-            Value::String(s) => ValueKey::Str(s),
-            Value::Int(i) => ValueKey::Int(*i),
-            Value::UInt(u) => ValueKey::UInt(*u),
-            Value::Float(f) => ValueKey::Float(f.to_bits()),
-            Value::Bool(b) => ValueKey::Bool(*b),
+            Value::String(s) => match self.text_index.get(&**s) {
+                Some(&i) => return Some(i),
+                None => None,
+            },
+            Value::Int(i) => Some(ValueKey::Int(*i)),
+            Value::UInt(u) => Some(ValueKey::UInt(*u)),
+            Value::Float(f) => Some(ValueKey::Float(f.to_bits())),
+            Value::Bool(b) => Some(ValueKey::Bool(*b)),
         };
-        if let Some(&i) = self.value_index.get(&key) {
+        if let Some(&i) = key.as_ref().and_then(|k| self.value_index.get(k)) {
             return Some(i);
         }
         self.scratch.clear();
@@ -238,7 +244,15 @@ impl<'a> LayerEncoder<'a> {
         put_bytes(&mut self.values, 4, &self.scratch);
         let i = self.value_count;
         self.value_count += 1;
-        self.value_index.insert(key, i);
+        match (key, value) {
+            (Some(key), _) => {
+                self.value_index.insert(key, i);
+            }
+            (None, Value::String(s)) => {
+                self.text_index.insert(s.clone(), i);
+            }
+            (None, _) => {}
+        }
         Some(i)
     }
 
@@ -247,12 +261,12 @@ impl<'a> LayerEncoder<'a> {
         &mut self,
         id: u64,
         kind: GeomKind,
-        props: impl IntoIterator<Item = (&'a str, &'a Value)>,
+        props: impl IntoIterator<Item = (&'a str, impl std::borrow::Borrow<Value>)>,
         geometry: &GeometryWriter,
     ) {
         self.tags.clear();
         for (k, v) in props {
-            if let Some(vi) = self.value(v) {
+            if let Some(vi) = self.value(v.borrow()) {
                 let ki = self.key(k);
                 self.tags.push(ki);
                 self.tags.push(vi);

@@ -13,10 +13,12 @@ pub mod simplify;
 pub mod wrap;
 
 pub use crate::geometry::{BUFFER, EXTENT, MAX_ZOOM, TileCoord, TileCoordError, tile_bbox};
+use std::borrow::Cow;
+
 use crate::geometry::{GeomKind, Shapes};
 use crate::source::archive::{Archive, ArchiveError};
 use crate::source::postgis::PgError;
-use crate::value::{Feature, Field, Value};
+use crate::value::{Attributes, Feature, Field, Value};
 use cluster::ClusterRules;
 use index::TileIndex;
 
@@ -211,6 +213,8 @@ pub struct TileLayer<'a> {
     pub index: &'a TileIndex,
     /// Attributes under the request's filter, when they differ from the features' own.
     pub props: Option<&'a [Box<[Value]>]>,
+    /// The features' own attributes, when they are read from rows instead of held.
+    pub lazy: Option<&'a dyn Attributes>,
     /// Which features the request's filter leaves.
     pub visible: Option<&'a [bool]>,
     /// Point layers: how points merge below `ClusterRules::maxzoom`.
@@ -230,10 +234,20 @@ pub struct StoredTiles<'a> {
 
 impl TileLayer<'_> {
     /// The attributes of feature `i` under the request's filter.
-    pub fn attributes(&self, i: usize) -> &[Value] {
-        match self.props {
-            Some(p) => &p[i],
-            None => &self.features[i].props,
+    pub fn attributes(&self, i: usize) -> Cow<'_, [Value]> {
+        match (self.props, self.lazy) {
+            (Some(p), _) => Cow::Borrowed(&p[i]),
+            (None, Some(lazy)) => Cow::Owned(lazy.values(i)),
+            (None, None) => Cow::Borrowed(&self.features[i].props),
+        }
+    }
+
+    /// Feature `i`'s value of field `k` under the request's filter.
+    pub fn value(&self, i: usize, k: usize) -> Option<Cow<'_, Value>> {
+        match (self.props, self.lazy) {
+            (Some(p), _) => p[i].get(k).map(Cow::Borrowed),
+            (None, Some(lazy)) => (k < lazy.width()).then(|| Cow::Owned(lazy.value(i, k))),
+            (None, None) => self.features[i].props.get(k).map(Cow::Borrowed),
         }
     }
 }
@@ -306,7 +320,7 @@ fn encode_layers(
                         enc.add_feature(
                             layer.features[*feature].id,
                             GeomKind::Point,
-                            names().zip(attributes(*feature)),
+                            names().zip(attributes(*feature).iter()),
                             geometry,
                         );
                     }
@@ -338,7 +352,7 @@ fn encode_layers(
                     enc.add_feature(
                         layer.features[feature].id,
                         kind,
-                        names().zip(attributes(feature)),
+                        names().zip(attributes(feature).iter()),
                         geometry,
                     );
                     sizes.push(size);
