@@ -81,10 +81,10 @@ impl Cell {
 }
 
 /// One data row and the line it came from (1-based; the header is line 1 in CSV).
-#[derive(Clone, Debug)]
-pub struct Row {
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
     pub line: usize,
-    pub cells: Vec<Cell>,
+    pub cells: &'a [Cell],
 }
 
 /// A table of rows with typed columns.
@@ -92,7 +92,11 @@ pub struct Row {
 pub struct Table {
     pub file: String,
     pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
+    /// Every row's cells, row after row, `columns.len()` to a row: one allocation, so a
+    /// large table's typed cells go back to the system when they are dropped (a list per
+    /// row left a million holes between the text that outlives them).
+    cells: Vec<Cell>,
+    lines: Vec<usize>,
     /// Read from a spreadsheet, where dates may be stored as day numbers.
     pub spreadsheet: bool,
 }
@@ -100,6 +104,34 @@ pub struct Table {
 impl Table {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Row `r` (`r < len()`).
+    pub fn row(&self, r: usize) -> Row<'_> {
+        let width = self.columns.len();
+        Row {
+            line: self.lines[r],
+            cells: &self.cells[r * width..(r + 1) * width],
+        }
+    }
+
+    /// Row `r`, if there is one.
+    pub fn get(&self, r: usize) -> Option<Row<'_>> {
+        (r < self.len()).then(|| self.row(r))
+    }
+
+    /// The rows in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = Row<'_>> + Clone + '_ {
+        (0..self.len()).map(|r| self.row(r))
     }
 
     /// The index of a column the catalog names, or an error listing the columns there are.
@@ -113,24 +145,17 @@ impl Table {
         let keep: Vec<usize> = (0..self.columns.len())
             .filter(|c| !drop.contains(c))
             .collect();
-        let rows = self
-            .rows
-            .into_iter()
-            .map(|row| Row {
-                line: row.line,
-                cells: keep
-                    .iter()
-                    .filter_map(|&c| row.cells.get(c).cloned())
-                    .collect(),
-            })
-            .collect();
+        let mut cells = Vec::with_capacity(self.len() * keep.len());
+        for row in self.rows() {
+            cells.extend(keep.iter().map(|&c| row.cells[c].clone()));
+        }
         let columns = keep
             .iter()
             .filter_map(|&c| self.columns.get(c).cloned())
             .collect();
         Table {
             columns,
-            rows,
+            cells,
             ..self
         }
     }
@@ -150,7 +175,7 @@ impl Table {
     }
 
     /// An error about a cell: its file, line, column number and header.
-    pub fn cell_error(&self, row: &Row, column: usize, message: impl Into<String>) -> LoadError {
+    pub fn cell_error(&self, row: Row, column: usize, message: impl Into<String>) -> LoadError {
         LoadError::new(Path::new(&self.file), message)
             .at_line(row.line)
             .at_column(column + 1)
@@ -279,12 +304,12 @@ pub fn type_columns(
             .collect::<Vec<_>>()
     })
     .concat();
-    let mut rows = Vec::with_capacity(text.rows.len());
+    let mut cells = Vec::with_capacity(text.rows.len() * kinds.len());
+    let mut lines = Vec::with_capacity(text.rows.len());
     let mut errors = Vec::new();
     let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();
     for r in 0..text.rows.len() {
         let line = text.rows.line(r);
-        let mut typed = Vec::with_capacity(kinds.len());
         for (c, &kind) in kinds.iter().enumerate() {
             let raw = text.rows.cell(r, c);
             let parsed = match kind {
@@ -292,7 +317,7 @@ pub fn type_columns(
                 kind => parse_cell(raw, kind),
             };
             match parsed {
-                Ok(cell) => typed.push(cell),
+                Ok(cell) => cells.push(cell),
                 Err(msg) => {
                     errors.push(
                         LoadError::new(&file, msg)
@@ -300,11 +325,11 @@ pub fn type_columns(
                             .at_column(c + 1)
                             .with_field(text.header[c].clone()),
                     );
-                    typed.push(Cell::Null);
+                    cells.push(Cell::Null);
                 }
             }
         }
-        rows.push(Row { line, cells: typed });
+        lines.push(line);
     }
     if !errors.is_empty() {
         return Err(LoadErrors(errors));
@@ -318,7 +343,8 @@ pub fn type_columns(
     Ok(Table {
         file: text.file,
         columns,
-        rows,
+        cells,
+        lines,
         spreadsheet: text.spreadsheet,
     })
 }
@@ -445,7 +471,7 @@ mod tests {
         let kinds: Vec<ColumnType> = t.columns.iter().map(|c| c.kind).collect();
         use ColumnType::*;
         assert_eq!(kinds, [Integer, Float, Boolean, Date, Text]);
-        assert_eq!(t.rows[1].cells[1], Cell::Null);
+        assert_eq!(t.row(1).cells[1], Cell::Null);
     }
 
     #[test]

@@ -150,7 +150,6 @@ impl PointAttributes {
             Slot::Column(c) => self
                 .claims
                 .table
-                .rows
                 .get(r)
                 .and_then(|row| row.cells.get(c))
                 .map_or(Value::Null, |cell| cell.to_value()),

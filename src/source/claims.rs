@@ -597,15 +597,13 @@ impl Claims {
             let Some(c) = c else { continue };
             if formats.contains_key(&c)
                 || table
-                    .rows
-                    .iter()
+                    .rows()
                     .all(|r| matches!(r.cells[c], Cell::Null | Cell::Date(_)))
             {
                 continue;
             }
             let values: Vec<String> = table
-                .rows
-                .iter()
+                .rows()
                 .filter(|r| !matches!(r.cells[c], Cell::Date(_)))
                 .map(|r| r.cells[c].display())
                 .collect();
@@ -667,12 +665,12 @@ impl Claims {
             source_url: None,
             report_date: None,
         };
-        let mut rows = vec![blank; table.rows.len()];
+        let mut rows = vec![blank; table.len()];
         let failed = crate::cores::fill_runs(&mut rows, 20_000, |start, run| {
             let mut failed = Vec::new();
             for (i, out) in run.iter_mut().enumerate() {
                 let r = start + i;
-                let row = &table.rows[r];
+                let row = table.row(r);
                 match Self::row(
                     cfg,
                     &table,
@@ -692,14 +690,14 @@ impl Claims {
         let mut failed = failed.into_iter().flatten().peekable();
         let mut errors: Vec<LoadError> = Vec::new();
         let mut ids: HashMap<u64, usize, crate::value::IdBuild> =
-            HashMap::with_capacity_and_hasher(table.rows.len(), Default::default());
+            HashMap::with_capacity_and_hasher(table.len(), Default::default());
         for (r, claim) in rows.iter().enumerate() {
             if let Some((_, e)) = failed.next_if(|(f, _)| *f == r) {
                 errors.push(e);
                 continue;
             }
             if let Some(prev) = ids.insert(claim.id, claim.line) {
-                let row = &table.rows[r];
+                let row = table.row(r);
                 let id = roles.id.map(|c| row.cells[c].display()).unwrap_or_default();
                 let message = format!("id {id} repeats the id of line {prev}; ids must be unique");
                 errors.push(match roles.id {
@@ -765,7 +763,7 @@ impl Claims {
         roles: &Roles,
         formats: &HashMap<usize, DateFormat>,
         r: usize,
-        row: &Row,
+        row: Row,
         default: &(dyn Fn(&str) -> Option<Arc<str>> + Sync),
         default_report_date: Option<DateSpan>,
     ) -> Result<ClaimRow, LoadError> {

@@ -65,9 +65,9 @@ pub fn ucdp(table: &Table) -> Result<Roles, LoadError> {
     let (id, tov, side_a, side_b, adm_1, lat, lon, start, end, best, article) = (
         c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
     );
-    let mut groups = Vec::with_capacity(table.rows.len());
-    let mut types = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
+    let mut groups = Vec::with_capacity(table.len());
+    let mut types = Vec::with_capacity(table.len());
+    for row in table.rows() {
         let kind = match &row.cells[tov] {
             Cell::Int(k) => *k,
             other => {
@@ -148,9 +148,9 @@ pub fn acled(table: &Table) -> Result<Roles, LoadError> {
     ) = (
         c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
     );
-    let mut widening = Vec::with_capacity(table.rows.len());
-    let mut reported: Vec<Option<DateSpan>> = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
+    let mut widening = Vec::with_capacity(table.len());
+    let mut reported: Vec<Option<DateSpan>> = Vec::with_capacity(table.len());
+    for row in table.rows() {
         widening.push(match &row.cells[precision] {
             Cell::Int(1) | Cell::Null => 0,
             Cell::Int(2) => 3,
