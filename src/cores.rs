@@ -19,13 +19,7 @@ pub fn map_runs<R: Send>(n: usize, min: usize, f: impl Fn(Range<usize>) -> R + S
                 s.spawn(move || f(run))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        joined(handles)
     })
 }
 
@@ -50,14 +44,19 @@ pub fn fill_runs<T: Send, R: Send>(
             .enumerate()
             .map(|(i, part)| s.spawn(move || f(i * size, part)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        joined(handles)
     })
+}
+
+/// The threads' results in order; a thread's panic goes on in the caller.
+fn joined<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, R>>) -> Vec<R> {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+        .collect()
 }
 
 /// How many runs `n` items make: one per core, each of at least `min` items.

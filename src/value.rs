@@ -153,7 +153,8 @@ pub fn value_text(v: &Value) -> String {
 }
 
 /// A fast hasher for maps keyed by ids and short text read from the operator's own files
-/// (a million row ids were checked for repeats through SipHash, a tenth of a large load):
+/// (a million row ids were checked for repeats through SipHash, a tenth of a large load), and
+/// for the tile encoder's key and value dedup:
 /// FxHash's step, with the product's halves folded so ids that share their low bits
 /// (multiples of 1024, say) still spread over the table.
 #[derive(Default, Clone, Copy)]
