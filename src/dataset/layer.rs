@@ -81,7 +81,8 @@ pub enum LayerKind {
 #[derive(Debug)]
 pub struct PointRows {
     pub claims: Arc<Claims>,
-    pub row_of_feature: Vec<u32>,
+    /// Shared with the layer's [`PointAttributes`].
+    pub row_of_feature: Arc<[u32]>,
 }
 
 /// A layer's attributes and visible features under a filter.

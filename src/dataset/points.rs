@@ -120,7 +120,7 @@ enum Slot {
 #[derive(Debug)]
 pub struct PointAttributes {
     claims: Arc<Claims>,
-    row_of_feature: Vec<u32>,
+    row_of_feature: Arc<[u32]>,
     slots: Vec<Slot>,
     /// Fields whose values differ in type: each value read as the field's type.
     coerce: Vec<Option<FieldType>>,
@@ -178,7 +178,7 @@ impl Attributes for PointAttributes {
 /// (no intermediate list of keyed values per row: a million rows held both at once).
 pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, LoadError> {
     let file = Path::new(&claims.table.file);
-    let row_of_feature: Vec<u32> = claims
+    let row_of_feature: Arc<[u32]> = claims
         .rows
         .iter()
         .enumerate()
@@ -238,7 +238,7 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         })
         .collect();
     let mut days: HashMap<DateSpan, Arc<str>> = HashMap::new();
-    for &r in &row_of_feature {
+    for &r in row_of_feature.iter() {
         let row = &claims.rows[r as usize];
         for d in [row.date, row.report_date].into_iter().flatten() {
             days.entry(d).or_insert_with(|| d.to_string().into());
@@ -249,7 +249,7 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         slots,
         days,
         added: Vec::new(),
-        row_of_feature: row_of_feature.clone(),
+        row_of_feature: Arc::clone(&row_of_feature),
         claims: claims.clone(),
     };
 

@@ -16,7 +16,7 @@ use crate::table::{Cell, Row, Table};
 use crate::value::text_id;
 
 /// One claim: who, where, when, and who says so.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ClaimRow {
     pub line: usize,
     pub id: u64,
@@ -646,26 +646,7 @@ impl Claims {
 
         // Rows are read in runs, one per core, straight into their places; ids are checked
         // for repeats after, in order.
-        let blank = ClaimRow {
-            line: 0,
-            id: 0,
-            key: None,
-            group: None,
-            group_reported: None,
-            event_type: None,
-            group_key: None,
-            event_type_key: None,
-            date: None,
-            point: None,
-            fatalities: None,
-            fatalities_text: None,
-            claim: None,
-            source: Arc::from(""),
-            citation: None,
-            source_url: None,
-            report_date: None,
-        };
-        let mut rows = vec![blank; table.len()];
+        let mut rows = vec![ClaimRow::default(); table.len()];
         let failed = crate::cores::fill_runs(&mut rows, 20_000, |start, run| {
             let mut failed = Vec::new();
             for (i, out) in run.iter_mut().enumerate() {
