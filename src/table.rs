@@ -140,8 +140,19 @@ impl Table {
             .ok_or_else(|| self.missing_column(name, role))
     }
 
+    /// Keep the first `n` rows, giving the rest's memory back.
+    pub fn keep_rows(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        self.cells.truncate(n * self.columns.len());
+        self.cells.shrink_to_fit();
+        self.lines.truncate(n);
+        self.lines.shrink_to_fit();
+    }
+
     /// The table without the columns at these positions.
-    pub fn without_columns(self, drop: &[usize]) -> Table {
+    pub fn without_columns(&self, drop: &[usize]) -> Table {
         let keep: Vec<usize> = (0..self.columns.len())
             .filter(|c| !drop.contains(c))
             .collect();
@@ -154,9 +165,11 @@ impl Table {
             .filter_map(|&c| self.columns.get(c).cloned())
             .collect();
         Table {
+            file: self.file.clone(),
             columns,
             cells,
-            ..self
+            lines: self.lines.clone(),
+            spreadsheet: self.spreadsheet,
         }
     }
 
@@ -265,6 +278,25 @@ impl TextRows {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// Keep the first `n` rows, giving the rest's memory back.
+    fn keep_rows(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        let cells = n * self.width;
+        let end = if cells == 0 {
+            0
+        } else {
+            self.ends[cells - 1] as usize
+        };
+        self.text.truncate(end);
+        self.text.shrink_to_fit();
+        self.ends.truncate(cells);
+        self.ends.shrink_to_fit();
+        self.lines.truncate(n);
+        self.lines.shrink_to_fit();
+    }
+
     /// Each row's line and cells.
     pub fn iter(&self) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
         (0..self.len()).map(|r| {
@@ -304,13 +336,18 @@ pub fn type_columns(
             .collect::<Vec<_>>()
     })
     .concat();
-    let mut cells = Vec::with_capacity(text.rows.len() * kinds.len());
-    let mut lines = Vec::with_capacity(text.rows.len());
-    let mut errors = Vec::new();
+    // Cells are typed last to first, and the text of the rows typed is given back as the
+    // typed cells grow: holding all of both was the peak of loading a large table. The
+    // cells, pushed backwards, are put in order at the end.
+    let mut text = text;
+    let n = text.rows.len();
+    let mut cells = Vec::new();
+    let lines: Vec<usize> = (0..n).map(|r| text.rows.line(r)).collect();
+    let mut errors: Vec<LoadError> = Vec::new();
     let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();
-    for r in 0..text.rows.len() {
-        let line = text.rows.line(r);
-        for (c, &kind) in kinds.iter().enumerate() {
+    const GIVE_BACK: usize = 1 << 16;
+    for r in (0..n).rev() {
+        for (c, &kind) in kinds.iter().enumerate().rev() {
             let raw = text.rows.cell(r, c);
             let parsed = match kind {
                 ColumnType::Text => Ok(interners[c].text_cell(raw)),
@@ -321,7 +358,7 @@ pub fn type_columns(
                 Err(msg) => {
                     errors.push(
                         LoadError::new(&file, msg)
-                            .at_line(line)
+                            .at_line(lines[r])
                             .at_column(c + 1)
                             .with_field(text.header[c].clone()),
                     );
@@ -329,11 +366,15 @@ pub fn type_columns(
                 }
             }
         }
-        lines.push(line);
+        if r % GIVE_BACK == 0 {
+            text.rows.keep_rows(r);
+        }
     }
     if !errors.is_empty() {
+        errors.reverse();
         return Err(LoadErrors(errors));
     }
+    cells.reverse();
     let columns = text
         .header
         .into_iter()
@@ -388,7 +429,7 @@ pub struct Interner {
 impl Interner {
     /// Distinct values remembered per column; a column of mostly unique text (citations,
     /// notes) stops being remembered there, and its later values are allocated as they come.
-    const LIMIT: usize = 1 << 16;
+    pub const LIMIT: usize = 1 << 16;
 
     pub fn get(&mut self, text: &str) -> Arc<str> {
         if let Some(known) = self.seen.get(text) {

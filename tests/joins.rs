@@ -344,11 +344,11 @@ fn ucdp_preset_reads_synthetic_ged_rows() {
     let rows = &layer.rows.as_ref().unwrap().claims;
     // type_of_violence 1 → the non-state side_b; 3 → side_a.
     let r0 = &rows.rows[0];
-    assert_eq!(r0.group.as_deref(), Some("SYNTHETIC Group C"));
-    assert_eq!(r0.event_type.as_deref(), Some("state-based conflict"));
-    assert_eq!(rows.rows[2].group.as_deref(), Some("SYNTHETIC Group B"));
-    assert_eq!(r0.source.as_ref(), "SYNTHETIC UCDP-style sample");
-    assert!(r0.citation.as_deref().unwrap().contains("SYNTHETIC"));
+    assert_eq!(rows.str(r0.group), Some("SYNTHETIC Group C"));
+    assert_eq!(rows.str(r0.event_type), Some("state-based conflict"));
+    assert_eq!(rows.str(rows.rows[2].group), Some("SYNTHETIC Group B"));
+    assert_eq!(rows.str(r0.source).unwrap(), "SYNTHETIC UCDP-style sample");
+    assert!(rows.str(r0.citation).unwrap().contains("SYNTHETIC"));
     // Events span date_start..date_end: a window touching only the end still overlaps.
     let spanning = rows
         .rows
@@ -361,7 +361,7 @@ fn ucdp_preset_reads_synthetic_ged_rows() {
         to: Some(last + 5),
         ..Default::default()
     };
-    assert!(f.matches(spanning, true));
+    assert!(f.matches(rows, spanning, true));
     let provinces = d.layer("provinces").unwrap();
     let report = provinces
         .joins
@@ -378,9 +378,9 @@ fn acled_preset_reads_synthetic_export_rows() {
     assert_eq!(layer.features.len(), 18);
     let claims = &layer.rows.as_ref().unwrap().claims;
     let r = &claims.rows[1];
-    assert_eq!(r.group.as_deref(), Some("SYNTHETIC Actor Y"));
-    assert_eq!(r.event_type.as_deref(), Some("Explosions/Remote violence"));
-    assert_eq!(r.source.as_ref(), "SYNTHETIC News Agency");
+    assert_eq!(claims.str(r.group), Some("SYNTHETIC Actor Y"));
+    assert_eq!(claims.str(r.event_type), Some("Explosions/Remote violence"));
+    assert_eq!(claims.str(r.source).unwrap(), "SYNTHETIC News Agency");
     assert!(
         r.report_date.is_some(),
         "report date from the upload timestamp"
@@ -390,7 +390,7 @@ fn acled_preset_reads_synthetic_export_rows() {
     assert_eq!(d1.last - d1.first, 6);
     for row in &claims.rows {
         assert!(
-            row.citation.as_deref().unwrap().contains("SYNTHETIC"),
+            claims.str(row.citation).unwrap().contains("SYNTHETIC"),
             "every sample row is labelled"
         );
     }
@@ -422,7 +422,7 @@ fn json_tables_join_like_csv() {
     assert_eq!((report.rows, report.matched), (2, 2));
     let claims = &d.tables[0];
     assert_eq!(
-        claims.rows[1].source_url.as_deref(),
+        claims.str(claims.rows[1].source_url),
         Some("https://example.org/a")
     );
     assert_eq!(claims.rows[0].report_date.unwrap().to_string(), "2025-03");

@@ -520,10 +520,7 @@ pub fn finish_layer(
         shapes = split;
     }
     compute_importance(&mut shapes, &kinds);
-    let mut bbox = BBox::EMPTY;
-    for p in &shapes.pieces {
-        bbox.union(&p.bbox);
-    }
+    let bbox = shapes.bbox();
     let opts = IndexOptions::default();
     let across = crate::tile::wrap::across_antimeridian(
         &shapes,

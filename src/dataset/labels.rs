@@ -107,10 +107,6 @@ pub fn label_layer(cfg: &LayerConfig, layer: &Layer, id: &str) -> Result<Layer, 
         .map(|j| LayerJoin {
             claims: Arc::clone(&j.claims),
             prefix: j.prefix.clone(),
-            rows_by_feature: polygon_of
-                .iter()
-                .map(|&i| j.rows_by_feature[i].clone())
-                .collect(),
             groups: j.groups.clone(),
             report: j.report.clone(),
             // Rows are placed in the polygons' features, named as the polygons name them.

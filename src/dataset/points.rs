@@ -13,7 +13,7 @@ use crate::geometry::GeomKind;
 use crate::geometry::Shapes;
 use crate::geometry::projection::project;
 use crate::source;
-use crate::source::claims::{ClaimRow, Claims, GroupNames};
+use crate::source::claims::{ClaimRow, Claims, GroupNames, Text};
 use crate::tile::simplify::KEEP;
 use crate::value::{Attributes, Feature, FieldType, Value};
 
@@ -79,7 +79,7 @@ fn role_value(
     role: usize,
     day_text: impl FnOnce(DateSpan) -> Value,
 ) -> Value {
-    let text = |v: &Option<Arc<str>>| v.clone().map_or(Value::Null, Value::String);
+    let text = |t: &Text| claims.text(*t).map_or(Value::Null, Value::String);
     match role {
         0 => text(&row.group),
         1 => text(&row.event_type),
@@ -91,7 +91,7 @@ fn role_value(
         7 => text(&row.group_reported),
         8 => text(&row.claim),
         9 => text(&row.key),
-        10 => Value::String(row.source.clone()),
+        10 => text(&row.source),
         11 => text(&row.citation),
         12 => text(&row.source_url),
         13 => match row.report_date {

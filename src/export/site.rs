@@ -244,17 +244,18 @@ fn events_json(dataset: &Dataset, plan: &Plan) -> Value {
             .filter(|j| j.claims.kind == TableKind::Events)
         {
             let mut names: Vec<String> = Vec::new();
+            let matcher = plan.filter.for_table(&join.claims, true);
             let features: Vec<Value> = layer
                 .features
                 .iter()
-                .zip(&join.rows_by_feature)
-                .map(|(feature, rows)| {
-                    let rows: Vec<Value> = rows
-                        .iter()
-                        .map(|&r| &join.claims.rows[r as usize])
-                        .filter(|row| plan.filter.matches(row, true) || plan.filter.is_empty())
+                .enumerate()
+                .map(|(f, feature)| {
+                    let rows: Vec<Value> = join
+                        .rows_of(f)
+                        .filter(|&r| matcher.matches(r) || plan.filter.is_empty())
+                        .map(|r| &join.claims.rows[r as usize])
                         .map(|row| {
-                            let g = row.group.as_deref().map(|g| {
+                            let g = join.claims.str(row.group).map(|g| {
                                 names.iter().position(|n| n == g).unwrap_or_else(|| {
                                     names.push(g.to_string());
                                     names.len() - 1

@@ -151,10 +151,11 @@ fn inside_ring(p: [f64; 2], ring: &[[f64; 2]]) -> bool {
 fn feature_hits_box(shapes: &Shapes, pieces: &[u32], kind: GeomKind, bx: &BBox) -> bool {
     for &p in pieces {
         let piece = &shapes.pieces[p as usize];
-        if !piece.bbox.intersects(bx) {
+        let bbox = shapes.piece_bbox(piece);
+        if !bbox.intersects(bx) {
             continue;
         }
-        if piece.bbox.within(bx) {
+        if bbox.within(bx) {
             return true;
         }
         let parts = shapes.parts_of(piece);

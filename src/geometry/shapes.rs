@@ -101,13 +101,13 @@ impl Part {
     }
 }
 
-/// The geometry of one feature inside a [`Shapes`] store.
+/// The geometry of one feature inside a [`Shapes`] store. Its bounding box is its parts'
+/// ([`Shapes::piece_bbox`]): a point layer's million pieces each held a copy of their point.
 #[derive(Clone, Debug)]
 pub struct Piece {
     /// Index of the feature in its layer.
     pub feature: u32,
     pub parts: Range<u32>,
-    pub bbox: BBox,
 }
 
 /// A store of geometry pieces: the layer's full-resolution geometry, or the clipped and
@@ -127,6 +127,24 @@ impl Shapes {
 
     pub fn parts_of(&self, piece: &Piece) -> &[Part] {
         &self.parts[piece.parts.start as usize..piece.parts.end as usize]
+    }
+
+    /// The bounding box of a piece: the union of its parts' boxes.
+    pub fn piece_bbox(&self, piece: &Piece) -> BBox {
+        let mut bbox = BBox::EMPTY;
+        for p in self.parts_of(piece) {
+            bbox.union(&p.bbox);
+        }
+        bbox
+    }
+
+    /// The bounding box of every piece.
+    pub fn bbox(&self) -> BBox {
+        let mut bbox = BBox::EMPTY;
+        for p in &self.pieces {
+            bbox.union(&self.piece_bbox(p));
+        }
+        bbox
     }
 
     /// The polygons of a piece of a polygon feature, each as its exterior ring and holes.
@@ -163,14 +181,9 @@ impl Shapes {
         if first_part == self.parts.len() {
             return;
         }
-        let mut bbox = BBox::EMPTY;
-        for p in &self.parts[first_part..] {
-            bbox.union(&p.bbox);
-        }
         self.pieces.push(Piece {
             feature,
             parts: first_part as u32..self.parts.len() as u32,
-            bbox,
         });
     }
 }

@@ -164,17 +164,19 @@ impl Filter {
         }
     }
 
-    /// `key` is already normalised (see [`ClaimRow::group_key`]).
+    /// `key` is already normalised (see [`normalize`]).
     fn in_list(list: &[(String, String)], key: Option<&str>) -> bool {
         list.is_empty()
             || key.is_some_and(|k| list.binary_search_by(|x| x.1.as_str().cmp(k)).is_ok())
     }
 
-    /// Whether a claim row passes every part of the filter.
-    pub fn matches(&self, row: &ClaimRow, dated: bool) -> bool {
+    /// Whether a claim row of `claims` passes every part of the filter, its names normalised
+    /// as it goes. [`Filter::for_table`] answers the same from the table's packed keys.
+    pub fn matches(&self, claims: &Claims, row: &ClaimRow, dated: bool) -> bool {
+        let normal = |t| claims.str(t).map(normalize);
         (!dated || self.date_matches(row.date))
-            && Self::in_list(&self.groups, row.group_key.as_deref())
-            && Self::in_list(&self.event_types, row.event_type_key.as_deref())
+            && Self::in_list(&self.groups, normal(row.group).as_deref())
+            && Self::in_list(&self.event_types, normal(row.event_type).as_deref())
     }
 
     /// This filter made ready for one table's rows: [`RowMatcher::matches`] answers as
@@ -331,7 +333,7 @@ mod tests {
                 for (r, row) in claims.rows.iter().enumerate() {
                     assert_eq!(
                         m.matches(r as u32),
-                        f.matches(row, dated),
+                        f.matches(&claims, row, dated),
                         "query '{q}', dated {dated}, row {}",
                         row.id
                     );

@@ -30,8 +30,6 @@ pub const MAX_CLAIMS_PER_FEATURE: usize = 50;
 pub struct LayerJoin {
     pub claims: Arc<Claims>,
     pub prefix: String,
-    /// Row indices per feature.
-    pub rows_by_feature: Vec<Vec<u32>>,
     /// Every group in the table (one flag or count attribute each).
     pub groups: Vec<Arc<str>>,
     pub report: JoinReport,
@@ -91,14 +89,17 @@ fn pack_rows(
             joined.push(JoinedRow {
                 fatalities: row.fatalities.unwrap_or(0),
                 key: *key,
-                group: row
-                    .group
-                    .as_ref()
-                    .and_then(|g| groups.binary_search(g).ok())
+                group: claims
+                    .str(row.group)
+                    .and_then(|g| groups.binary_search_by(|x| (**x).cmp(g)).ok())
                     .and_then(|i| u32::try_from(i).ok())
                     .unwrap_or(NO_GROUP),
                 // Every row's source is in the list, which is made from the rows.
-                source: ids.get(row.source.as_ref()).copied().unwrap_or(u32::MAX),
+                source: claims
+                    .str(row.source)
+                    .and_then(|s| ids.get(s))
+                    .copied()
+                    .unwrap_or(u32::MAX),
                 row: r,
                 has_fatalities: row.fatalities.is_some(),
                 located: row.point.is_some(),
@@ -344,7 +345,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 // Only whether the stated area is found: a miss is reported by the point, so
                 // no suggestions are worked out for it (they cost an edit distance to every
                 // key, per row: most of the load time of a million-row table).
-                let stated = row.key.as_deref().map(|k| {
+                let stated = claims.str(row.key).map(|k| {
                     let found = stated_areas
                         .entry(k)
                         .or_insert_with(|| match index.lookup(k) {
@@ -380,7 +381,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                     (_, Some(f)) => Ok(f),
                     (_, None) => Err(Unmatched {
                         line: row.line,
-                        key: row.key.as_deref().map(str::to_string),
+                        key: claims.str(row.key).map(str::to_string),
                         point: Some(point),
                         reason: format!(
                             "the point {:.5}, {:.5} (lat, lon) is inside no feature of layer '{}'",
@@ -396,7 +397,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 }
             }
             _ => {
-                let key = row.key.as_deref().unwrap_or("");
+                let key = claims.str(row.key).unwrap_or("");
                 named_areas
                     .entry(key)
                     .or_insert_with(|| lookup_key(key))
@@ -438,10 +439,10 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         .map(|f| target.display_name(f))
         .collect();
     let (joined, spans) = pack_rows(&claims, &groups, &rows_by_feature);
+    drop(rows_by_feature);
     LayerJoin {
         claims,
         prefix: prefix.to_string(),
-        rows_by_feature,
         groups,
         report,
         placements,
@@ -471,6 +472,12 @@ impl<'a> PolygonIndexOnce<'a> {
 }
 
 impl LayerJoin {
+    /// The table rows counted in feature `f`, in table order.
+    pub fn rows_of(&self, f: usize) -> impl Iterator<Item = u32> + '_ {
+        let (a, b) = self.spans.get(f).copied().unwrap_or((0, 0));
+        self.joined[a as usize..b as usize].iter().map(|j| j.row)
+    }
+
     /// The attributes this join adds, in order.
     pub fn fields(&self) -> Vec<Field> {
         let p = &self.prefix;

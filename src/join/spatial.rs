@@ -14,13 +14,16 @@ pub struct PolygonIndex<'a> {
     cells: Vec<Vec<u32>>,
     /// Each piece as a `geo` multipolygon (empty for pieces that are not polygons).
     polygons: Vec<geo::MultiPolygon<f64>>,
+    /// Each piece's bounding box.
+    boxes: Vec<BBox>,
 }
 
 impl<'a> PolygonIndex<'a> {
     pub fn new(shapes: &'a Shapes, kinds: &[GeomKind]) -> PolygonIndex<'a> {
+        let boxes: Vec<BBox> = shapes.pieces.iter().map(|p| shapes.piece_bbox(p)).collect();
         let mut bbox = BBox::EMPTY;
-        for p in &shapes.pieces {
-            bbox.union(&p.bbox);
+        for b in &boxes {
+            bbox.union(b);
         }
         let n = ((shapes.pieces.len() as f64).sqrt().ceil() as usize).clamp(1, 256);
         let mut index = PolygonIndex {
@@ -36,13 +39,15 @@ impl<'a> PolygonIndex<'a> {
                     _ => geo::MultiPolygon::new(Vec::new()),
                 })
                 .collect(),
+            boxes,
         };
         for (i, piece) in shapes.pieces.iter().enumerate() {
             if kinds[piece.feature as usize] != GeomKind::Polygon || bbox.is_empty() {
                 continue;
             }
-            let (x0, y0) = index.cell(piece.bbox.min_x, piece.bbox.min_y);
-            let (x1, y1) = index.cell(piece.bbox.max_x, piece.bbox.max_y);
+            let b = index.boxes[i];
+            let (x0, y0) = index.cell(b.min_x, b.min_y);
+            let (x1, y1) = index.cell(b.max_x, b.max_y);
             for y in y0..=y1 {
                 for x in x0..=x1 {
                     index.cells[y * n + x].push(i as u32);
@@ -84,7 +89,7 @@ impl<'a> PolygonIndex<'a> {
             &self.cells[y * self.n + x]
         };
         cell.iter().map(|&i| i as usize).filter(move |&i| {
-            let b = &self.shapes.pieces[i].bbox;
+            let b = &self.boxes[i];
             p[0] >= b.min_x && p[0] <= b.max_x && p[1] >= b.min_y && p[1] <= b.max_y
         })
     }
@@ -95,8 +100,8 @@ impl<'a> PolygonIndex<'a> {
             .shapes
             .pieces
             .iter()
-            .map(|piece| {
-                let b = &piece.bbox;
+            .zip(&self.boxes)
+            .map(|(piece, b)| {
                 let dx = (b.min_x - p[0]).max(0.0).max(p[0] - b.max_x);
                 let dy = (b.min_y - p[1]).max(0.0).max(p[1] - b.max_y);
                 (dx * dx + dy * dy, piece.feature as usize)

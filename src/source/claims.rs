@@ -12,36 +12,54 @@ use crate::config::{GroupConfig, PlacePolicy, Preset, TableConfig, TableKind};
 use crate::date::{self, DateFormat, DateSpan, FormatError};
 use crate::error::{LoadError, LoadErrors};
 use crate::name::normalize;
-use crate::table::{Cell, Row, Table};
+use crate::table::{Cell, Interner, Row, Table};
 use crate::value::text_id;
 
-/// One claim: who, where, when, and who says so.
+/// One claim: who, where, when, and who says so. Its texts are codes into its table's list
+/// of texts, read through [`Claims::text`] and [`Claims::str`]: eleven texts of 16 bytes
+/// each were 40 % of a large table's memory, and most of a column's values repeat.
 #[derive(Clone, Debug, Default)]
 pub struct ClaimRow {
     pub line: usize,
     pub id: u64,
-    /// The area the row names (a province or country, by code or name).
-    pub key: Option<Arc<str>>,
-    /// The group under the name it is shown and counted as (see [`GroupNames`]).
-    pub group: Option<Arc<str>>,
-    /// The group as the row spells it, when that differs from `group`.
-    pub group_reported: Option<Arc<str>>,
-    pub event_type: Option<Arc<str>>,
-    /// `group` and `event_type` normalised once, for filters.
-    pub group_key: Option<Arc<str>>,
-    pub event_type_key: Option<Arc<str>>,
     pub date: Option<DateSpan>,
     /// Longitude and latitude, when the row has a location.
     pub point: Option<[f64; 2]>,
     pub fatalities: Option<i64>,
+    pub report_date: Option<DateSpan>,
+    /// The area the row names (a province or country, by code or name).
+    pub key: Text,
+    /// The group under the name it is shown and counted as (see [`GroupNames`]).
+    pub group: Text,
+    /// The group as the row spells it, when that differs from `group`.
+    pub group_reported: Text,
+    pub event_type: Text,
     /// The fatalities cell as the source words it, when it is not a plain number
     /// ("unknown", "at least 6", "5-7"): kept, because the source said it.
-    pub fatalities_text: Option<Arc<str>>,
-    pub claim: Option<Arc<str>>,
-    pub source: Arc<str>,
-    pub citation: Option<Arc<str>>,
-    pub source_url: Option<Arc<str>>,
-    pub report_date: Option<DateSpan>,
+    pub fatalities_text: Text,
+    pub claim: Text,
+    /// Always present.
+    pub source: Text,
+    pub citation: Text,
+    pub source_url: Text,
+}
+
+/// A text of a claim row: an index into its table's list of texts, or none. Two codes of a
+/// table may hold equal text (a column's values are stored once each only up to
+/// [`crate::table::Interner::LIMIT`] distinct values), so compare texts, not codes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Text(u32);
+
+impl Text {
+    pub const NONE: Text = Text(0);
+
+    pub fn is_some(self) -> bool {
+        self != Text::NONE
+    }
+
+    pub fn is_none(self) -> bool {
+        self == Text::NONE
+    }
 }
 
 /// A loaded claim table.
@@ -59,6 +77,8 @@ pub struct Claims {
     /// value twice was a quarter of a large table's memory.
     pub table: Table,
     pub rows: Vec<ClaimRow>,
+    /// The rows' texts (read through [`Claims::text`]).
+    texts: Texts,
     /// Where rows with a disagreeing place name and point are counted.
     pub place: PlacePolicy,
     /// What was inferred rather than declared ("`Killed` → fatalities"), for the start-up log
@@ -105,6 +125,140 @@ fn first_seen<'a>(values: impl Iterator<Item = &'a Arc<str>>) -> Vec<Arc<str>> {
     values.filter(|v| seen.insert(*v)).cloned().collect()
 }
 
+/// The codes a field of the rows uses, each once, in order of first appearance (a million
+/// rows use a few: their texts are then compared once each, not once a row).
+fn codes_used(rows: &[ClaimRow], field: fn(&ClaimRow) -> Text) -> Vec<Text> {
+    let mut seen: std::collections::HashSet<Text, crate::value::IdBuild> = Default::default();
+    rows.iter()
+        .map(field)
+        .filter(|t| t.is_some() && seen.insert(*t))
+        .collect()
+}
+
+/// The texts of a claim table's rows. Text that repeats is shared ([`Text`] codes from 1);
+/// a field's values past [`Interner::LIMIT`] distinct ones (citations, one per row) are
+/// packed end to end instead, at a fifth of the cost of an allocation each.
+#[derive(Debug, Default)]
+struct Texts {
+    shared: Vec<Arc<str>>,
+    packed: String,
+    /// Where each packed text ends in `packed`.
+    ends: Vec<usize>,
+}
+
+/// Codes of packed texts have this bit set.
+const PACKED: u32 = 1 << 31;
+
+impl Texts {
+    fn str(&self, t: Text) -> Option<&str> {
+        if t.0 & PACKED != 0 {
+            let i = (t.0 & !PACKED) as usize;
+            let end = *self.ends.get(i)?;
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            self.packed.get(start..end)
+        } else {
+            (t.0 as usize)
+                .checked_sub(1)
+                .and_then(|i| self.shared.get(i))
+                .map(|s| &**s)
+        }
+    }
+
+    /// The text as a shared string (made for a packed text).
+    fn arc(&self, t: Text) -> Option<Arc<str>> {
+        if t.0 & PACKED != 0 {
+            self.str(t).map(Arc::from)
+        } else {
+            (t.0 as usize)
+                .checked_sub(1)
+                .and_then(|i| self.shared.get(i))
+                .cloned()
+        }
+    }
+
+    fn share(&mut self, text: Arc<str>) -> Text {
+        self.shared.push(text);
+        Text(self.shared.len() as u32)
+    }
+
+    fn pack(&mut self, text: &str) -> Text {
+        self.packed.push_str(text);
+        self.ends.push(self.packed.len());
+        Text((self.ends.len() - 1) as u32 | PACKED)
+    }
+}
+
+/// The texts of a row as read (see [`Draft`]), by field.
+const KEY: usize = 0;
+const GROUP: usize = 1;
+const EVENT_TYPE: usize = 2;
+const FATALITIES_TEXT: usize = 3;
+const CLAIM: usize = 4;
+const SOURCE: usize = 5;
+const CITATION: usize = 6;
+const SOURCE_URL: usize = 7;
+const DRAFT_TEXTS: usize = 8;
+
+/// A row as read on one core, its texts not yet in the table's list.
+#[derive(Clone, Default)]
+struct Draft {
+    row: ClaimRow,
+    texts: [Option<Arc<str>>; DRAFT_TEXTS],
+}
+
+/// Puts the rows' texts in the table's list, each once per field. The table's cells share
+/// one allocation per distinct value of a column, so a text is known by its address; a
+/// field's addresses are remembered up to [`Interner::LIMIT`], as the table's are.
+#[derive(Default)]
+struct TextStore {
+    texts: Texts,
+    seen: [HashMap<usize, Text, crate::value::IdBuild>; DRAFT_TEXTS],
+}
+
+impl TextStore {
+    fn code(&mut self, field: usize, text: Option<Arc<str>>) -> Text {
+        let Some(text) = text else {
+            return Text::NONE;
+        };
+        // The list holds the text, so its address is not reused while it is remembered.
+        let address = Arc::as_ptr(&text) as *const u8 as usize;
+        if let Some(&known) = self.seen[field].get(&address) {
+            return known;
+        }
+        if self.seen[field].len() < Interner::LIMIT {
+            let code = self.texts.share(text);
+            self.seen[field].insert(address, code);
+            code
+        } else {
+            self.texts.pack(&text)
+        }
+    }
+
+    fn row(&mut self, draft: Draft) -> ClaimRow {
+        let [
+            key,
+            group,
+            event_type,
+            fatalities_text,
+            claim,
+            source,
+            citation,
+            source_url,
+        ] = draft.texts;
+        ClaimRow {
+            key: self.code(KEY, key),
+            group: self.code(GROUP, group),
+            event_type: self.code(EVENT_TYPE, event_type),
+            fatalities_text: self.code(FATALITIES_TEXT, fatalities_text),
+            claim: self.code(CLAIM, claim),
+            source: self.code(SOURCE, source),
+            citation: self.code(CITATION, citation),
+            source_url: self.code(SOURCE_URL, source_url),
+            ..draft.row
+        }
+    }
+}
+
 /// Each row's filter keys packed side by side (its dates, and its group and event type as
 /// codes into sorted lists of their normalised names), so a filtered request scans a small
 /// array instead of every row.
@@ -134,23 +288,20 @@ pub struct RowKey {
 pub const NO_CODE: u32 = u32::MAX;
 
 impl RowKeys {
-    pub fn new(rows: &[ClaimRow]) -> RowKeys {
-        let names = |key: fn(&ClaimRow) -> Option<&Arc<str>>| distinct(rows.iter().filter_map(key));
-        let groups = names(|r| r.group_key.as_ref());
-        let event_types = names(|r| r.event_type_key.as_ref());
-        let code = |list: &[Arc<str>], k: Option<&Arc<str>>| {
-            k.and_then(|k| list.binary_search(k).ok())
-                .and_then(|i| u32::try_from(i).ok())
-                .unwrap_or(NO_CODE)
-        };
+    fn new(rows: &[ClaimRow], texts: &Texts, names: &mut NormalizedNames) -> RowKeys {
+        let (groups, group_code) = Self::codes(rows, |r| r.group, texts, names);
+        let (event_types, event_type_code) = Self::codes(rows, |r| r.event_type, texts, names);
         let rows = rows
             .iter()
             .map(|r| RowKey {
                 first: r.date.map_or(0, |d| d.first),
                 last: r.date.map_or(0, |d| d.last),
                 dated: r.date.is_some(),
-                group: code(&groups, r.group_key.as_ref()),
-                event_type: code(&event_types, r.event_type_key.as_ref()),
+                group: group_code.get(&r.group).copied().unwrap_or(NO_CODE),
+                event_type: event_type_code
+                    .get(&r.event_type)
+                    .copied()
+                    .unwrap_or(NO_CODE),
             })
             .collect();
         RowKeys {
@@ -158,6 +309,27 @@ impl RowKeys {
             groups,
             event_types,
         }
+    }
+
+    /// A field's normalised names, sorted and each once, and each of its texts' index there.
+    fn codes(
+        rows: &[ClaimRow],
+        field: fn(&ClaimRow) -> Text,
+        texts: &Texts,
+        names: &mut NormalizedNames,
+    ) -> (Vec<Arc<str>>, HashMap<Text, u32, crate::value::IdBuild>) {
+        let used = codes_used(rows, field);
+        let normal: Vec<Arc<str>> = used
+            .iter()
+            .filter_map(|&t| texts.arc(t).map(|text| names.get(&text)))
+            .collect();
+        let list = distinct(normal.iter());
+        let index = used
+            .iter()
+            .zip(&normal)
+            .filter_map(|(&t, n)| Some((t, u32::try_from(list.binary_search(n).ok()?).ok()?)))
+            .collect();
+        (list, index)
     }
 }
 
@@ -531,7 +703,13 @@ impl Claims {
             inferred.push(format!("`{}` → {role}", table.columns[c].name));
         }
 
-        let default = |name: &str| cfg.defaults.get(name).map(|s| Arc::<str>::from(s.as_str()));
+        // One allocation per default, shared by every row that takes it.
+        let defaults: HashMap<&str, Arc<str>> = cfg
+            .defaults
+            .iter()
+            .map(|(k, v)| (k.as_str(), Arc::from(v.as_str())))
+            .collect();
+        let default = |name: &str| defaults.get(name).cloned();
         let default_report_date = match cfg.defaults.get("report_date") {
             Some(d) => Some(date::parse(d).map_err(|e| {
                 LoadError::new(&file, format!("catalog default report_date: {e}"))
@@ -644,61 +822,7 @@ impl Claims {
             formats.insert(c, format);
         }
 
-        // Rows are read in runs, one per core, straight into their places; ids are checked
-        // for repeats after, in order.
-        let mut rows = vec![ClaimRow::default(); table.len()];
-        let failed = crate::cores::fill_runs(&mut rows, 20_000, |start, run| {
-            let mut failed = Vec::new();
-            for (i, out) in run.iter_mut().enumerate() {
-                let r = start + i;
-                let row = table.row(r);
-                match Self::row(
-                    cfg,
-                    &table,
-                    &roles,
-                    &formats,
-                    r,
-                    row,
-                    &default,
-                    default_report_date,
-                ) {
-                    Ok(claim) => *out = claim,
-                    Err(e) => failed.push((r, e)),
-                }
-            }
-            failed
-        });
-        let mut failed = failed.into_iter().flatten().peekable();
-        let mut errors: Vec<LoadError> = Vec::new();
-        let mut ids: HashMap<u64, usize, crate::value::IdBuild> =
-            HashMap::with_capacity_and_hasher(table.len(), Default::default());
-        for (r, claim) in rows.iter().enumerate() {
-            if let Some((_, e)) = failed.next_if(|(f, _)| *f == r) {
-                errors.push(e);
-                continue;
-            }
-            if let Some(prev) = ids.insert(claim.id, claim.line) {
-                let row = table.row(r);
-                let id = roles.id.map(|c| row.cells[c].display()).unwrap_or_default();
-                let message = format!("id {id} repeats the id of line {prev}; ids must be unique");
-                errors.push(match roles.id {
-                    Some(c) => table.cell_error(row, c, message),
-                    None => LoadError::new(Path::new(&table.file), message)
-                        .at_line(row.line)
-                        .with_field("id"),
-                });
-            }
-        }
-        drop(ids);
-        if !errors.is_empty() {
-            return Err(LoadErrors(errors));
-        }
-        let mut names = NormalizedNames::default();
-        let suggestions = merge_group_spellings(&mut rows, groups, &mut names);
-        for row in &mut rows {
-            row.group_key = row.group.as_ref().map(|g| names.get(g));
-            row.event_type_key = row.event_type.as_ref().map(|e| names.get(e));
-        }
+        // The file's columns that play no role are kept, as a table of their own.
         let role_columns: Vec<usize> = [
             roles.key,
             roles.group,
@@ -717,6 +841,100 @@ impl Claims {
         .into_iter()
         .flatten()
         .collect();
+        let kept = table.without_columns(&role_columns);
+        // Rows are read in blocks, last block first: within a block in runs, one per core;
+        // then each row's texts are put in the table's list, and the block's typed cells are
+        // given back (holding every typed cell and every claim row at once was the peak of
+        // loading a large table). Ids are checked for repeats after, in order.
+        const BLOCK: usize = 1 << 16;
+        let n = table.len();
+        let mut table = table;
+        let mut rows: Vec<ClaimRow> = Vec::new();
+        let mut store = TextStore::default();
+        let mut drafts = vec![Draft::default(); BLOCK.min(n)];
+        let mut failed = Vec::new();
+        let firsts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+        for &first in firsts.iter().rev() {
+            let block = &mut drafts[..BLOCK.min(n - first)];
+            let shared = &table;
+            let runs = crate::cores::fill_runs(block, 8_192, |start, run| {
+                let table = shared;
+                let mut failed = Vec::new();
+                for (i, out) in run.iter_mut().enumerate() {
+                    let r = first + start + i;
+                    match Self::row(
+                        cfg,
+                        table,
+                        &roles,
+                        &formats,
+                        r,
+                        table.row(r),
+                        &default,
+                        default_report_date,
+                    ) {
+                        Ok(draft) => *out = draft,
+                        Err(e) => {
+                            *out = Draft::default();
+                            failed.push((r, e));
+                        }
+                    }
+                }
+                failed
+            });
+            failed.extend(runs.into_iter().flatten());
+            for draft in block.iter_mut().rev() {
+                rows.push(store.row(std::mem::take(draft)));
+            }
+            table.keep_rows(first);
+        }
+        drop(drafts);
+        drop(table);
+        rows.reverse();
+        failed.sort_by_key(|(r, _)| *r);
+        let mut failed = failed.into_iter().peekable();
+        let mut errors: Vec<LoadError> = Vec::new();
+        let mut ids: HashMap<u64, usize, crate::value::IdBuild> =
+            HashMap::with_capacity_and_hasher(n, Default::default());
+        // The id column's place among the kept columns.
+        let id_column = roles
+            .id
+            .map(|c| (c, c - role_columns.iter().filter(|&&d| d < c).count()));
+        for (r, claim) in rows.iter().enumerate() {
+            if let Some((_, e)) = failed.next_if(|(f, _)| *f == r) {
+                errors.push(e);
+                continue;
+            }
+            if let Some(prev) = ids.insert(claim.id, claim.line) {
+                let id = id_column
+                    .map(|(_, k)| kept.row(r).cells[k].display())
+                    .unwrap_or_default();
+                let message = format!("id {id} repeats the id of line {prev}; ids must be unique");
+                let error = LoadError::new(Path::new(&kept.file), message).at_line(claim.line);
+                errors.push(match id_column {
+                    Some((c, k)) => error
+                        .at_column(c + 1)
+                        .with_field(kept.columns[k].name.clone()),
+                    None => error.with_field("id"),
+                });
+            }
+        }
+        drop(ids);
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        let mut names = NormalizedNames::default();
+        let suggestions = merge_group_spellings(&mut rows, &mut store.texts, groups, &mut names);
+        let mut texts = store.texts;
+        texts.packed.shrink_to_fit();
+        texts.ends.shrink_to_fit();
+        texts.shared.shrink_to_fit();
+        let used = |field: fn(&ClaimRow) -> Text| -> Vec<Arc<str>> {
+            codes_used(&rows, field)
+                .into_iter()
+                .filter_map(|t| texts.arc(t))
+                .collect()
+        };
+        let (groups, sources) = (used(|r| r.group), used(|r| r.source));
         Ok(Claims {
             id: cfg.id.clone(),
             kind: cfg.kind,
@@ -726,11 +944,12 @@ impl Claims {
             license: cfg.license.clone(),
             missing_report_date: cfg.missing_report_date.clone(),
             place: cfg.place,
-            table: table.without_columns(&role_columns),
-            keys: RowKeys::new(&rows),
-            groups: distinct(rows.iter().filter_map(|r| r.group.as_ref())),
-            sources: first_seen(rows.iter().map(|r| &r.source)),
+            table: kept,
+            keys: RowKeys::new(&rows, &texts, &mut names),
+            groups: distinct(groups.iter()),
+            sources: first_seen(sources.iter()),
             rows,
+            texts,
             inferred,
             suggestions,
         })
@@ -747,7 +966,7 @@ impl Claims {
         row: Row,
         default: &(dyn Fn(&str) -> Option<Arc<str>> + Sync),
         default_report_date: Option<DateSpan>,
-    ) -> Result<ClaimRow, LoadError> {
+    ) -> Result<Draft, LoadError> {
         let file = Path::new(&table.file);
         let cell = |c: Option<usize>| c.map(|c| &row.cells[c]).unwrap_or(&Cell::Null);
         let err = |c: Option<usize>, name: &str, msg: String| match c {
@@ -892,25 +1111,26 @@ impl Claims {
             Some(e) => e[r].clone(),
             None => text(cell(roles.event_type)),
         };
-        Ok(ClaimRow {
-            line: row.line,
-            id,
-            key,
-            // Set with the table's final group names, after `merge_group_spellings`.
-            group_key: None,
-            event_type_key: None,
-            group,
-            group_reported: None,
-            event_type,
-            date: when,
-            point,
-            fatalities,
-            fatalities_text,
-            claim: text(cell(roles.claim)),
-            source,
-            citation,
-            source_url,
-            report_date,
+        let mut texts: [Option<Arc<str>>; DRAFT_TEXTS] = Default::default();
+        texts[KEY] = key;
+        texts[GROUP] = group;
+        texts[EVENT_TYPE] = event_type;
+        texts[FATALITIES_TEXT] = fatalities_text;
+        texts[CLAIM] = text(cell(roles.claim));
+        texts[SOURCE] = Some(source);
+        texts[CITATION] = citation;
+        texts[SOURCE_URL] = source_url;
+        Ok(Draft {
+            row: ClaimRow {
+                line: row.line,
+                id,
+                date: when,
+                point,
+                fatalities,
+                report_date,
+                ..ClaimRow::default()
+            },
+            texts,
         })
     }
 }
@@ -924,14 +1144,28 @@ type Spelling = (Arc<str>, usize, usize);
 
 fn merge_group_spellings(
     rows: &mut [ClaimRow],
+    texts: &mut Texts,
     declared: &GroupNames,
     names: &mut NormalizedNames,
 ) -> Vec<String> {
+    // Each group code's rows and first line, in order of first appearance.
+    let mut uses: HashMap<Text, (usize, usize), crate::value::IdBuild> = HashMap::default();
+    let mut codes: Vec<Text> = Vec::new();
+    for row in rows.iter().filter(|r| r.group.is_some()) {
+        uses.entry(row.group)
+            .or_insert_with(|| {
+                codes.push(row.group);
+                (0, row.line)
+            })
+            .0 += 1;
+    }
     // normalised → (spelling, count, first line), in order of first appearance
     let mut spellings: HashMap<Arc<str>, Vec<Spelling>> = HashMap::new();
     let mut order: Vec<Arc<str>> = Vec::new();
-    for row in rows.iter() {
-        let Some(g) = &row.group else { continue };
+    for &code in &codes {
+        let Some(g) = texts.arc(code) else { continue };
+        let g = &g;
+        let (count, line) = uses[&code];
         if declared.declared_key(&names.get(g)).is_some() {
             continue;
         }
@@ -941,8 +1175,8 @@ fn merge_group_spellings(
             Vec::new()
         });
         match entry.iter_mut().find(|(s, _, _)| s == g) {
-            Some(e) => e.1 += 1,
-            None => entry.push((g.clone(), 1, row.line)),
+            Some(e) => e.1 += count,
+            None => entry.push((g.clone(), count, line)),
         }
     }
     let mut chosen: HashMap<Arc<str>, Arc<str>> = HashMap::new();
@@ -988,8 +1222,13 @@ fn merge_group_spellings(
     }
     pairs.sort();
     suggestions.extend(pairs);
-    for row in rows.iter_mut() {
-        let Some(g) = row.group.clone() else { continue };
+    // The code each group code is shown under; a name not in the list is added once.
+    let mut added: HashMap<Arc<str>, Text> = HashMap::new();
+    let mut renamed: HashMap<Text, Text, crate::value::IdBuild> = HashMap::default();
+    for code in codes {
+        let Some(g) = texts.arc(code) else {
+            continue;
+        };
         let name = match declared.declared_key(&names.get(&g)) {
             Some(name) => name.clone(),
             None => chosen
@@ -998,8 +1237,18 @@ fn merge_group_spellings(
                 .unwrap_or_else(|| g.clone()),
         };
         if name != g {
-            row.group_reported = Some(g);
-            row.group = Some(name);
+            let to = *added
+                .entry(name.clone())
+                .or_insert_with(|| texts.share(name));
+            renamed.insert(code, to);
+        }
+    }
+    if !renamed.is_empty() {
+        for row in rows.iter_mut() {
+            if let Some(&to) = renamed.get(&row.group) {
+                row.group_reported = row.group;
+                row.group = to;
+            }
         }
     }
     suggestions
@@ -1025,6 +1274,16 @@ impl Claims {
     pub fn sources(&self) -> &[Arc<str>] {
         &self.sources
     }
+
+    /// A text of one of this table's rows, shared (a text stored packed is copied out).
+    pub fn text(&self, t: Text) -> Option<Arc<str>> {
+        self.texts.arc(t)
+    }
+
+    /// A text of one of this table's rows.
+    pub fn str(&self, t: Text) -> Option<&str> {
+        self.texts.str(t)
+    }
 }
 
 impl ClaimRow {
@@ -1036,17 +1295,18 @@ impl ClaimRow {
                 o.insert(k.to_string(), v);
             }
         };
-        put("group", self.group.as_deref().into());
-        put("group_reported", self.group_reported.as_deref().into());
-        put("event_type", self.event_type.as_deref().into());
+        let text = |t: Text| serde_json::Value::from(table.str(t));
+        put("group", text(self.group));
+        put("group_reported", text(self.group_reported));
+        put("event_type", text(self.event_type));
         put("date", self.date.map(|d| d.to_string()).into());
         put("fatalities", self.fatalities.into());
-        put("fatalities_text", self.fatalities_text.as_deref().into());
-        put("claim", self.claim.as_deref().into());
-        put("area", self.key.as_deref().into());
-        put("source", self.source.as_ref().into());
-        put("citation", self.citation.as_deref().into());
-        put("source_url", self.source_url.as_deref().into());
+        put("fatalities_text", text(self.fatalities_text));
+        put("claim", text(self.claim));
+        put("area", text(self.key));
+        put("source", text(self.source));
+        put("citation", text(self.citation));
+        put("source_url", text(self.source_url));
         put(
             "report_date",
             match self.report_date {

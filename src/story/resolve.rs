@@ -132,7 +132,7 @@ impl Checker<'_> {
                 .iter()
                 .filter(|p| p.feature as usize == index)
             {
-                bbox.union(&piece.bbox);
+                bbox.union(&layer.shapes.piece_bbox(piece));
             }
             out.push((
                 Highlight {
@@ -684,11 +684,12 @@ fn sources(dataset: &Dataset, steps: &[Step]) -> Vec<SourceEntry> {
             .chain(layer.rows.iter().map(|r| &r.claims));
         for claims in tables {
             for row in &claims.rows {
-                let entry = match out.iter().position(|e| e.source == *row.source) {
+                let source = claims.str(row.source).unwrap_or_default();
+                let entry = match out.iter().position(|e| e.source == source) {
                     Some(i) => &mut out[i],
                     None => {
                         out.push(SourceEntry {
-                            source: row.source.to_string(),
+                            source: source.to_string(),
                             url: None,
                             citations: Vec::new(),
                             tables: Vec::new(),
@@ -699,14 +700,13 @@ fn sources(dataset: &Dataset, steps: &[Step]) -> Vec<SourceEntry> {
                     }
                 };
                 if entry.url.is_none()
-                    && let Some(u) = row
-                        .source_url
-                        .as_deref()
+                    && let Some(u) = claims
+                        .str(row.source_url)
                         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                 {
                     entry.url = Some(u.to_string());
                 }
-                if let Some(cite) = row.citation.as_deref()
+                if let Some(cite) = claims.str(row.citation)
                     && !entry.citations.iter().any(|c| c == cite)
                 {
                     entry.citations.push(cite.to_string());

@@ -185,12 +185,13 @@ pub fn clip_pieces(
     scratch: &mut ClipScratch,
 ) {
     for piece in pieces {
-        if !piece.bbox.intersects(bbox) {
+        let piece_bbox = src.piece_bbox(piece);
+        if !piece_bbox.intersects(bbox) {
             continue;
         }
         let kind = kinds[piece.feature as usize];
         let first_part = out.parts.len();
-        let whole = piece.bbox.within(bbox);
+        let whole = piece_bbox.within(bbox);
         if kind == GeomKind::Polygon {
             // A hole is kept only when its exterior is.
             for polygon in src.polygons_of(piece) {

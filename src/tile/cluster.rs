@@ -201,7 +201,7 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     };
     for (shapes, piece) in node.pieces(layer.shapes) {
         let feature = piece.feature as usize;
-        if !piece.bbox.intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
+        if !shapes.piece_bbox(piece).intersects(&bbox) || visible.is_some_and(|v| !v[feature]) {
             continue;
         }
         let v = columns.values.get(feature).copied().unwrap_or_default();

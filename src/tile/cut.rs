@@ -60,7 +60,7 @@ pub fn cut_layer(
     // Pieces that reach this tile: from the layer's own geometry, then the node's copies.
     let mut refs: Vec<(u32, &Shapes, &Piece)> = node
         .pieces(layer.shapes)
-        .filter(|(_, p)| p.bbox.intersects(&bbox))
+        .filter(|(shapes, p)| shapes.piece_bbox(p).intersects(&bbox))
         .map(|(shapes, p)| (p.feature, shapes, p))
         .collect();
     // A feature cut at the antimeridian has several pieces; they become one MVT feature, at
@@ -121,9 +121,8 @@ fn write_piece(
             area * units * units
         }
         GeomKind::Line => {
-            let side = (piece.bbox.max_x - piece.bbox.min_x)
-                .max(piece.bbox.max_y - piece.bbox.min_y)
-                * units;
+            let b = shapes.piece_bbox(piece);
+            let side = (b.max_x - b.min_x).max(b.max_y - b.min_y) * units;
             side * side
         }
         GeomKind::Point => f64::INFINITY,

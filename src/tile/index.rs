@@ -173,10 +173,11 @@ impl Builder<'_> {
         let mut crossing: Vec<Vec<Piece>> = vec![Vec::new(); 4];
         for &i in &node.shared {
             let piece = &self.layer.pieces[i as usize];
+            let bbox = self.layer.piece_bbox(piece);
             for q in 0..4 {
-                if piece.bbox.within(&bboxes[q]) {
+                if bbox.within(&bboxes[q]) {
                     children[q].shared.push(i);
-                } else if piece.bbox.intersects(&bboxes[q]) {
+                } else if bbox.intersects(&bboxes[q]) {
                     crossing[q].push(piece.clone());
                 }
             }

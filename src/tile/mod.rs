@@ -264,7 +264,7 @@ fn crowded_points(layer: &TileLayer, coord: TileCoord) -> bool {
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let mut count = 0;
     for (shapes, piece) in node.pieces(layer.shapes) {
-        if !piece.bbox.intersects(&bbox)
+        if !shapes.piece_bbox(piece).intersects(&bbox)
             || layer.visible.is_some_and(|v| !v[piece.feature as usize])
         {
             continue;

@@ -22,7 +22,7 @@ fn clip_shifted(src: &Shapes, kinds: &[GeomKind], bbox: &BBox, dx: f64, out: &mu
     let pieces: Vec<_> = src
         .pieces
         .iter()
-        .filter(|p| p.bbox.intersects(bbox))
+        .filter(|p| src.piece_bbox(p).intersects(bbox))
         .cloned()
         .collect();
     clip_pieces(src, &pieces, kinds, bbox, &mut clipped, &mut scratch);
@@ -42,7 +42,6 @@ fn clip_shifted(src: &Shapes, kinds: &[GeomKind], bbox: &BBox, dx: f64, out: &mu
     }
     for mut piece in clipped.pieces {
         piece.parts = piece.parts.start + parts0..piece.parts.end + parts0;
-        shift(&mut piece.bbox);
         out.pieces.push(piece);
     }
     out.xy.extend(clipped.xy);
@@ -52,11 +51,10 @@ fn clip_shifted(src: &Shapes, kinds: &[GeomKind], bbox: &BBox, dx: f64, out: &mu
 /// Geometry reaching beyond ±180 (x outside [0, 1]) cut at the edge and moved across, each
 /// feature keeping all its pieces. `None` when everything lies within the world already.
 pub fn split_at_antimeridian(shapes: &Shapes, kinds: &[GeomKind]) -> Option<Shapes> {
-    if shapes
-        .pieces
-        .iter()
-        .all(|p| p.bbox.min_x >= 0.0 && p.bbox.max_x <= 1.0)
-    {
+    if shapes.pieces.iter().all(|p| {
+        let b = shapes.piece_bbox(p);
+        b.min_x >= 0.0 && b.max_x <= 1.0
+    }) {
         return None;
     }
     let mut out = Shapes::default();
@@ -101,7 +99,10 @@ mod tests {
         let mut xs: Vec<(f64, f64)> = split
             .pieces
             .iter()
-            .map(|p| (p.bbox.min_x, p.bbox.max_x))
+            .map(|p| {
+                let b = split.piece_bbox(p);
+                (b.min_x, b.max_x)
+            })
             .collect();
         xs.sort_by(|a, b| a.0.total_cmp(&b.0));
         assert!((xs[0].0 - 0.0).abs() < 1e-12 && (xs[0].1 - 0.1).abs() < 1e-12);
@@ -116,7 +117,7 @@ mod tests {
         assert!(split_at_antimeridian(&shapes, &[GeomKind::Polygon]).is_none());
         let across = across_antimeridian(&shapes, &[GeomKind::Polygon], 64.0 / 4096.0);
         assert_eq!(across.pieces.len(), 1);
-        let b = across.pieces[0].bbox;
+        let b = across.piece_bbox(&across.pieces[0]);
         assert!((b.min_x - -0.005).abs() < 1e-9 && (b.max_x - -0.001).abs() < 1e-9);
     }
 }
