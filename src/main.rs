@@ -291,7 +291,22 @@ fn default_catalog() -> PathBuf {
     if built.exists() { built } else { local }
 }
 
+/// Fixed allocator thresholds: blocks of 1 MiB or more are mapped on their own, so freeing
+/// one gives it back at once, and free space at the top of the heap is given back past 4 MiB.
+/// glibc otherwise raises both as large blocks are freed (up to 32 and 64 MiB), and a large
+/// table's load then kept the space its steps had freed (BENCHMARKS.md, "Scale").
+fn fix_allocator_thresholds() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets the allocator's parameters; it is called first thing in
+    // `main`, before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    fix_allocator_thresholds();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
