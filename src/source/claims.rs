@@ -127,12 +127,52 @@ fn first_seen<'a>(values: impl Iterator<Item = &'a Arc<str>>) -> Vec<Arc<str>> {
 
 /// The codes a field of the rows uses, each once, in order of first appearance (a million
 /// rows use a few: their texts are then compared once each, not once a row).
-fn codes_used(rows: &[ClaimRow], field: fn(&ClaimRow) -> Text) -> Vec<Text> {
-    let mut seen: std::collections::HashSet<Text, crate::value::IdBuild> = Default::default();
+fn codes_used(rows: &[ClaimRow], field: fn(&ClaimRow) -> Text, texts: &Texts) -> Vec<Text> {
+    let mut seen = CodeMap::new(texts);
     rows.iter()
         .map(field)
-        .filter(|t| t.is_some() && seen.insert(*t))
+        .filter(|&t| t.is_some() && seen.entry(t, || ()).1)
         .collect()
+}
+
+/// Values by text code: a shared text's code indexes a list (they are few and dense), a
+/// packed one's a map. Looking a million rows' codes up in a map was a twentieth of a load.
+struct CodeMap<V> {
+    shared: Vec<Option<V>>,
+    packed: HashMap<Text, V, crate::value::IdBuild>,
+}
+
+impl<V> CodeMap<V> {
+    fn new(texts: &Texts) -> CodeMap<V> {
+        CodeMap {
+            shared: (0..=texts.shared.len()).map(|_| None).collect(),
+            packed: HashMap::default(),
+        }
+    }
+
+    fn get(&self, t: Text) -> Option<&V> {
+        if t.0 & PACKED != 0 {
+            self.packed.get(&t)
+        } else {
+            self.shared.get(t.0 as usize)?.as_ref()
+        }
+    }
+
+    /// The value of `t`, made by `f` if it has none yet; and whether it was made now.
+    fn entry(&mut self, t: Text, f: impl FnOnce() -> V) -> (&mut V, bool) {
+        if t.0 & PACKED != 0 {
+            let new = !self.packed.contains_key(&t);
+            (self.packed.entry(t).or_insert_with(f), new)
+        } else {
+            let i = t.0 as usize;
+            if i >= self.shared.len() {
+                self.shared.resize_with(i + 1, || None);
+            }
+            let slot = &mut self.shared[i];
+            let new = slot.is_none();
+            (slot.get_or_insert_with(f), new)
+        }
+    }
 }
 
 /// The texts of a claim table's rows. Text that repeats is shared ([`Text`] codes from 1);
@@ -297,9 +337,9 @@ impl RowKeys {
                 first: r.date.map_or(0, |d| d.first),
                 last: r.date.map_or(0, |d| d.last),
                 dated: r.date.is_some(),
-                group: group_code.get(&r.group).copied().unwrap_or(NO_CODE),
+                group: group_code.get(r.group).copied().unwrap_or(NO_CODE),
                 event_type: event_type_code
-                    .get(&r.event_type)
+                    .get(r.event_type)
                     .copied()
                     .unwrap_or(NO_CODE),
             })
@@ -317,18 +357,23 @@ impl RowKeys {
         field: fn(&ClaimRow) -> Text,
         texts: &Texts,
         names: &mut NormalizedNames,
-    ) -> (Vec<Arc<str>>, HashMap<Text, u32, crate::value::IdBuild>) {
-        let used = codes_used(rows, field);
+    ) -> (Vec<Arc<str>>, CodeMap<u32>) {
+        let used = codes_used(rows, field, texts);
         let normal: Vec<Arc<str>> = used
             .iter()
             .filter_map(|&t| texts.arc(t).map(|text| names.get(&text)))
             .collect();
         let list = distinct(normal.iter());
-        let index = used
-            .iter()
-            .zip(&normal)
-            .filter_map(|(&t, n)| Some((t, u32::try_from(list.binary_search(n).ok()?).ok()?)))
-            .collect();
+        let mut index = CodeMap::new(texts);
+        for (&t, n) in used.iter().zip(&normal) {
+            if let Some(i) = list
+                .binary_search(n)
+                .ok()
+                .and_then(|i| u32::try_from(i).ok())
+            {
+                index.entry(t, || i);
+            }
+        }
         (list, index)
     }
 }
@@ -929,7 +974,7 @@ impl Claims {
         texts.ends.shrink_to_fit();
         texts.shared.shrink_to_fit();
         let used = |field: fn(&ClaimRow) -> Text| -> Vec<Arc<str>> {
-            codes_used(&rows, field)
+            codes_used(&rows, field, &texts)
                 .into_iter()
                 .filter_map(|t| texts.arc(t))
                 .collect()
@@ -1149,15 +1194,14 @@ fn merge_group_spellings(
     names: &mut NormalizedNames,
 ) -> Vec<String> {
     // Each group code's rows and first line, in order of first appearance.
-    let mut uses: HashMap<Text, (usize, usize), crate::value::IdBuild> = HashMap::default();
+    let mut uses: CodeMap<(usize, usize)> = CodeMap::new(texts);
     let mut codes: Vec<Text> = Vec::new();
     for row in rows.iter().filter(|r| r.group.is_some()) {
-        uses.entry(row.group)
-            .or_insert_with(|| {
-                codes.push(row.group);
-                (0, row.line)
-            })
-            .0 += 1;
+        let (use_, new) = uses.entry(row.group, || (0, row.line));
+        use_.0 += 1;
+        if new {
+            codes.push(row.group);
+        }
     }
     // normalised → (spelling, count, first line), in order of first appearance
     let mut spellings: HashMap<Arc<str>, Vec<Spelling>> = HashMap::new();
@@ -1165,7 +1209,9 @@ fn merge_group_spellings(
     for &code in &codes {
         let Some(g) = texts.arc(code) else { continue };
         let g = &g;
-        let (count, line) = uses[&code];
+        let Some(&(count, line)) = uses.get(code) else {
+            continue;
+        };
         if declared.declared_key(&names.get(g)).is_some() {
             continue;
         }
