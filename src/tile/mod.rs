@@ -264,8 +264,8 @@ fn crowded_points(layer: &TileLayer, coord: TileCoord) -> bool {
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let mut count = 0;
     for (shapes, piece) in node.pieces(layer.shapes) {
-        if !shapes.piece_bbox(piece).intersects(&bbox)
-            || layer.visible.is_some_and(|v| !v[piece.feature as usize])
+        if layer.visible.is_some_and(|v| !v[piece.feature as usize])
+            || !shapes.piece_bbox(piece).intersects(&bbox)
         {
             continue;
         }
