@@ -496,6 +496,50 @@ mod tests {
         }
     }
 
+    /// Cells are typed last row first and given back in blocks: a table past a block keeps
+    /// every row in order, and its bad cells are reported in file order.
+    #[test]
+    fn a_large_table_keeps_its_order_and_reports_in_file_order() {
+        let n = 150_000;
+        let rows: Vec<[String; 3]> = (0..n)
+            .map(|i| {
+                let count = if i == 3 || i == 140_000 {
+                    "x".to_string()
+                } else {
+                    i.to_string()
+                };
+                let flag = if i == 3 { "maybe" } else { "true" };
+                [count, format!("row {i}"), flag.to_string()]
+            })
+            .collect();
+        let refs: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+        let declared = HashMap::from([
+            ("n".to_string(), ColumnType::Integer),
+            ("ok".to_string(), ColumnType::Boolean),
+        ]);
+        let errors = type_columns(table(&["n", "s", "ok"], &slices), &declared).unwrap_err();
+        let at: Vec<(Option<usize>, Option<usize>)> =
+            errors.0.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(
+            at,
+            [
+                (Some(5), Some(1)),
+                (Some(5), Some(3)),
+                (Some(140_002), Some(1))
+            ]
+        );
+        let t = type_columns(table(&["n", "s"], &slices), &HashMap::new()).unwrap();
+        assert_eq!(t.len(), n);
+        for r in [0, 65_535, 65_536, 131_072, n - 1] {
+            assert_eq!(t.row(r).line, r + 2);
+            assert_eq!(t.row(r).cells[1], Cell::Text(format!("row {r}").into()));
+        }
+    }
+
     #[test]
     fn types_are_inferred() {
         let t = type_columns(

@@ -1369,3 +1369,48 @@ impl ClaimRow {
         serde_json::Value::Object(o)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TableKind;
+
+    /// A table past the texts shared per field (a citation a row) and past a block of rows:
+    /// every row keeps its own texts, in order, and groups spelled two ways are merged.
+    #[test]
+    fn a_large_table_keeps_each_rows_texts() {
+        let n = 140_000;
+        let mut csv = String::from("id,province,group,citation,source,report_date\n");
+        for i in 0..n {
+            let group = if i % 2 == 0 { "TTP" } else { "ttp" };
+            csv.push_str(&format!("{i},AF-KHO,{group},citation {i},S,2025-03\n"));
+        }
+        let path = Path::new("presence.csv");
+        let text = crate::source::read_table(path, csv.as_bytes()).unwrap();
+        let table = crate::table::type_columns(text, &Default::default()).unwrap();
+        let cfg = TableConfig::for_file("presence", path, TableKind::Presence);
+        let claims = Claims::new(&cfg, table, &GroupNames::default()).unwrap();
+        assert_eq!(claims.rows.len(), n);
+        for r in [0, 1, 65_535, 65_536, 65_537, 131_072, n - 1] {
+            let row = &claims.rows[r];
+            assert_eq!(row.id, r as u64);
+            assert_eq!(row.line, r + 2);
+            let citation = format!("citation {r}");
+            assert_eq!(claims.str(row.citation), Some(citation.as_str()));
+            assert_eq!(
+                claims.text(row.citation).as_deref(),
+                Some(citation.as_str())
+            );
+            assert_eq!(claims.str(row.source), Some("S"));
+            assert_eq!(claims.str(row.key), Some("AF-KHO"));
+            // Both spellings are counted as the first seen; the row keeps its own.
+            assert_eq!(claims.str(row.group), Some("TTP"));
+            let reported = (r % 2 == 1).then_some("ttp");
+            assert_eq!(claims.str(row.group_reported), reported);
+        }
+        assert_eq!(claims.groups().len(), 1);
+        assert_eq!(claims.sources().len(), 1);
+        assert_eq!(claims.keys.groups.len(), 1);
+        assert!(claims.keys.rows.iter().all(|k| k.group == 0));
+    }
+}
