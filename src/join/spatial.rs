@@ -156,12 +156,7 @@ impl<'a> PolygonIndex<'a> {
 
     /// The feature whose polygon contains `p` (projected), if any.
     pub fn locate(&self, p: [f64; 2]) -> Option<usize> {
-        let inside = !self.bbox.is_empty()
-            && p[0] >= self.bbox.min_x
-            && p[0] <= self.bbox.max_x
-            && p[1] >= self.bbox.min_y
-            && p[1] <= self.bbox.max_y;
-        if inside {
+        if self.within_bounds(p) {
             let (x, y) = self.cell_of(p[0], p[1], FINE);
             match self.fine.get(y * FINE + x) {
                 Some(&OUTSIDE) => return None,
@@ -170,6 +165,15 @@ impl<'a> PolygonIndex<'a> {
             }
         }
         self.locate_by_pieces(p)
+    }
+
+    /// Whether `p` lies within the layer's bounds (no point outside them is in a polygon).
+    fn within_bounds(&self, p: [f64; 2]) -> bool {
+        !self.bbox.is_empty()
+            && p[0] >= self.bbox.min_x
+            && p[0] <= self.bbox.max_x
+            && p[1] >= self.bbox.min_y
+            && p[1] <= self.bbox.max_y
     }
 
     /// [`PolygonIndex::locate`] by testing each piece whose box holds `p`.
@@ -185,12 +189,7 @@ impl<'a> PolygonIndex<'a> {
     /// The polygon pieces (indices into `shapes.pieces`) whose box holds `p`, from its grid
     /// cell: the candidates a containment test decides between.
     pub fn candidates(&self, p: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
-        let outside = self.bbox.is_empty()
-            || p[0] < self.bbox.min_x
-            || p[0] > self.bbox.max_x
-            || p[1] < self.bbox.min_y
-            || p[1] > self.bbox.max_y;
-        let cell: &[u32] = if outside {
+        let cell: &[u32] = if !self.within_bounds(p) {
             &[]
         } else {
             let (x, y) = self.cell(p[0], p[1]);

@@ -197,10 +197,7 @@ impl Texts {
             let start = if i == 0 { 0 } else { self.ends[i - 1] };
             self.packed.get(start..end)
         } else {
-            (t.0 as usize)
-                .checked_sub(1)
-                .and_then(|i| self.shared.get(i))
-                .map(|s| &**s)
+            self.shared(t).map(|s| &**s)
         }
     }
 
@@ -209,11 +206,16 @@ impl Texts {
         if t.0 & PACKED != 0 {
             self.str(t).map(Arc::from)
         } else {
-            (t.0 as usize)
-                .checked_sub(1)
-                .and_then(|i| self.shared.get(i))
-                .cloned()
+            self.shared(t).cloned()
         }
+    }
+
+    /// A shared text (none for a packed code).
+    fn shared(&self, t: Text) -> Option<&Arc<str>> {
+        (t.0 & PACKED == 0)
+            .then(|| (t.0 as usize).checked_sub(1))
+            .flatten()
+            .and_then(|i| self.shared.get(i))
     }
 
     fn share(&mut self, text: Arc<str>) -> Text {
@@ -901,15 +903,13 @@ impl Claims {
         let firsts: Vec<usize> = (0..n).step_by(BLOCK).collect();
         for &first in firsts.iter().rev() {
             let block = &mut drafts[..BLOCK.min(n - first)];
-            let shared = &table;
             let runs = crate::cores::fill_runs(block, 8_192, |start, run| {
-                let table = shared;
                 let mut failed = Vec::new();
                 for (i, out) in run.iter_mut().enumerate() {
                     let r = first + start + i;
                     match Self::row(
                         cfg,
-                        table,
+                        &table,
                         &roles,
                         &formats,
                         r,
