@@ -1,5 +1,6 @@
-//! Loading work split across the machine's cores: a large table's rows are typed, read as
-//! claims and placed in parallel, in contiguous runs, so every result keeps the file's order.
+//! Work split across the machine's cores: a large table's rows are typed, read as claims and
+//! placed in parallel, a filter is applied to them, and a crowded tile's points are put in
+//! their cells, in contiguous runs, so every result keeps the file's order.
 
 use std::ops::Range;
 

@@ -5,7 +5,8 @@
 //! list (`tests/architecture.rs` fails on a cycle, or on an import of `server` from outside):
 //!
 //! 1. `error`, `date`, `name` (how names normalise), `value` (Value, FieldType, Field, Feature),
-//!    `cores` (loading work split across cores)
+//!    `cores` (work split across cores: loading, filters
+//!    over large tables, the clusters of a crowded tile)
 //! 2. `geometry` (shapes, projection, tile coordinates, polylabel)
 //! 3. `table`, `config` (the catalog)
 //! 4. `source` (one reader a format; claim tables)

@@ -48,7 +48,12 @@ impl Layer {
         (self.geometry_type() == "point").then(|| {
             self.cluster_columns.get_or_init(|| {
                 let rules = self.cluster_rules().unwrap_or_default();
-                ClusterColumns::new(self.features.len(), |i, k| self.value(i, k), &rules)
+                ClusterColumns::new(
+                    &self.shapes,
+                    self.features.len(),
+                    |i, k| self.value(i, k),
+                    &rules,
+                )
             })
         })
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::encode::GeometryWriter;
 use super::{BUFFER, EXTENT, TileCoord, TileLayer, tile_bbox};
+use crate::geometry::{BBox, Shapes};
 use crate::value::{Value, text_id};
 
 /// Cell size in tile units (of 4096): 8 pixels on a 512-pixel tile.
@@ -73,6 +74,19 @@ impl Default for Grid {
 }
 
 impl Grid {
+    /// Add `other`'s cells, which hold points that come after this grid's: a shared cell
+    /// keeps this grid's first point, a new one goes last, so the cells keep the order of
+    /// their first point.
+    fn absorb(&mut self, other: Grid) {
+        for (key, cell) in other.cells {
+            let mut incoming = Some(cell);
+            let here = self.entry(key, || incoming.take().unwrap_or_default());
+            if let Some(cell) = incoming {
+                here.combine(&cell);
+            }
+        }
+    }
+
     fn entry(&mut self, key: (i32, i32), new: impl FnOnce() -> Cell) -> &mut Cell {
         let (x, y) = (key.0 + 2, key.1 + 2);
         let slot = if (0..DENSE_SIDE).contains(&x) && (0..DENSE_SIDE).contains(&y) {
@@ -88,6 +102,7 @@ impl Grid {
     }
 }
 
+#[derive(Debug, PartialEq)]
 struct Cell {
     count: u32,
     sum: [i64; 2],
@@ -99,6 +114,57 @@ struct Cell {
     several_groups: bool,
     first_day: Option<i64>,
     last_day: Option<i64>,
+}
+
+impl Cell {
+    /// Take in a cell of later points.
+    fn combine(&mut self, o: &Cell) {
+        self.count += o.count;
+        self.sum[0] += o.sum[0];
+        self.sum[1] += o.sum[1];
+        if let Some(s) = o.sum_value {
+            *self.sum_value.get_or_insert(0) += s;
+        }
+        if o.several_groups {
+            self.group = NO_CATEGORY;
+            self.several_groups = true;
+        } else if o.group != NO_CATEGORY {
+            self.take_category(o.group);
+        }
+        if let Some(d) = o.first_day {
+            self.first_day = Some(self.first_day.map_or(d, |x| x.min(d)));
+        }
+        if let Some(d) = o.last_day {
+            self.last_day = Some(self.last_day.map_or(d, |x| x.max(d)));
+        }
+    }
+
+    fn take_category(&mut self, category: u32) {
+        if self.group == NO_CATEGORY && !self.several_groups {
+            self.group = category;
+        } else if self.group != NO_CATEGORY && self.group != category {
+            self.group = NO_CATEGORY;
+            self.several_groups = true;
+        }
+    }
+
+    fn add(&mut self, ix: i32, iy: i32, v: &PointValues) {
+        self.count += 1;
+        self.sum[0] += ix as i64;
+        self.sum[1] += iy as i64;
+        if v.has & 1 != 0 {
+            *self.sum_value.get_or_insert(0) += v.sum;
+        }
+        if v.category != NO_CATEGORY {
+            self.take_category(v.category);
+        }
+        if v.has & 2 != 0 {
+            self.first_day = Some(self.first_day.map_or(v.first, |x| x.min(v.first)));
+        }
+        if v.has & 4 != 0 {
+            self.last_day = Some(self.last_day.map_or(v.last, |x| x.max(v.last)));
+        }
+    }
 }
 
 impl Default for Cell {
@@ -137,12 +203,16 @@ const NO_CATEGORY: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub struct ClusterColumns {
     values: Vec<PointValues>,
+    /// Feature `i` is the layer's piece `i`, one point at `xy[i]`.
+    points_in_order: bool,
     categories: Vec<Arc<str>>,
 }
 
 impl ClusterColumns {
-    /// The columns of `n` features, `value(i, k)` giving feature `i`'s value of field `k`.
+    /// The columns of the `n` features of `shapes`, `value(i, k)` giving feature `i`'s value
+    /// of field `k`.
     pub fn new<'p>(
+        shapes: &Shapes,
         n: usize,
         value: impl Fn(usize, usize) -> Option<Cow<'p, Value>>,
         rules: &ClusterRules,
@@ -174,7 +244,19 @@ impl ClusterColumns {
                 }
             })
             .collect();
-        ClusterColumns { values, categories }
+        let points_in_order = shapes.xy.len() == n
+            && shapes.parts.len() == n
+            && shapes.pieces.len() == n
+            && shapes.pieces.iter().enumerate().all(|(i, p)| {
+                p.feature as usize == i
+                    && p.parts == (i as u32..i as u32 + 1)
+                    && shapes.parts[i].range() == (i..i + 1)
+            });
+        ClusterColumns {
+            values,
+            points_in_order,
+            categories,
+        }
     }
 }
 
@@ -186,7 +268,6 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     let name = |i: usize| -> &'a str { fields[i].name.as_str() };
     let bbox = tile_bbox(coord, BUFFER as f64 / EXTENT as f64);
     let scale = (1u64 << coord.z) as f64;
-    let mut cells = Grid::default();
     let Some(node) = layer.index.source_for(coord) else {
         return Clusters { items: Vec::new() };
     };
@@ -195,51 +276,55 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     let columns = match layer.cluster_columns {
         Some(c) if layer.props.is_none() => c,
         _ => {
-            own = ClusterColumns::new(layer.features.len(), |i, k| layer.value(i, k), rules);
+            own = ClusterColumns::new(
+                layer.shapes,
+                layer.features.len(),
+                |i, k| layer.value(i, k),
+                rules,
+            );
             &own
         }
     };
-    for (shapes, piece) in node.pieces(layer.shapes) {
+    let placer = Placer {
+        bbox,
+        scale,
+        origin: [coord.x as f64, coord.y as f64],
+        values: &columns.values,
+    };
+    // A layer of one point per feature, in order: its shared pieces are read as points,
+    // without going through their parts, on every core (a z5 tile of a million points).
+    let direct = columns.points_in_order;
+    let mut cells = Grid::default();
+    if direct {
+        let shared = &node.shared;
+        let runs = crate::cores::map_runs(shared.len(), 100_000, |run| {
+            let mut grid = Grid::default();
+            for &i in &shared[run] {
+                let feature = i as usize;
+                if visible.is_none_or(|v| v[feature]) {
+                    placer.place(&mut grid, feature, layer.shapes.xy[feature]);
+                }
+            }
+            grid
+        });
+        for grid in runs {
+            cells.absorb(grid);
+        }
+    }
+    let shared: &[u32] = if direct { &[] } else { &node.shared };
+    let pieces = shared
+        .iter()
+        .map(|&i| (layer.shapes, &layer.shapes.pieces[i as usize]))
+        .chain(node.own.pieces.iter().map(|p| (&node.own, p)));
+    for (shapes, piece) in pieces {
         let feature = piece.feature as usize;
         // The filter first: it is one byte a point, the box its part.
         if visible.is_some_and(|v| !v[feature]) || !shapes.piece_bbox(piece).intersects(&bbox) {
             continue;
         }
-        let v = columns.values.get(feature).copied().unwrap_or_default();
         for part in shapes.parts_of(piece) {
             for p in &shapes.xy[part.range()] {
-                if p[0] < bbox.min_x || p[0] > bbox.max_x || p[1] < bbox.min_y || p[1] > bbox.max_y
-                {
-                    continue;
-                }
-                let ix = ((p[0] * scale - coord.x as f64) * EXTENT as f64).round() as i32;
-                let iy = ((p[1] * scale - coord.y as f64) * EXTENT as f64).round() as i32;
-                let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
-                let cell = cells.entry(key, || Cell {
-                    first: feature,
-                    first_point: [ix, iy],
-                    ..Cell::default()
-                });
-                cell.count += 1;
-                cell.sum[0] += ix as i64;
-                cell.sum[1] += iy as i64;
-                if v.has & 1 != 0 {
-                    *cell.sum_value.get_or_insert(0) += v.sum;
-                }
-                if v.category != NO_CATEGORY {
-                    if cell.group == NO_CATEGORY && !cell.several_groups {
-                        cell.group = v.category;
-                    } else if cell.group != NO_CATEGORY && cell.group != v.category {
-                        cell.group = NO_CATEGORY;
-                        cell.several_groups = true;
-                    }
-                }
-                if v.has & 2 != 0 {
-                    cell.first_day = Some(cell.first_day.map_or(v.first, |x| x.min(v.first)));
-                }
-                if v.has & 4 != 0 {
-                    cell.last_day = Some(cell.last_day.map_or(v.last, |x| x.max(v.last)));
-                }
+                placer.place(&mut cells, feature, *p);
             }
         }
     }
@@ -293,6 +378,37 @@ pub fn cluster<'a>(layer: &TileLayer<'a>, rules: &ClusterRules, coord: TileCoord
     Clusters { items }
 }
 
+/// Where points go in one tile's cells.
+struct Placer<'c> {
+    /// The tile's buffered area.
+    bbox: BBox,
+    /// 2^z.
+    scale: f64,
+    /// The tile's column and row.
+    origin: [f64; 2],
+    values: &'c [PointValues],
+}
+
+impl Placer<'_> {
+    /// Add `feature`'s point `p` to its cell, when it lies in the tile's buffered area.
+    fn place(&self, grid: &mut Grid, feature: usize, p: [f64; 2]) {
+        let b = &self.bbox;
+        if p[0] < b.min_x || p[0] > b.max_x || p[1] < b.min_y || p[1] > b.max_y {
+            return;
+        }
+        let ix = ((p[0] * self.scale - self.origin[0]) * EXTENT as f64).round() as i32;
+        let iy = ((p[1] * self.scale - self.origin[1]) * EXTENT as f64).round() as i32;
+        let key = (ix.div_euclid(CELL), iy.div_euclid(CELL));
+        let v = self.values.get(feature).copied().unwrap_or_default();
+        grid.entry(key, || Cell {
+            first: feature,
+            first_point: [ix, iy],
+            ..Cell::default()
+        })
+        .add(ix, iy, &v);
+    }
+}
+
 /// 1234 → "1.2k", as MapLibre abbreviates cluster counts.
 fn abbreviate(n: i64) -> String {
     match n {
@@ -300,5 +416,76 @@ fn abbreviate(n: i64) -> String {
         n if n >= 10_000 => format!("{}k", n / 1000),
         n if n >= 1000 => format!("{:.1}k", n as f64 / 1e3),
         n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Points read in runs and their grids merged make the cells one pass makes, in the same
+    /// order: counts, sums, groups ("several" across runs), date ranges, first points.
+    #[test]
+    fn grids_merged_in_order_are_the_grid_of_one_pass() {
+        let mut seed = 0x9e37_79b9_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let coord = TileCoord { z: 5, x: 21, y: 13 };
+        let n = 5_000;
+        let points: Vec<[f64; 2]> = (0..n)
+            .map(|_| {
+                // Within the tile and its buffer, and a few outside.
+                let u = (next() % 1200) as f64 / 1000.0 - 0.1;
+                let v = (next() % 1200) as f64 / 1000.0 - 0.1;
+                [(21.0 + u) / 32.0, (13.0 + v) / 32.0]
+            })
+            .collect();
+        let values: Vec<PointValues> = (0..n)
+            .map(|_| PointValues {
+                sum: (next() % 50) as i64,
+                first: (next() % 3000) as i64,
+                last: 3000 + (next() % 3000) as i64,
+                category: if next() % 5 == 0 {
+                    NO_CATEGORY
+                } else {
+                    (next() % 3) as u32
+                },
+                has: (next() % 8) as u8,
+            })
+            .collect();
+        let placer = Placer {
+            bbox: tile_bbox(coord, BUFFER as f64 / EXTENT as f64),
+            scale: 32.0,
+            origin: [21.0, 13.0],
+            values: &values,
+        };
+        let grid_of = |range: std::ops::Range<usize>| {
+            let mut grid = Grid::default();
+            for i in range {
+                placer.place(&mut grid, i, points[i]);
+            }
+            grid
+        };
+        let whole = grid_of(0..n);
+        assert!(whole.cells.iter().any(|(_, c)| c.several_groups));
+        assert!(
+            whole
+                .cells
+                .iter()
+                .any(|(_, c)| c.count > 1 && c.group != NO_CATEGORY)
+        );
+        for cuts in [vec![1], vec![2_500], vec![1_000, 1_001, 4_000], vec![4_999]] {
+            let mut merged = Grid::default();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([n]) {
+                merged.absorb(grid_of(start..end));
+                start = end;
+            }
+            assert_eq!(merged.cells, whole.cells);
+        }
     }
 }
