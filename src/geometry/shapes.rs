@@ -138,6 +138,19 @@ impl Shapes {
         bbox
     }
 
+    /// Whether the store is `n` features of one point each, in order: piece, part and vertex
+    /// `i` are feature `i`'s, so a piece's point is `xy[i]` (a point layer made from a table).
+    pub fn one_point_each(&self, n: usize) -> bool {
+        self.xy.len() == n
+            && self.parts.len() == n
+            && self.pieces.len() == n
+            && self.pieces.iter().enumerate().all(|(i, p)| {
+                p.feature as usize == i
+                    && p.parts == (i as u32..i as u32 + 1)
+                    && self.parts[i].range() == (i..i + 1)
+            })
+    }
+
     /// The bounding box of every piece.
     pub fn bbox(&self) -> BBox {
         let mut bbox = BBox::EMPTY;

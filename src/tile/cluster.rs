@@ -244,14 +244,7 @@ impl ClusterColumns {
                 }
             })
             .collect();
-        let points_in_order = shapes.xy.len() == n
-            && shapes.parts.len() == n
-            && shapes.pieces.len() == n
-            && shapes.pieces.iter().enumerate().all(|(i, p)| {
-                p.feature as usize == i
-                    && p.parts == (i as u32..i as u32 + 1)
-                    && shapes.parts[i].range() == (i..i + 1)
-            });
+        let points_in_order = shapes.one_point_each(n);
         ClusterColumns {
             values,
             points_in_order,

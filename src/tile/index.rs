@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::clip::{ClipScratch, Run, clip_pieces};
 use super::{TileCoord, tile_bbox};
-use crate::geometry::{GeomKind, Part, Piece, Shapes};
+use crate::geometry::{BBox, GeomKind, Part, Piece, Shapes};
 
 /// How the pyramid is built; the defaults suit province-sized polygons.
 #[derive(Clone, Copy, Debug)]
@@ -77,6 +77,11 @@ pub struct TileIndex {
 
 struct Builder<'a> {
     layer: &'a Shapes,
+    /// The layer is one point a feature, in order ([`Shapes::one_point_each`]): a piece's
+    /// box is its point, read without its part.
+    points: bool,
+    /// Every feature is a point (read once, not at every node).
+    all_points: bool,
     kinds: &'a [GeomKind],
     opts: IndexOptions,
     nodes: HashMap<TileCoord, Node>,
@@ -98,6 +103,8 @@ impl TileIndex {
     ) -> TileIndex {
         let mut b = Builder {
             layer: shapes,
+            points: shapes.one_point_each(kinds.len()),
+            all_points: kinds.iter().all(|k| *k == GeomKind::Point),
             kinds,
             opts: *opts,
             nodes: HashMap::new(),
@@ -143,6 +150,9 @@ impl TileIndex {
 
 impl Builder<'_> {
     fn vertices(&self, node: &Node) -> usize {
+        if self.points {
+            return node.shared.len() + node.own.vertex_count();
+        }
         node.shared
             .iter()
             .map(|&i| self.layer.piece_vertices(&self.layer.pieces[i as usize]))
@@ -173,7 +183,11 @@ impl Builder<'_> {
         let mut crossing: Vec<Vec<Piece>> = vec![Vec::new(); 4];
         for &i in &node.shared {
             let piece = &self.layer.pieces[i as usize];
-            let bbox = self.layer.piece_bbox(piece);
+            let bbox = if self.points {
+                BBox::of_points(&self.layer.xy[i as usize..i as usize + 1])
+            } else {
+                self.layer.piece_bbox(piece)
+            };
             for q in 0..4 {
                 if bbox.within(&bboxes[q]) {
                     children[q].shared.push(i);
@@ -205,7 +219,7 @@ impl Builder<'_> {
         }
         // Points are never simplified, so a layer of points keeps referring to its own
         // geometry here rather than holding a copy of every point at every level.
-        if self.kinds.iter().all(|k| *k == GeomKind::Point) {
+        if self.all_points {
             node.leaf = false;
             self.nodes.insert(coord, node);
             return;
