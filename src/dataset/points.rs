@@ -253,21 +253,39 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
         claims: claims.clone(),
     };
 
-    let mut types: Vec<Option<FieldType>> = vec![None; keys.len()];
-    let mut mixed = vec![false; keys.len()];
+    // Each field's type, and whether its values differ in type, read on every core: runs
+    // are merged in order, a field mixed when a run is or two runs' types differ.
+    let width = keys.len();
+    let runs = crate::cores::map_runs(row_of_feature.len(), 100_000, |run| {
+        let mut types: Vec<Option<FieldType>> = vec![None; width];
+        let mut mixed = vec![false; width];
+        for i in run {
+            for (k, t) in types.iter_mut().enumerate() {
+                if let Some(kind) = attrs.read(i, k).kind() {
+                    if t.is_some_and(|seen| seen != kind) {
+                        mixed[k] = true;
+                    }
+                    *t = Some(FieldType::union(*t, kind));
+                }
+            }
+        }
+        (types, mixed)
+    });
+    let mut types: Vec<Option<FieldType>> = vec![None; width];
+    let mut mixed = vec![false; width];
+    for (run_types, run_mixed) in runs {
+        for k in 0..width {
+            if let Some(kind) = run_types[k] {
+                mixed[k] |= run_mixed[k] || types[k].is_some_and(|seen| seen != kind);
+                types[k] = Some(FieldType::union(types[k], kind));
+            }
+        }
+    }
     let mut shapes = Shapes::default();
     for (i, &r) in row_of_feature.iter().enumerate() {
         let Some(point) = claims.rows[r as usize].point else {
             continue;
         };
-        for (k, t) in types.iter_mut().enumerate() {
-            if let Some(kind) = attrs.read(i, k).kind() {
-                if t.is_some_and(|seen| seen != kind) {
-                    mixed[k] = true;
-                }
-                *t = Some(FieldType::union(*t, kind));
-            }
-        }
         let first = shapes.parts.len();
         shapes.push_part(&[project(point)], &[KEEP], false);
         shapes.finish_piece(i as u32, first);

@@ -17,8 +17,8 @@ use crate::config::{PlacePolicy, TableKind};
 use crate::geometry::projection::project;
 use crate::geometry::{GeomKind, Shapes};
 use crate::name::slug;
-use crate::source::claims::{Claims, RowKey};
-use crate::value::{Field, FieldType, Value};
+use crate::source::claims::{Claims, RowKey, Text};
+use crate::value::{Field, FieldType, IdBuild, Value};
 use filter::Filter;
 use keys::{KeyIndex, Lookup};
 
@@ -48,7 +48,7 @@ pub struct LayerJoin {
 /// in [`Claims::sources`]) as small numbers, its fatalities and whether it has a point.
 /// Packed feature after feature, so counting a province's rows under a time window reads one
 /// run of memory instead of a claim row scattered through a large table.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct JoinedRow {
     pub fatalities: i64,
     pub key: RowKey,
@@ -64,10 +64,13 @@ pub struct JoinedRow {
 pub const NO_GROUP: u32 = u32::MAX;
 
 /// Pack the rows of each feature (see [`JoinedRow`]); the feature's run in the packed rows.
+/// The table is read once in order and each row written into its feature's run (reading
+/// the rows feature by feature jumped about a million-row table: most of a join's time).
 fn pack_rows(
     claims: &Claims,
     groups: &[Arc<str>],
-    rows_by_feature: &[Vec<u32>],
+    placements: &[Placement],
+    features: usize,
 ) -> (Arc<[JoinedRow]>, Vec<(u32, u32)>) {
     let ids: HashMap<&str, u32> = claims
         .sources()
@@ -75,37 +78,53 @@ fn pack_rows(
         .enumerate()
         .map(|(i, s)| (s.as_ref(), i as u32))
         .collect();
-    let mut joined = Vec::with_capacity(rows_by_feature.iter().map(Vec::len).sum());
-    let mut spans = Vec::with_capacity(rows_by_feature.len());
-    for rows in rows_by_feature {
-        let start = joined.len() as u32;
-        for &r in rows {
-            let (Some(row), Some(key)) = (
-                claims.rows.get(r as usize),
-                claims.keys.rows.get(r as usize),
-            ) else {
-                continue;
-            };
-            joined.push(JoinedRow {
-                fatalities: row.fatalities.unwrap_or(0),
-                key: *key,
-                group: claims
-                    .str(row.group)
-                    .and_then(|g| groups.binary_search_by(|x| (**x).cmp(g)).ok())
-                    .and_then(|i| u32::try_from(i).ok())
-                    .unwrap_or(NO_GROUP),
-                // Every row's source is in the list, which is made from the rows.
-                source: claims
-                    .str(row.source)
-                    .and_then(|s| ids.get(s))
-                    .copied()
-                    .unwrap_or(u32::MAX),
-                row: r,
-                has_fatalities: row.fatalities.is_some(),
-                located: row.point.is_some(),
-            });
-        }
-        spans.push((start, joined.len() as u32));
+    let mut counts = vec![0u32; features];
+    for f in placements.iter().filter_map(|p| p.counted) {
+        counts[f as usize] += 1;
+    }
+    let mut spans = Vec::with_capacity(features);
+    let mut start = 0u32;
+    for n in &counts {
+        spans.push((start, start + n));
+        start += n;
+    }
+    let mut next: Vec<u32> = spans.iter().map(|s| s.0).collect();
+    let mut joined = vec![JoinedRow::default(); start as usize];
+    // Texts seen before, by code: a million rows name a few groups and sources.
+    let mut group_of: HashMap<Text, u32, IdBuild> = HashMap::default();
+    let mut source_of: HashMap<Text, u32, IdBuild> = HashMap::default();
+    for (r, place) in placements.iter().enumerate() {
+        let (Some(f), Some(row), Some(key)) =
+            (place.counted, claims.rows.get(r), claims.keys.rows.get(r))
+        else {
+            continue;
+        };
+        let group = *group_of.entry(row.group).or_insert_with(|| {
+            claims
+                .str(row.group)
+                .and_then(|g| groups.binary_search_by(|x| (**x).cmp(g)).ok())
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(NO_GROUP)
+        });
+        // Every row's source is in the list, which is made from the rows.
+        let source = *source_of.entry(row.source).or_insert_with(|| {
+            claims
+                .str(row.source)
+                .and_then(|s| ids.get(s))
+                .copied()
+                .unwrap_or(u32::MAX)
+        });
+        let slot = &mut next[f as usize];
+        joined[*slot as usize] = JoinedRow {
+            fatalities: row.fatalities.unwrap_or(0),
+            key: *key,
+            group,
+            source,
+            row: r as u32,
+            has_fatalities: row.fatalities.is_some(),
+            located: row.point.is_some(),
+        };
+        *slot += 1;
     }
     (joined.into(), spans)
 }
@@ -291,7 +310,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         }
     }
     let polygons = PolygonIndexOnce::new(target);
-    let mut rows_by_feature = vec![Vec::new(); target.props.len()];
+    let mut has_rows = vec![false; target.props.len()];
     let mut unmatched = Vec::new();
     let mut matched = 0;
     let mut place_conflicts = Vec::new();
@@ -320,8 +339,9 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 .collect(),
         }),
     };
-    // Each distinct area name is looked up once: a million rows name a few hundred places.
-    let mut stated_areas: HashMap<&str, Option<usize>> = HashMap::new();
+    // Each distinct area name is looked up once (by its text code for events): a million rows
+    // name a few hundred places.
+    let mut stated_areas: HashMap<Text, Option<usize>, IdBuild> = HashMap::default();
     let mut named_areas: HashMap<&str, Result<usize, Unmatched>> = HashMap::new();
     // The feature each event's point falls in, found in runs (one per core).
     let at_points: Vec<Option<usize>> = match claims.kind {
@@ -346,12 +366,13 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
                 // no suggestions are worked out for it (they cost an edit distance to every
                 // key, per row: most of the load time of a million-row table).
                 let stated = claims.str(row.key).map(|k| {
-                    let found = stated_areas
-                        .entry(k)
-                        .or_insert_with(|| match index.lookup(k) {
-                            Lookup::Found(f) => Some(f),
-                            _ => None,
-                        });
+                    let found =
+                        stated_areas
+                            .entry(row.key)
+                            .or_insert_with(|| match index.lookup(k) {
+                                Lookup::Found(f) => Some(f),
+                                _ => None,
+                            });
                     (k, found.ok_or(()))
                 });
                 match (stated, at_point) {
@@ -410,17 +431,17 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
         };
         match found {
             Ok(f) => {
-                rows_by_feature[f].push(r as u32);
+                has_rows[f] = true;
                 placements[r].counted = Some(f as u32);
                 matched += 1;
             }
             Err(u) => unmatched.push(u),
         }
     }
-    let features_without_rows = rows_by_feature
+    let features_without_rows = has_rows
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.is_empty())
+        .filter(|(_, has)| !**has)
         .map(|(f, _)| target.display_name(f))
         .collect();
     let report = JoinReport {
@@ -438,8 +459,7 @@ pub fn join(target: &Target, claims: Arc<Claims>, prefix: &str) -> LayerJoin {
     let feature_names = (0..target.props.len())
         .map(|f| target.display_name(f))
         .collect();
-    let (joined, spans) = pack_rows(&claims, &groups, &rows_by_feature);
-    drop(rows_by_feature);
+    let (joined, spans) = pack_rows(&claims, &groups, &placements, target.props.len());
     LayerJoin {
         claims,
         prefix: prefix.to_string(),

@@ -314,7 +314,7 @@ pub struct RowKeys {
 }
 
 /// One row's filter keys; see [`RowKeys`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RowKey {
     /// The row's date span, when `dated`.
     pub first: i32,

@@ -210,40 +210,65 @@ pub struct ClusterColumns {
 
 impl ClusterColumns {
     /// The columns of the `n` features of `shapes`, `value(i, k)` giving feature `i`'s value
-    /// of field `k`.
+    /// of field `k`. Read on every core; categories are numbered in order of first
+    /// appearance, as one pass would.
     pub fn new<'p>(
         shapes: &Shapes,
         n: usize,
-        value: impl Fn(usize, usize) -> Option<Cow<'p, Value>>,
+        value: impl Fn(usize, usize) -> Option<Cow<'p, Value>> + Sync,
         rules: &ClusterRules,
     ) -> Self {
+        let runs = crate::cores::map_runs(n, 100_000, |run| {
+            let mut codes: HashMap<Arc<str>, u32> = HashMap::new();
+            let mut categories: Vec<Arc<str>> = Vec::new();
+            let values: Vec<PointValues> = run
+                .map(|i| {
+                    let int = |f: Option<usize>| match f.and_then(|f| value(i, f)).as_deref() {
+                        Some(Value::Int(n)) => Some(*n),
+                        _ => None,
+                    };
+                    let (sum, first, last) = (int(rules.sum), int(rules.first), int(rules.last));
+                    let category = match rules.category.and_then(|f| value(i, f)).as_deref() {
+                        Some(Value::String(g)) => *codes.entry(g.clone()).or_insert_with(|| {
+                            categories.push(g.clone());
+                            categories.len() as u32 - 1
+                        }),
+                        _ => NO_CATEGORY,
+                    };
+                    PointValues {
+                        sum: sum.unwrap_or(0),
+                        first: first.unwrap_or(0),
+                        last: last.unwrap_or(0),
+                        category,
+                        has: u8::from(sum.is_some())
+                            | (u8::from(first.is_some()) << 1)
+                            | (u8::from(last.is_some()) << 2),
+                    }
+                })
+                .collect();
+            (values, categories)
+        });
+        // Each run's codes renumbered into one list, in order.
         let mut codes: HashMap<Arc<str>, u32> = HashMap::new();
-        let mut categories = Vec::new();
-        let values = (0..n)
-            .map(|i| {
-                let int = |f: Option<usize>| match f.and_then(|f| value(i, f)).as_deref() {
-                    Some(Value::Int(n)) => Some(*n),
-                    _ => None,
-                };
-                let (sum, first, last) = (int(rules.sum), int(rules.first), int(rules.last));
-                let category = match rules.category.and_then(|f| value(i, f)).as_deref() {
-                    Some(Value::String(g)) => *codes.entry(g.clone()).or_insert_with(|| {
-                        categories.push(g.clone());
+        let mut categories: Vec<Arc<str>> = Vec::new();
+        let mut values = Vec::with_capacity(n);
+        for (run_values, run_categories) in runs {
+            let renumber: Vec<u32> = run_categories
+                .into_iter()
+                .map(|g| {
+                    *codes.entry(g.clone()).or_insert_with(|| {
+                        categories.push(g);
                         categories.len() as u32 - 1
-                    }),
-                    _ => NO_CATEGORY,
-                };
-                PointValues {
-                    sum: sum.unwrap_or(0),
-                    first: first.unwrap_or(0),
-                    last: last.unwrap_or(0),
-                    category,
-                    has: u8::from(sum.is_some())
-                        | (u8::from(first.is_some()) << 1)
-                        | (u8::from(last.is_some()) << 2),
+                    })
+                })
+                .collect();
+            values.extend(run_values.into_iter().map(|mut v| {
+                if v.category != NO_CATEGORY {
+                    v.category = renumber[v.category as usize];
                 }
-            })
-            .collect();
+                v
+            }));
+        }
         let points_in_order = shapes.one_point_each(n);
         ClusterColumns {
             values,
