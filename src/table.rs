@@ -388,7 +388,7 @@ pub fn type_columns(
                 cells.push(column.next().unwrap_or(Cell::Null));
             }
         }
-        bad.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        bad.sort_by_key(|b| std::cmp::Reverse((b.0, b.1)));
         for (r, c, msg) in bad {
             errors.push(
                 LoadError::new(&file, msg)
