@@ -218,41 +218,41 @@ impl ClusterColumns {
         value: impl Fn(usize, usize) -> Option<Cow<'p, Value>> + Sync,
         rules: &ClusterRules,
     ) -> Self {
-        let runs = crate::cores::map_runs(n, 100_000, |run| {
+        // Written in place, each run numbering its own categories, renumbered after.
+        let mut values = vec![PointValues::default(); n];
+        let runs = crate::cores::fill_runs(&mut values, 100_000, |start, part| {
             let mut codes: HashMap<Arc<str>, u32> = HashMap::new();
             let mut categories: Vec<Arc<str>> = Vec::new();
-            let values: Vec<PointValues> = run
-                .map(|i| {
-                    let int = |f: Option<usize>| match f.and_then(|f| value(i, f)).as_deref() {
-                        Some(Value::Int(n)) => Some(*n),
-                        _ => None,
-                    };
-                    let (sum, first, last) = (int(rules.sum), int(rules.first), int(rules.last));
-                    let category = match rules.category.and_then(|f| value(i, f)).as_deref() {
-                        Some(Value::String(g)) => *codes.entry(g.clone()).or_insert_with(|| {
-                            categories.push(g.clone());
-                            categories.len() as u32 - 1
-                        }),
-                        _ => NO_CATEGORY,
-                    };
-                    PointValues {
-                        sum: sum.unwrap_or(0),
-                        first: first.unwrap_or(0),
-                        last: last.unwrap_or(0),
-                        category,
-                        has: u8::from(sum.is_some())
-                            | (u8::from(first.is_some()) << 1)
-                            | (u8::from(last.is_some()) << 2),
-                    }
-                })
-                .collect();
-            (values, categories)
+            for (j, slot) in part.iter_mut().enumerate() {
+                let i = start + j;
+                let int = |f: Option<usize>| match f.and_then(|f| value(i, f)).as_deref() {
+                    Some(Value::Int(n)) => Some(*n),
+                    _ => None,
+                };
+                let (sum, first, last) = (int(rules.sum), int(rules.first), int(rules.last));
+                let category = match rules.category.and_then(|f| value(i, f)).as_deref() {
+                    Some(Value::String(g)) => *codes.entry(g.clone()).or_insert_with(|| {
+                        categories.push(g.clone());
+                        categories.len() as u32 - 1
+                    }),
+                    _ => NO_CATEGORY,
+                };
+                *slot = PointValues {
+                    sum: sum.unwrap_or(0),
+                    first: first.unwrap_or(0),
+                    last: last.unwrap_or(0),
+                    category,
+                    has: u8::from(sum.is_some())
+                        | (u8::from(first.is_some()) << 1)
+                        | (u8::from(last.is_some()) << 2),
+                };
+            }
+            (start, part.len(), categories)
         });
         // Each run's codes renumbered into one list, in order.
         let mut codes: HashMap<Arc<str>, u32> = HashMap::new();
         let mut categories: Vec<Arc<str>> = Vec::new();
-        let mut values = Vec::with_capacity(n);
-        for (run_values, run_categories) in runs {
+        for (start, len, run_categories) in runs {
             let renumber: Vec<u32> = run_categories
                 .into_iter()
                 .map(|g| {
@@ -262,12 +262,11 @@ impl ClusterColumns {
                     })
                 })
                 .collect();
-            values.extend(run_values.into_iter().map(|mut v| {
+            for v in &mut values[start..start + len] {
                 if v.category != NO_CATEGORY {
                     v.category = renumber[v.category as usize];
                 }
-                v
-            }));
+            }
         }
         let points_in_order = shapes.one_point_each(n);
         ClusterColumns {
