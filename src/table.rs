@@ -336,74 +336,39 @@ pub fn type_columns(
             .collect::<Vec<_>>()
     })
     .concat();
-    // Cells are typed last to first, in blocks, and the text of the rows typed is given back
-    // after each block: holding all of both was the peak of loading a large table. The
-    // cells, pushed backwards, are put in order at the end. A large table's block is typed
-    // on every core, a run of columns each (each column keeps its own interner).
+    // Cells are typed last to first, and the text of the rows typed is given back as the
+    // typed cells grow: holding all of both was the peak of loading a large table. The
+    // cells, pushed backwards, are put in order at the end.
     let mut text = text;
     let n = text.rows.len();
-    let width = kinds.len();
     let mut cells = Vec::new();
     let lines: Vec<usize> = (0..n).map(|r| text.rows.line(r)).collect();
     let mut errors: Vec<LoadError> = Vec::new();
     let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();
-    // Typed a block at a time (the block's cells are held twice, by their run and by the
-    // table, so blocks are small); text given back every GIVE_BACK rows.
-    const BLOCK: usize = 1 << 14;
     const GIVE_BACK: usize = 1 << 16;
-    let per_run = if n >= 100_000 { 1 } else { usize::MAX };
-    let mut end = n;
-    while end > 0 {
-        let start = (end - 1) / BLOCK * BLOCK;
-        let rows = &text.rows;
-        // Each run: its columns' cells, column by column, rows last to first, and their
-        // errors as (row, column, message).
-        let runs = crate::cores::fill_runs(&mut interners, per_run, |first, interners| {
-            let mut out = Vec::with_capacity(interners.len());
-            let mut bad = Vec::new();
-            for (j, interner) in interners.iter_mut().enumerate() {
-                let c = first + j;
-                let mut column = Vec::with_capacity(end - start);
-                for r in (start..end).rev() {
-                    let raw = rows.cell(r, c);
-                    let parsed = match kinds[c] {
-                        ColumnType::Text => Ok(interner.text_cell(raw)),
-                        kind => parse_cell(raw, kind),
-                    };
-                    column.push(parsed.unwrap_or_else(|msg| {
-                        bad.push((r, c, msg));
-                        Cell::Null
-                    }));
+    for r in (0..n).rev() {
+        for (c, &kind) in kinds.iter().enumerate().rev() {
+            let raw = text.rows.cell(r, c);
+            let parsed = match kind {
+                ColumnType::Text => Ok(interners[c].text_cell(raw)),
+                kind => parse_cell(raw, kind),
+            };
+            match parsed {
+                Ok(cell) => cells.push(cell),
+                Err(msg) => {
+                    errors.push(
+                        LoadError::new(&file, msg)
+                            .at_line(lines[r])
+                            .at_column(c + 1)
+                            .with_field(text.header[c].clone()),
+                    );
+                    cells.push(Cell::Null);
                 }
-                out.push(column.into_iter());
-            }
-            (out, bad)
-        });
-        // Column c's cells, rows last to first.
-        let mut by_column = Vec::with_capacity(width);
-        let mut bad = Vec::new();
-        for (columns, run_bad) in runs {
-            by_column.extend(columns);
-            bad.extend(run_bad);
-        }
-        for _ in (start..end).rev() {
-            for column in by_column.iter_mut().rev() {
-                cells.push(column.next().unwrap_or(Cell::Null));
             }
         }
-        bad.sort_by_key(|b| std::cmp::Reverse((b.0, b.1)));
-        for (r, c, msg) in bad {
-            errors.push(
-                LoadError::new(&file, msg)
-                    .at_line(lines[r])
-                    .at_column(c + 1)
-                    .with_field(text.header[c].clone()),
-            );
+        if r % GIVE_BACK == 0 {
+            text.rows.keep_rows(r);
         }
-        if start.is_multiple_of(GIVE_BACK) {
-            text.rows.keep_rows(start);
-        }
-        end = start;
     }
     if !errors.is_empty() {
         errors.reverse();
