@@ -104,8 +104,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
         line
     };
     let mut rows = TextRows::new(header.len());
-    // One record read into again and again (a record apiece was a third of reading a
-    // million rows); its fields are text, as the whole file is and they split at ASCII.
+    // One record read into again and again, not a new one (and a UTF-8 check) per row; its
+    // fields are text, as the whole file is checked to be and fields split at ASCII bytes.
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
