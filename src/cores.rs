@@ -8,17 +8,27 @@ use std::ops::Range;
 /// results in order. Small inputs run on the calling thread.
 pub fn map_runs<R: Send>(n: usize, min: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
     let runs = runs(n, min);
-    if runs == 1 {
-        return vec![f(0..n)];
-    }
     let size = n.div_ceil(runs);
+    map_each(runs, |i| f((i * size).min(n)..((i + 1) * size).min(n)))
+}
+
+/// `f(0)`, `f(1)`, … `f(n - 1)`, the results in order: each on a thread of its own when
+/// there are several.
+pub fn map_each<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    map_owned((0..n).collect(), f)
+}
+
+/// `f` of each item, the results in order: each on a thread of its own when there are
+/// several, which owns the item (and may give its memory back as it goes).
+pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.into_iter().map(&f).collect();
+    }
     std::thread::scope(|s| {
         let f = &f;
-        let handles: Vec<_> = (0..runs)
-            .map(|i| {
-                let run = (i * size).min(n)..((i + 1) * size).min(n);
-                s.spawn(move || f(run))
-            })
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| s.spawn(move || f(item)))
             .collect();
         joined(handles)
     })
@@ -61,7 +71,7 @@ fn joined<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, R>>) -> Vec<R> {
 }
 
 /// How many runs `n` items make: one per core, each of at least `min` items.
-fn runs(n: usize, min: usize) -> usize {
+pub fn runs(n: usize, min: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     cores.min(n / min.max(1)).max(1)
 }

@@ -2,6 +2,7 @@
 //! every later complaint (a bad date, an unmatched province) can point at it.
 
 use std::collections::{HashMap, HashSet};
+use std::mem::MaybeUninit;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -201,9 +202,19 @@ impl Table {
 pub struct TextTable {
     pub file: String,
     pub header: Vec<String>,
-    pub rows: TextRows,
+    /// The rows in parts that follow one another (a large CSV file is read a part per core,
+    /// and its cells are typed so).
+    pub parts: Vec<TextRows>,
     /// Read from a spreadsheet (`.xlsx`, `.ods`), where dates may be stored as day numbers.
     pub spreadsheet: bool,
+}
+
+#[cfg(test)]
+impl TextTable {
+    /// Every row's line and cells, in order.
+    pub fn rows(&self) -> Vec<(usize, Vec<&str>)> {
+        self.parts.iter().flat_map(TextRows::iter).collect()
+    }
 }
 
 /// Rows of text cells packed into one buffer, each row with its line. A `Vec<String>` per
@@ -256,6 +267,13 @@ impl TextRows {
         self.ends.extend(std::iter::repeat_n(end, self.width - n));
         self.lines.push(line);
         Ok(())
+    }
+
+    /// Move every row's line on by `by`.
+    pub fn shift_lines(&mut self, by: usize) {
+        for line in &mut self.lines {
+            *line += by;
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -328,66 +346,107 @@ pub fn type_columns(
     let kinds: Vec<ColumnType> = crate::cores::map_runs(text.header.len(), 1, |columns| {
         columns
             .map(|c| {
-                declared
-                    .get(&text.header[c])
-                    .copied()
-                    .unwrap_or_else(|| infer((0..text.rows.len()).map(|r| text.rows.cell(r, c))))
+                declared.get(&text.header[c]).copied().unwrap_or_else(|| {
+                    infer(
+                        text.parts
+                            .iter()
+                            .flat_map(|part| (0..part.len()).map(move |r| part.cell(r, c))),
+                    )
+                })
             })
             .collect::<Vec<_>>()
     })
     .concat();
-    // Cells are typed last to first, and the text of the rows typed is given back as the
-    // typed cells grow: holding all of both was the peak of loading a large table. The
-    // cells, pushed backwards, are put in order at the end.
-    let mut text = text;
-    let n = text.rows.len();
-    let mut cells = Vec::new();
-    let lines: Vec<usize> = (0..n).map(|r| text.rows.line(r)).collect();
-    let mut errors: Vec<LoadError> = Vec::new();
-    let mut interners: Vec<Interner> = kinds.iter().map(|_| Interner::default()).collect();
-    const GIVE_BACK: usize = 1 << 16;
-    for r in (0..n).rev() {
-        for (c, &kind) in kinds.iter().enumerate().rev() {
-            let raw = text.rows.cell(r, c);
-            let parsed = match kind {
-                ColumnType::Text => Ok(interners[c].text_cell(raw)),
-                kind => parse_cell(raw, kind),
-            };
-            match parsed {
-                Ok(cell) => cells.push(cell),
-                Err(msg) => {
-                    errors.push(
-                        LoadError::new(&file, msg)
-                            .at_line(lines[r])
-                            .at_column(c + 1)
-                            .with_field(text.header[c].clone()),
-                    );
-                    cells.push(Cell::Null);
-                }
-            }
-        }
-        if r % GIVE_BACK == 0 {
-            text.rows.keep_rows(r);
-        }
+    let TextTable {
+        file: name,
+        header,
+        parts,
+        spreadsheet,
+    } = text;
+    let lines: Vec<usize> = parts.iter().flat_map(|p| p.lines.iter().copied()).collect();
+    let width = kinds.len();
+    // Each part typed on a core of its own, straight into its place among the table's
+    // cells; the parts' text is given back as the cells grow (holding all of both was the
+    // peak of loading a large table).
+    let mut cells: Vec<Cell> = Vec::with_capacity(lines.len() * width);
+    let mut places = Vec::with_capacity(parts.len());
+    let mut rest = &mut cells.spare_capacity_mut()[..lines.len() * width];
+    for part in &parts {
+        let (place, after) = rest.split_at_mut(part.len() * width);
+        places.push(place);
+        rest = after;
     }
+    let typer = Typer {
+        file: &file,
+        header: &header,
+        kinds: &kinds,
+    };
+    let errors: Vec<LoadError> =
+        crate::cores::map_owned(parts.into_iter().zip(places).collect(), |(part, place)| {
+            typer.type_part(part, place)
+        })
+        .concat();
+    // SAFETY: the places cover the first `lines.len() * width` slots of `cells`, one part's
+    // rows each, and `type_part` wrote every slot of its place (a bad cell as null) before
+    // returning; a panic in any part is carried on by `map_owned` before this line.
+    unsafe { cells.set_len(lines.len() * width) };
     if !errors.is_empty() {
-        errors.reverse();
         return Err(LoadErrors(errors));
     }
-    cells.reverse();
-    let columns = text
-        .header
+    let columns = header
         .into_iter()
         .zip(kinds)
         .map(|(name, kind)| Column { name, kind })
         .collect();
     Ok(Table {
-        file: text.file,
+        file: name,
         columns,
         cells,
         lines,
-        spreadsheet: text.spreadsheet,
+        spreadsheet,
     })
+}
+
+/// What typing a part of a table needs to know.
+struct Typer<'a> {
+    file: &'a Path,
+    header: &'a [String],
+    kinds: &'a [ColumnType],
+}
+
+impl Typer<'_> {
+    /// Type `part` into `place` (its rows' cells, row after row), last row first, giving its
+    /// text back as it goes; every slot of `place` is written. The bad cells, in file order.
+    fn type_part(&self, mut part: TextRows, place: &mut [MaybeUninit<Cell>]) -> Vec<LoadError> {
+        let width = self.kinds.len();
+        let mut errors: Vec<LoadError> = Vec::new();
+        let mut interners: Vec<Interner> = self.kinds.iter().map(|_| Interner::default()).collect();
+        const GIVE_BACK: usize = 1 << 16;
+        for r in (0..part.len()).rev() {
+            for (c, &kind) in self.kinds.iter().enumerate().rev() {
+                let raw = part.cell(r, c);
+                let parsed = match kind {
+                    ColumnType::Text => Ok(interners[c].text_cell(raw)),
+                    kind => parse_cell(raw, kind),
+                };
+                let cell = parsed.unwrap_or_else(|msg| {
+                    errors.push(
+                        LoadError::new(self.file, msg)
+                            .at_line(part.line(r))
+                            .at_column(c + 1)
+                            .with_field(self.header[c].clone()),
+                    );
+                    Cell::Null
+                });
+                place[r * width + c].write(cell);
+            }
+            if r % GIVE_BACK == 0 {
+                part.keep_rows(r);
+            }
+        }
+        errors.reverse();
+        errors
+    }
 }
 
 fn infer<'a>(cells: impl Iterator<Item = &'a str> + Clone) -> ColumnType {
@@ -491,7 +550,7 @@ mod tests {
         TextTable {
             file: "t.csv".into(),
             header: header.iter().map(|s| s.to_string()).collect(),
-            rows: text,
+            parts: vec![text],
             spreadsheet: false,
         }
     }

@@ -26,8 +26,25 @@ fn sniff_delimiter(text: &str) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
+/// A file of at least this much text per core is read in parts, one per core.
+const PART_BYTES: usize = 4 << 20;
+
 /// Read CSV bytes into text rows.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
+    read_in_parts(path, bytes, |body| crate::cores::runs(body, PART_BYTES))
+}
+
+/// Read CSV bytes in `parts(length of the rows' text)` parts, each on a core of its own.
+///
+/// A part starts at the first line that begins after its share of the bytes, and reads on
+/// until a row starts at or past the next part's start. That line may be inside a quoted
+/// cell; the part before then ends elsewhere, which the merge sees, and the rest of the file
+/// is read there on one core. Rows, lines and errors are those of one pass over the file.
+fn read_in_parts(
+    path: &Path,
+    bytes: &[u8],
+    parts: impl Fn(usize) -> usize,
+) -> Result<TextTable, LoadError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -43,30 +60,19 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
             "the file is empty; a header row is needed",
         ));
     }
+    let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .has_headers(true)
-        .flexible(false)
         .from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map(|p| p.line() as usize);
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!(
-                "this row has {len} fields but the header has {expected_len} (a missing or extra separator, or an unclosed quote?)"
-            ),
-            _ => e.to_string(),
-        };
-        let err = LoadError::new(path, message);
-        match line {
-            Some(l) => err.at_line(l),
-            None => err,
-        }
-    };
     let header: Vec<String> = reader
         .headers()
-        .map_err(csv_error)?
+        .map_err(|e| {
+            let line = e.position().map_or(1, |p| {
+                1 + newlines(&text.as_bytes()[..(p.byte() as usize).min(text.len())])
+            });
+            csv_error(path, &e).at_line(line)
+        })?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -87,52 +93,165 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
             .at_line(1));
         }
     }
-    // Lines from byte offsets: the reader's own line count skips blank lines.
-    let mut counted_to = 0usize;
-    let mut line = 1usize;
-    let mut line_at = |offset: usize| {
-        // A record's position may sit on the line break before it (CRLF): skip breaks.
-        let mut offset = offset.min(text.len());
-        while offset < text.len() && matches!(text.as_bytes()[offset], b'\r' | b'\n') {
-            offset += 1;
+    let body = skip_breaks(text, reader.position().byte() as usize);
+    let width = header.len();
+    let length = text.len() - body;
+    let count = parts(length).max(1);
+    // Part `i` starts at the first line beginning after its share of the bytes.
+    let share = length.div_ceil(count);
+    let boundary = |i: usize| {
+        let from = body + i * share;
+        if i == 0 {
+            return body;
         }
-        line += text.as_bytes()[counted_to..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        counted_to = offset;
-        line
+        match text.as_bytes().get(from..).filter(|_| i < count) {
+            Some(rest) => match rest.iter().position(|&b| b == b'\n') {
+                Some(n) => skip_breaks(text, from + n + 1),
+                None => text.len(),
+            },
+            None => text.len(),
+        }
     };
-    let mut rows = TextRows::new(header.len());
-    // One record read into again and again, not a new one (and a UTF-8 check) per row; its
-    // fields are text, as the whole file is checked to be and fields split at ASCII bytes.
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let offset = e.position().map(|p| p.byte() as usize);
-                let mut err = csv_error(e);
-                if let Some(o) = offset {
-                    err.line = Some(line_at(o));
-                }
-                return Err(err);
-            }
+    let read = crate::cores::map_each(count, |i| {
+        read_part(path, text, delimiter, width, boundary(i), boundary(i + 1))
+    });
+    let mut parts = Vec::with_capacity(read.len());
+    let mut at = body;
+    let mut line = 1 + newlines(&text.as_bytes()[..body]);
+    let mut read = read.into_iter();
+    while let Some(mut part) = read.next() {
+        if part.start != at {
+            // The line this part started at is inside a quoted cell: read the rest here.
+            part = read_part(path, text, delimiter, width, at, text.len());
+            read = Vec::new().into_iter();
         }
-        let line = line_at(record.position().map(|p| p.byte() as usize).unwrap_or(0));
-        let fields = record.iter().map(|f| std::str::from_utf8(f).unwrap_or(""));
-        if fields.clone().all(|f| f.trim().is_empty()) {
-            continue;
+        if let Some(mut err) = part.error {
+            err.line = err.line.map(|l| l + line);
+            return Err(err);
         }
-        rows.push(line, fields).map_err(|_| TooLarge::error(path))?;
+        let mut rows = part.rows;
+        rows.shift_lines(line);
+        parts.push(rows);
+        line += part.newlines;
+        at = part.end;
     }
     Ok(TextTable {
         file: crate::error::display_path(path),
         header,
-        rows,
+        parts,
         spreadsheet: false,
     })
+}
+
+/// The rows of one part of a file, and where it ended.
+struct Part {
+    /// Where its first row starts and where the row after its last starts (a byte offset).
+    start: usize,
+    end: usize,
+    rows: TextRows,
+    /// Line breaks from `start` to `end`; the rows' lines and the error's line count from
+    /// `start` (the part's first line is 0).
+    newlines: usize,
+    /// The first bad row; the part ends there.
+    error: Option<LoadError>,
+}
+
+/// Read the rows that start from `start` (the start of a row or of a line) until one starts
+/// at or past `stop`.
+fn read_part(
+    path: &Path,
+    text: &str,
+    delimiter: u8,
+    width: usize,
+    start: usize,
+    stop: usize,
+) -> Part {
+    let bytes = &text.as_bytes()[start..];
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    // Lines from byte offsets: the reader's own line count skips blank lines.
+    let mut counted_to = 0usize;
+    let mut line = 0usize;
+    let mut line_at = |offset: usize| {
+        // A record's position may sit on the line break before it (CRLF): skip breaks.
+        let offset = skip_breaks(text, start + offset) - start;
+        line += newlines(&bytes[counted_to..offset]);
+        counted_to = offset;
+        line
+    };
+    let mut rows = TextRows::new(width);
+    let mut error = None;
+    // One record read into again and again, not a new one per row (its text is checked as
+    // UTF-8 once, not cell by cell).
+    let mut record = csv::StringRecord::new();
+    let end = loop {
+        let next = skip_breaks(text, start + reader.position().byte() as usize);
+        if next >= stop {
+            break next;
+        }
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break text.len(),
+            Err(e) => {
+                let offset = e.position().map(|p| p.byte() as usize);
+                let mut err = csv_error(path, &e);
+                err.line = offset.map(&mut line_at);
+                error = Some(err);
+                break text.len();
+            }
+        }
+        let line = line_at(record.position().map(|p| p.byte() as usize).unwrap_or(0));
+        if record.len() != width {
+            error = Some(
+                LoadError::new(
+                    path,
+                    format!(
+                        "this row has {} fields but the header has {width} (a missing or extra separator, or an unclosed quote?)",
+                        record.len()
+                    ),
+                )
+                .at_line(line),
+            );
+            break text.len();
+        }
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if rows.push(line, record.iter()).is_err() {
+            error = Some(TooLarge::error(path));
+            break text.len();
+        }
+    };
+    let newlines = line_at(end - start);
+    Part {
+        start,
+        end,
+        rows,
+        newlines,
+        error,
+    }
+}
+
+/// A reader's error, without its line.
+fn csv_error(path: &Path, e: &csv::Error) -> LoadError {
+    LoadError::new(path, e.to_string())
+}
+
+/// The offset past any line breaks at `offset`.
+fn skip_breaks(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut offset = offset.min(bytes.len());
+    while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
+        offset += 1;
+    }
+    offset
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 #[cfg(test)]
@@ -147,16 +266,59 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.header, ["a", "b"]);
-        assert_eq!(
-            t.rows.iter().collect::<Vec<_>>(),
-            vec![(2, vec!["1", "x;y"]), (4, vec!["2", "z"])]
-        );
+        assert_eq!(t.rows(), vec![(2, vec!["1", "x;y"]), (4, vec!["2", "z"])]);
     }
 
     #[test]
     fn tabs() {
         let t = read(Path::new("x.tsv"), b"a\tb\n1\t2\n").unwrap();
-        assert_eq!(t.rows.iter().next().unwrap().1, ["1", "2"]);
+        assert_eq!(t.rows()[0].1, ["1", "2"]);
+    }
+
+    /// Read in parts, a file gives the rows, lines and first error of one pass, wherever
+    /// the parts start: in a quoted cell across lines, on blank lines, in CRLF breaks.
+    #[test]
+    fn parts_read_as_one_pass() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for case in 0..300 {
+            let mut text = String::from("id,note,when\r\n");
+            for row in 0..next(40) {
+                let note = match next(6) {
+                    0 => "\"two\nlines, and \"\"quotes\"\"\"".to_string(),
+                    1 => "\"\r\n\r\n\"".to_string(),
+                    2 => String::new(),
+                    _ => format!("n{row}"),
+                };
+                text.push_str(&format!("{row},{note},2026-0{}", 1 + next(9)));
+                text.push_str(["\n", "\r\n", "\n\n", "\r\n\r\n"][next(4) as usize]);
+                if case % 50 == 49 && next(30) == 0 {
+                    text.push_str("short\n");
+                }
+            }
+            let path = Path::new("x.csv");
+            let one = read_in_parts(path, text.as_bytes(), |_| 1);
+            for parts in 2..9 {
+                let many = read_in_parts(path, text.as_bytes(), |_| parts);
+                match (&one, &many) {
+                    (Ok(a), Ok(b)) => assert_eq!(a.rows(), b.rows(), "{parts} parts of {text:?}"),
+                    (Err(a), Err(b)) => assert_eq!(
+                        (a.line, &a.message),
+                        (b.line, &b.message),
+                        "{parts} parts of {text:?}"
+                    ),
+                    _ => panic!("{parts} parts of {text:?}: {one:?} against {many:?}"),
+                }
+            }
+        }
+        let err =
+            read_in_parts(Path::new("x.csv"), b"a,b\n1,2\n3,4\n\n5\n6,7\n", |_| 3).unwrap_err();
+        assert_eq!(err.line, Some(5));
     }
 
     #[test]

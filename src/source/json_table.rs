@@ -44,7 +44,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
     Ok(TextTable {
         file: crate::error::display_path(path),
         header,
-        rows,
+        parts: vec![rows],
         spreadsheet: false,
     })
 }

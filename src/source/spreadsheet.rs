@@ -97,7 +97,7 @@ pub fn read(path: &Path, bytes: &[u8], ods: bool) -> Result<TextTable, LoadError
     Ok(TextTable {
         file: crate::error::display_path(path),
         header,
-        rows: out,
+        parts: vec![out],
         spreadsheet: true,
     })
 }
