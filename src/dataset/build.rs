@@ -432,6 +432,15 @@ impl FeatureIds {
         }
     }
 
+    /// Ids known to differ from one another, one per feature (a claim table's rows, whose
+    /// repeated ids are refused when it is read): nothing left to check.
+    pub fn distinct(ids: impl Iterator<Item = u64>) -> FeatureIds {
+        FeatureIds {
+            explicit: ids.map(Some).collect(),
+            seen: HashMap::default(),
+        }
+    }
+
     /// The next feature's explicit id: its `id_field` value, else `stated`. `index` is its
     /// position in the file, for warnings.
     pub fn push(

@@ -319,23 +319,25 @@ pub fn points_layer(cfg: &LayerConfig, claims: Arc<Claims>) -> Result<Layer, Loa
     }
     let id_field = id_field(cfg, file, &keys)?;
     let mut warnings = Vec::new();
-    let mut ids = FeatureIds::new(features.len());
-    for (i, &r) in row_of_feature.iter().enumerate() {
-        let row = &claims.rows[r as usize];
-        // The values are read only for a catalog's id_property.
-        let props = match id_field {
-            Some(_) => attrs.values(i),
-            None => Vec::new(),
-        };
-        ids.push(
-            id_field,
-            &fields,
-            &props,
-            Some(row.id),
-            row.line,
-            &mut warnings,
-        );
-    }
+    let ids = match id_field {
+        // Each feature is a row of its own, and a table's rows never share an id.
+        None => FeatureIds::distinct(row_of_feature.iter().map(|&r| claims.rows[r as usize].id)),
+        Some(_) => {
+            let mut ids = FeatureIds::new(features.len());
+            for (i, &r) in row_of_feature.iter().enumerate() {
+                let row = &claims.rows[r as usize];
+                ids.push(
+                    id_field,
+                    &fields,
+                    &attrs.values(i),
+                    Some(row.id),
+                    row.line,
+                    &mut warnings,
+                );
+            }
+            ids
+        }
+    };
     ids.assign(&mut features);
     let kinds = vec![GeomKind::Point; features.len()];
     let mut layer = finish_layer(cfg, file, fields, features, kinds, shapes, 0, warnings);
