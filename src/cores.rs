@@ -3,6 +3,8 @@
 //! their cells, in contiguous runs, so every result keeps the file's order.
 
 use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `f` over `0..n` cut into one run per core (each of at least `min` items), the runs'
 /// results in order. Small inputs run on the calling thread.
@@ -32,6 +34,39 @@ pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> 
             .collect();
         joined(handles)
     })
+}
+
+/// `f(0)`, `f(1)`, … `f(n - 1)` on a thread per core at most, each taking the next item as
+/// it finishes one (so no more items are held at once than there are cores); the results in
+/// order.
+pub fn map_queue<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let threads = runs(n, 1);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let r = f(i);
+                        *done[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                    }
+                })
+            })
+            .collect();
+        joined(handles);
+    });
+    // Every item is done: a thread's panic has gone on in the caller above.
+    done.into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
 }
 
 /// Like [`map_runs`], writing into `out` in place: `f` gets each run's first index and its
@@ -88,6 +123,19 @@ mod tests {
                 .flatten()
                 .collect();
             assert_eq!(out, (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn queued_items_are_each_mapped_once_in_order() {
+        for n in [0, 1, 2, 7, 100] {
+            let calls = AtomicUsize::new(0);
+            let out = map_queue(n, |i| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                i * 2
+            });
+            assert_eq!(out, (0..n).map(|i| i * 2).collect::<Vec<_>>());
+            assert_eq!(calls.into_inner(), n);
         }
     }
 

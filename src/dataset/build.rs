@@ -67,85 +67,24 @@ impl Dataset {
                 Err(e) => errors.push(missing(&file, e, "table", &cfg.id, file_name.span().start)),
             }
         }
-        let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
-
+        // Layers are independent (each reads its own file, or a table loaded above): built a
+        // core each at a time, each into a version of its own, taken in the catalog's order.
+        let built = crate::cores::map_queue(catalog.layers.len(), |i| {
+            build_catalog_layer(
+                catalog.layers[i].get_ref(),
+                &catalog,
+                dir,
+                &tables,
+                &missing,
+            )
+        });
         let mut layers = Vec::new();
         let mut rasters = Vec::new();
-        for spanned in &catalog.layers {
-            let cfg = spanned.get_ref();
-            let built = match (&cfg.file, &cfg.table) {
-                _ if cfg.postgres.is_some() => {
-                    let url = cfg.postgres.as_deref().unwrap_or_default();
-                    let relation = match (&cfg.table, &cfg.sql) {
-                        (_, Some(sql)) => Relation::Sql(sql.clone()),
-                        (Some(t), None) => Relation::table(t),
-                        (None, None) => continue,
-                    };
-                    let joins = cfg
-                        .joins
-                        .iter()
-                        .filter_map(|j| {
-                            let t = catalog.tables.iter().find(|t| t.get_ref().id == j.table)?;
-                            Some((j.clone(), t.get_ref().clone()))
-                        })
-                        .collect::<Vec<_>>();
-                    postgis_layer(cfg, url, relation, &joins, &mut hasher)
-                }
-                (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
-                    let file = dir.join(f.get_ref());
-                    match Archive::open(&file) {
-                        Ok(archive) if archive.tiles.is_raster() => {
-                            match super::raster::raster_layer(cfg, &file, archive, &mut hasher) {
-                                Ok(r) => rasters.push(Arc::new(r)),
-                                Err(e) => errors.push(e),
-                            }
-                            continue;
-                        }
-                        Ok(archive) => archive_layer_from(cfg, &file, archive, &mut hasher),
-                        Err(e) => Err(e),
-                    }
-                }
-                (Some(f), _) => {
-                    let file = dir.join(f.get_ref());
-                    match std::fs::read(&file) {
-                        Ok(bytes) => {
-                            hasher.add(&bytes);
-                            hash_companions(&mut hasher, &file);
-                            build_layer(cfg, &file, bytes)
-                        }
-                        Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
-                    }
-                }
-                (None, Some(t)) => match table(t) {
-                    Some(claims) => points_layer(cfg, claims),
-                    // The table's own error is already reported.
-                    None => continue,
-                },
-                (None, None) => continue,
-            };
-            let mut layer = match built {
-                Ok(l) => l,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            for j in &cfg.joins {
-                if let Some(claims) = table(&j.table) {
-                    let prefix = j.prefix.clone().unwrap_or_else(|| j.table.clone());
-                    layer.add_join(claims, &prefix, &cfg.keys, &cfg.aliases);
-                }
-            }
-            let labels = cfg
-                .labels
-                .as_ref()
-                .map(|id| super::labels::label_layer(cfg, &layer, id));
-            layers.push(layer);
-            match labels {
-                Some(Ok(l)) => layers.push(l),
-                Some(Err(e)) => errors.push(e),
-                None => {}
-            }
+        for built in built {
+            hasher.absorb(&built.hash);
+            layers.extend(built.layers);
+            rasters.extend(built.raster);
+            errors.extend(built.errors);
         }
         if !errors.is_empty() {
             return Err(LoadErrors(errors));
@@ -218,6 +157,103 @@ impl Dataset {
         dataset.log_problems();
         Ok(dataset)
     }
+}
+
+/// What a catalog layer was built into: the layer and its labels, or a raster, or errors.
+#[derive(Default)]
+struct BuiltLayer {
+    layers: Vec<Layer>,
+    raster: Option<Arc<super::raster::RasterLayer>>,
+    errors: Vec<LoadError>,
+    /// The layer's files, for the data version.
+    hash: ContentHash,
+}
+
+/// Build one catalog layer, with its joins and its label layer.
+fn build_catalog_layer(
+    cfg: &LayerConfig,
+    catalog: &Catalog,
+    dir: &Path,
+    tables: &[Arc<Claims>],
+    missing: &(impl Fn(&Path, std::io::Error, &str, &str, usize) -> LoadError + Sync),
+) -> BuiltLayer {
+    let table = |id: &str| tables.iter().find(|t| t.id == id).cloned();
+    let mut out = BuiltLayer::default();
+    let hasher = &mut out.hash;
+    let built = match (&cfg.file, &cfg.table) {
+        _ if cfg.postgres.is_some() => {
+            let url = cfg.postgres.as_deref().unwrap_or_default();
+            let relation = match (&cfg.table, &cfg.sql) {
+                (_, Some(sql)) => Relation::Sql(sql.clone()),
+                (Some(t), None) => Relation::table(t),
+                (None, None) => return out,
+            };
+            let joins = cfg
+                .joins
+                .iter()
+                .filter_map(|j| {
+                    let t = catalog.tables.iter().find(|t| t.get_ref().id == j.table)?;
+                    Some((j.clone(), t.get_ref().clone()))
+                })
+                .collect::<Vec<_>>();
+            postgis_layer(cfg, url, relation, &joins, hasher)
+        }
+        (Some(f), _) if ArchiveFormat::of_path(f.get_ref()).is_some() => {
+            let file = dir.join(f.get_ref());
+            match Archive::open(&file) {
+                Ok(archive) if archive.tiles.is_raster() => {
+                    match super::raster::raster_layer(cfg, &file, archive, hasher) {
+                        Ok(r) => out.raster = Some(Arc::new(r)),
+                        Err(e) => out.errors.push(e),
+                    }
+                    return out;
+                }
+                Ok(archive) => archive_layer_from(cfg, &file, archive, hasher),
+                Err(e) => Err(e),
+            }
+        }
+        (Some(f), _) => {
+            let file = dir.join(f.get_ref());
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    hasher.add(&bytes);
+                    hash_companions(hasher, &file);
+                    build_layer(cfg, &file, bytes)
+                }
+                Err(e) => Err(missing(&file, e, "layer", &cfg.id, f.span().start)),
+            }
+        }
+        (None, Some(t)) => match table(t) {
+            Some(claims) => points_layer(cfg, claims),
+            // The table's own error is already reported.
+            None => return out,
+        },
+        (None, None) => return out,
+    };
+    let mut layer = match built {
+        Ok(l) => l,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    for j in &cfg.joins {
+        if let Some(claims) = table(&j.table) {
+            let prefix = j.prefix.clone().unwrap_or_else(|| j.table.clone());
+            layer.add_join(claims, &prefix, &cfg.keys, &cfg.aliases);
+        }
+    }
+    let labels = cfg
+        .labels
+        .as_ref()
+        .map(|id| super::labels::label_layer(cfg, &layer, id));
+    out.layers.push(layer);
+    match labels {
+        Some(Ok(l)) => out.layers.push(l),
+        Some(Err(e)) => out.errors.push(e),
+        None => {}
+    }
+    out
 }
 
 /// Point layers made from a table whose rows name a place and give coordinates that

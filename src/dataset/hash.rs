@@ -22,6 +22,11 @@ impl ContentHash {
         self.state = h;
     }
 
+    /// Add another hash's state (a part of the data hashed on its own).
+    pub fn absorb(&mut self, other: &ContentHash) {
+        self.add(&other.state.to_le_bytes());
+    }
+
     pub fn finish(&self) -> String {
         let mut h = self.state;
         h ^= h >> 33;
