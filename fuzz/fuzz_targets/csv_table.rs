@@ -1,5 +1,5 @@
 //! Any bytes as a claims CSV joined to a tiny province layer: an error naming a line, or a
-//! join, never a panic.
+//! join, never a panic; and read in parts, the same rows or error as in one.
 #![no_main]
 
 use std::path::Path;
@@ -21,7 +21,25 @@ fn layer() -> &'static Layer {
     })
 }
 
+/// The rows of a table read in `parts` parts, with their lines, or its error's line and text.
+fn read_in(data: &[u8], parts: usize) -> Result<Vec<(usize, Vec<String>)>, (Option<usize>, String)> {
+    match borderland::source::csv::read_parts(Path::new("t.csv"), data, parts) {
+        Ok(t) => Ok(t
+            .parts
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(|(line, cells)| (line, cells.into_iter().map(str::to_string).collect()))
+            .collect()),
+        Err(e) => Err((e.line, e.message)),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    // Read in parts (as a large file is, one per core), a file gives what one pass gives.
+    let one = read_in(data, 1);
+    for parts in [2, 5] {
+        assert_eq!(one, read_in(data, parts), "{parts} parts");
+    }
     let catalog = parse_catalog(
         Path::new("layers.toml"),
         "[[table]]\nid = \"t\"\nfile = \"t.csv\"\nkind = \"events\"\nmissing_report_date = \"fuzz\"\n",
