@@ -1,6 +1,7 @@
-//! Work split across the machine's cores: a large table's rows are typed, read as claims and
-//! placed in parallel, a filter is applied to them, and a crowded tile's points are put in
-//! their cells, in contiguous runs, so every result keeps the file's order.
+//! Work split across the machine's cores: a large CSV file is read in parts, a large table's
+//! rows are typed, read as claims and placed in parallel, a catalog's layers are built side
+//! by side, a filter is applied to a large table, and a crowded tile's points are put in
+//! their cells; in contiguous runs, so every result keeps the file's order.
 
 use std::ops::Range;
 use std::sync::Mutex;

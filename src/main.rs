@@ -308,7 +308,7 @@ fn fix_allocator_thresholds() {
 /// The system allocator, asking the kernel for huge pages (2 MiB where the kernel offers
 /// them, `madvise`) on each block of 2 MiB or more. Loading a large table fills a few hundred
 /// MB of such blocks, and faulting them in 4 KiB at a time was a quarter of its time
-/// (BENCHMARKS.md, "Scale"). Smaller blocks are left as they are.
+/// (BENCHMARKS.md, "Loading on every core"). Smaller blocks are left as they are.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 struct HugeBlocks;
 
