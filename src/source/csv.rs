@@ -173,19 +173,25 @@ fn read_part(
     start: usize,
     stop: usize,
 ) -> Part {
-    let bytes = &text.as_bytes()[start..];
+    // The reader starts on the line break before the part, as one pass would have: a reader
+    // at the very start of its input takes a byte order mark there for the file's own.
+    let origin = if start > 0 && matches!(text.as_bytes()[start - 1], b'\r' | b'\n') {
+        start - 1
+    } else {
+        start
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
-    // Lines from byte offsets: the reader's own line count skips blank lines.
-    let mut counted_to = 0usize;
+        .from_reader(&text.as_bytes()[origin..]);
+    // Lines from byte offsets (from `origin`): the reader's own line count skips blank lines.
+    let mut counted_to = start;
     let mut line = 0usize;
     let mut line_at = |offset: usize| {
         // A record's position may sit on the line break before it (CRLF): skip breaks.
-        let offset = skip_breaks(text, start + offset) - start;
-        line += newlines(&bytes[counted_to..offset]);
+        let offset = skip_breaks(text, origin + offset).max(start);
+        line += newlines(&text.as_bytes()[counted_to..offset]);
         counted_to = offset;
         line
     };
@@ -195,7 +201,7 @@ fn read_part(
     // UTF-8 once, not cell by cell).
     let mut record = csv::StringRecord::new();
     let end = loop {
-        let next = skip_breaks(text, start + reader.position().byte() as usize);
+        let next = skip_breaks(text, origin + reader.position().byte() as usize);
         if next >= stop {
             break next;
         }
@@ -232,7 +238,7 @@ fn read_part(
             break text.len();
         }
     };
-    let newlines = line_at(end - start);
+    let newlines = line_at(end - origin);
     Part {
         start,
         end,
@@ -302,6 +308,10 @@ mod tests {
                     2 => String::new(),
                     _ => format!("n{row}"),
                 };
+                if next(20) == 0 {
+                    // A byte order mark inside the file is text, wherever a part starts.
+                    text.push('\u{feff}');
+                }
                 text.push_str(&format!("{row},{note},2026-0{}", 1 + next(9)));
                 text.push_str(["\n", "\r\n", "\n\n", "\r\n\r\n"][next(4) as usize]);
                 if case % 50 == 49 && next(30) == 0 {
@@ -326,6 +336,15 @@ mod tests {
         let err =
             read_in_parts(Path::new("x.csv"), b"a,b\n1,2\n3,4\n\n5\n6,7\n", |_| 3).unwrap_err();
         assert_eq!(err.line, Some(5));
+        // Found by the fuzz target: a last line of only a byte order mark is a row of one
+        // field, not an empty line, in a part of its own too.
+        let text = "a,b,c,d\n5,2025-02-02,T',\n\u{feff}";
+        for parts in 1..4 {
+            let err = read_in_parts(Path::new("x.csv"), text.as_bytes(), |_| parts).unwrap_err();
+            assert_eq!(err.line, Some(3), "{parts} parts");
+        }
+        let t = read_in_parts(Path::new("x.csv"), "a\n\u{feff}1\n".as_bytes(), |_| 1).unwrap();
+        assert_eq!(t.rows(), [(2, vec!["\u{feff}1"])]);
     }
 
     #[test]
