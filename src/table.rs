@@ -599,6 +599,55 @@ mod tests {
         }
     }
 
+    /// A table in parts (a large CSV file's) types as it would in one: the same cells and
+    /// lines, types inferred over every part, bad cells reported in file order.
+    #[test]
+    fn parts_type_as_one() {
+        let rows: Vec<[String; 2]> = (0..10)
+            .map(|i| {
+                let n = if i == 2 || i == 7 {
+                    "x".into()
+                } else {
+                    i.to_string()
+                };
+                let d = if i == 8 {
+                    "2026-01".into()
+                } else {
+                    format!("{i}.5")
+                };
+                [n, d]
+            })
+            .collect();
+        let part = |range: std::ops::Range<usize>| {
+            let mut text = TextRows::new(2);
+            for i in range {
+                text.push(i + 2, rows[i].iter().map(String::as_str))
+                    .unwrap();
+            }
+            text
+        };
+        let table = |parts: Vec<TextRows>| TextTable {
+            file: "t.csv".into(),
+            header: vec!["n".into(), "d".into()],
+            parts,
+            spreadsheet: false,
+        };
+        let one = type_columns(table(vec![part(0..10)]), &HashMap::new()).unwrap();
+        let three = type_columns(
+            table(vec![part(0..3), part(3..3), part(3..10)]),
+            &HashMap::new(),
+        )
+        .unwrap();
+        assert_eq!(one.columns[1].kind, ColumnType::Text);
+        assert_eq!(three.columns[1].kind, ColumnType::Text);
+        assert_eq!(one.cells, three.cells);
+        assert_eq!(one.lines, three.lines);
+        let declared = HashMap::from([("n".to_string(), ColumnType::Integer)]);
+        let errors = type_columns(table(vec![part(0..5), part(5..10)]), &declared).unwrap_err();
+        let lines: Vec<Option<usize>> = errors.0.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(4), Some(9)]);
+    }
+
     #[test]
     fn types_are_inferred() {
         let t = type_columns(
