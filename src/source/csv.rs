@@ -31,33 +31,20 @@ const PART_BYTES: usize = 4 << 20;
 
 /// Read CSV bytes into text rows, in a part per core when the file is large.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<TextTable, LoadError> {
-    read_in_parts(path, bytes, |body| crate::cores::runs(body, PART_BYTES))
+    read_parts(path, bytes, crate::cores::runs(bytes.len(), PART_BYTES))
 }
 
 /// Read CSV bytes in `parts` parts (or fewer, if there are fewer lines), each on a thread of
-/// its own: the same rows, lines and errors as one part. Public for the fuzz target, which
-/// holds it to that.
-pub fn read_parts(path: &Path, bytes: &[u8], parts: usize) -> Result<TextTable, LoadError> {
-    read_in_parts(path, bytes, |_| parts)
-}
-
-/// Read CSV bytes in `parts(length of the rows' text)` parts, each on a thread of its own.
+/// its own: the same rows, lines and errors as one part (public for the fuzz target, which
+/// holds it to that).
 ///
 /// A part starts at the first line that begins after its share of the bytes, and reads on
 /// until a row starts at or past the next part's start. That line may be inside a quoted
 /// cell; the part before then ends elsewhere, which the merge sees, and the rest of the file
 /// is read there on one core. Rows, lines and errors are those of one pass over the file.
-fn read_in_parts(
-    path: &Path,
-    bytes: &[u8],
-    parts: impl Fn(usize) -> usize,
-) -> Result<TextTable, LoadError> {
+pub fn read_parts(path: &Path, bytes: &[u8], parts: usize) -> Result<TextTable, LoadError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = 1 + newlines(&bytes[..e.valid_up_to()]);
         LoadError::new(path, "the file is not UTF-8 text; save it as CSV UTF-8").at_line(line)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -103,7 +90,7 @@ fn read_in_parts(
     let body = skip_breaks(text, reader.position().byte() as usize);
     let width = header.len();
     let length = text.len() - body;
-    let count = parts(length).max(1);
+    let count = parts.max(1);
     // Part `i` starts at the first line beginning after its share of the bytes.
     let share = length.div_ceil(count);
     let boundary = |i: usize| {
@@ -319,9 +306,9 @@ mod tests {
                 }
             }
             let path = Path::new("x.csv");
-            let one = read_in_parts(path, text.as_bytes(), |_| 1);
+            let one = read_parts(path, text.as_bytes(), 1);
             for parts in 2..9 {
-                let many = read_in_parts(path, text.as_bytes(), |_| parts);
+                let many = read_parts(path, text.as_bytes(), parts);
                 match (&one, &many) {
                     (Ok(a), Ok(b)) => assert_eq!(a.rows(), b.rows(), "{parts} parts of {text:?}"),
                     (Err(a), Err(b)) => assert_eq!(
@@ -333,17 +320,16 @@ mod tests {
                 }
             }
         }
-        let err =
-            read_in_parts(Path::new("x.csv"), b"a,b\n1,2\n3,4\n\n5\n6,7\n", |_| 3).unwrap_err();
+        let err = read_parts(Path::new("x.csv"), b"a,b\n1,2\n3,4\n\n5\n6,7\n", 3).unwrap_err();
         assert_eq!(err.line, Some(5));
         // Found by the fuzz target: a last line of only a byte order mark is a row of one
         // field, not an empty line, in a part of its own too.
         let text = "a,b,c,d\n5,2025-02-02,T',\n\u{feff}";
         for parts in 1..4 {
-            let err = read_in_parts(Path::new("x.csv"), text.as_bytes(), |_| parts).unwrap_err();
+            let err = read_parts(Path::new("x.csv"), text.as_bytes(), parts).unwrap_err();
             assert_eq!(err.line, Some(3), "{parts} parts");
         }
-        let t = read_in_parts(Path::new("x.csv"), "a\n\u{feff}1\n".as_bytes(), |_| 1).unwrap();
+        let t = read_parts(Path::new("x.csv"), "a\n\u{feff}1\n".as_bytes(), 1).unwrap();
         assert_eq!(t.rows(), [(2, vec!["\u{feff}1"])]);
     }
 
