@@ -233,7 +233,9 @@ struct ServeArgs {
     /// Open connections at once; beyond, new connections wait to be accepted.
     #[arg(long, env = "BORDERLAND_MAX_CONNECTIONS", default_value_t = 4096)]
     max_connections: usize,
-    /// Seconds a client has to send a request's headers, and an idle connection is kept.
+    /// Seconds a client has to send a request's headers, from connecting or from the request's
+    /// first byte. A kept-alive connection may wait between requests for a minute (or six
+    /// times this, or a request's timeout plus this, if longer).
     #[arg(long, env = "BORDERLAND_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     header_timeout_secs: u64,
 }
@@ -487,9 +489,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         let limits = server::listen::ConnectionLimits {
             max_connections: args.max_connections.max(1),
             header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
-            // Longer than a request may take, so a slow cut never closes its connection.
+            // Longer than a request may take, so a slow cut never closes its connection, and
+            // than the minute browsers and proxies' pools commonly keep an idle connection.
             idle_timeout: std::time::Duration::from_secs(
-                (args.header_timeout_secs.max(1) * 6).max(args.request_timeout_secs + args.header_timeout_secs),
+                (args.header_timeout_secs.max(1) * 6)
+                    .max(args.request_timeout_secs + args.header_timeout_secs)
+                    .max(60),
             ),
         };
         let app = server::router(Arc::clone(&state));

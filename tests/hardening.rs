@@ -349,6 +349,66 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     );
 }
 
+/// One request on a kept-alive connection: the response's status, its body read to the end
+/// of its `Content-Length` (so the next response starts clean), or None if the connection
+/// was closed or reset.
+fn kept_alive_get(s: &mut TcpStream, path: &str) -> Option<u16> {
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .unwrap_or_else(|| panic!("a response with a Content-Length: {head}"))
+        .trim()
+        .parse()
+        .unwrap();
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).ok()?;
+    head.split(' ').nth(1)?.parse().ok()
+}
+
+// Item 8: the header timeout runs from a request's first byte, not while a kept-alive
+// connection waits between requests (hyper's own did both: closing an idle connection then
+// races a client sending on it, the reset a browser's tile request or a proxy's pooled
+// connection sees as an error).
+#[test]
+fn a_kept_alive_connection_outlives_the_header_timeout_between_requests() {
+    let server = Served::start(
+        &["--watch-secs", "0", "--header-timeout-secs", "1"],
+        &repo_path("."),
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    assert_eq!(kept_alive_get(&mut s, "/health"), Some(200));
+    std::thread::sleep(Duration::from_millis(3000));
+    assert_eq!(
+        kept_alive_get(&mut s, "/tiles/provinces/0/0/0.mvt"),
+        Some(200),
+        "the connection idle for 3x the header timeout still answers"
+    );
+    // Headers begun and not finished on the same connection are still cut off.
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    let closed = s.read(&mut buf).is_ok();
+    assert!(closed && started.elapsed() < Duration::from_secs(10));
+    let (_, metrics) = request(server.port, "GET", "/metrics", &[]);
+    assert!(
+        metrics.contains("borderland_connections_closed_total{reason=\"header_timeout\"} 1"),
+        "{metrics}"
+    );
+}
+
 // Item 10: a watch interval that is not a finite number of seconds is refused at start.
 #[test]
 fn watch_secs_must_be_a_finite_number() {

@@ -66,8 +66,25 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A child process killed when the test ends, however it ends.
-struct Running(Child);
+/// A child process killed when the test ends, however it ends, and the file its log goes to.
+struct Running(Child, PathBuf);
+
+impl Running {
+    /// No errors in the readers' report and no panic in the server's log; if either, the log
+    /// (its warnings and any panic) goes into the failure's message.
+    fn assert_no_errors(&self, report: &Value) {
+        let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+        if report["errors"] != serde_json::json!([]) || log.contains("panicked") {
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!(
+                "{:#}\nthe server's log (last 60 lines):\n{}",
+                report["errors"],
+                tail.join("\n")
+            );
+        }
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -92,16 +109,22 @@ fn wait_for_port(port: u16, what: &str) {
 /// behind `--public-url` that line names the public address, not the local one.
 fn serve(args: &[&str]) -> (Running, String) {
     let port = free_port();
+    let log = std::env::temp_dir().join(format!(
+        "borderland-readers-{}-server-{port}.log",
+        std::process::id()
+    ));
+    let log_file = std::fs::File::create(&log).expect("the server's log file");
     let child = Command::new(env!("CARGO_BIN_EXE_borderland"))
         .args(args)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .current_dir(repo_path(""))
         .env("RUST_LOG", "borderland=warn")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log_file)
         .spawn()
         .expect("the server starts");
-    let running = Running(child);
+    let running = Running(child, log);
     wait_for_port(port, "borderland");
     (running, format!("http://127.0.0.1:{port}/"))
 }
@@ -407,7 +430,7 @@ fn readers_on_the_server_behind_a_public_url() {
     if !browser_tools() {
         return;
     }
-    let (_server, url) = serve(&["--public-url", PUBLIC_URL]);
+    let (server, url) = serve(&["--public-url", PUBLIC_URL]);
     let dir = scratch("server");
     let r = readers(&[
         &url,
@@ -416,6 +439,7 @@ fn readers_on_the_server_behind_a_public_url() {
         "full",
         &format!("{PUBLIC_URL}/"),
     ]);
+    server.assert_no_errors(&r);
     assert_full(&r, &format!("{PUBLIC_URL}/#"), &dir);
     // The server's links carry the filters the reader chose.
     let filtered = r["downloadsFiltered"].as_array().unwrap();
@@ -449,9 +473,10 @@ fn readers_of_another_data_set() {
     if !browser_tools() {
         return;
     }
-    let (_server, url) = serve(&["--config", "tests/fixtures/valley/layers.toml"]);
+    let (server, url) = serve(&["--config", "tests/fixtures/valley/layers.toml"]);
     let dir = scratch("valley");
     let r = readers(&[&url, dir.to_str().unwrap(), "Birch Hollow", "access"]);
+    server.assert_no_errors(&r);
     assert_access(&r, "Birch Hollow");
     let text = r["description"].as_str().unwrap_or_default();
     assert!(

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -106,44 +105,47 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(
-            app.clone()
-                .map_request(|req: axum::http::Request<Incoming>| req.map(Body::new)),
-        );
         let mut close = close_rx.clone();
         let state = Arc::clone(&state);
+        let app = app.clone();
         tokio::spawn(async move {
             let _permit = permit;
             state.connections.open.fetch_add(1, Relaxed);
             let io = Activity::new(stream);
-            let last = Arc::clone(&io.last);
-            let born = io.born;
+            let clock = Arc::clone(&io.clock);
+            let answering = Arc::clone(&clock);
+            let service = hyper::service::service_fn(move |req: axum::http::Request<Incoming>| {
+                let busy = Busy::begin(&answering);
+                let app = app.clone();
+                async move {
+                    let _busy = busy;
+                    app.oneshot(req.map(Body::new)).await
+                }
+            });
+            // hyper's own header timeout also runs while a kept-alive connection waits for its
+            // next request, so idle connections would close after the header timeout, racing
+            // clients (browsers, proxies' pools) that send on them at that moment; the watch
+            // below times headers from their first byte and idleness apart.
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
+            builder.header_read_timeout(None);
             let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             let mut closing = false;
             loop {
                 tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result
-                            && e.is_timeout()
-                        {
-                            state.connections.header_timeouts.fetch_add(1, Relaxed);
-                            state.connections.warn(started, "closed a connection that did not send its headers in time (--header-timeout-secs)");
-                        }
-                        break;
-                    }
+                    _ = conn.as_mut() => break,
                     changed = close.changed(), if !closing => {
                         let _ = changed;
                         closing = true;
                         conn.as_mut().graceful_shutdown();
                     }
                     _ = tick.tick() => {
-                        let idle = born.elapsed().saturating_sub(Duration::from_millis(last.load(Relaxed)));
-                        if idle > limits.idle_timeout {
+                        if clock.headers_overdue(limits.header_timeout) {
+                            state.connections.header_timeouts.fetch_add(1, Relaxed);
+                            state.connections.warn(started, "closed a connection that did not send its headers in time (--header-timeout-secs)");
+                            break;
+                        }
+                        if clock.silent_for() > limits.idle_timeout {
                             state.connections.idle_closed.fetch_add(1, Relaxed);
                             state.connections.warn(started, "closed a connection that was silent too long");
                             break;
@@ -161,26 +163,91 @@ pub async fn serve(
     close_tx.closed().await;
 }
 
-/// A TCP stream that records when it last moved a byte.
-struct Activity {
-    stream: TcpStream,
+/// What one connection is doing, shared by its stream, its service and its watch (all on
+/// the connection's one task).
+struct Clock {
     born: Instant,
     /// Milliseconds after `born` of the last byte read or written.
-    last: Arc<AtomicU64>,
+    last: AtomicU64,
+    /// One plus the milliseconds after `born` when the awaited request's headers began: the
+    /// connection opening, or the first byte read after a request was answered; 0 while none
+    /// is awaited (a kept-alive connection between requests is idle, not late).
+    head_since: AtomicU64,
+    /// Requests being answered.
+    busy: AtomicU64,
+}
+
+impl Clock {
+    fn now(&self) -> u64 {
+        self.born.elapsed().as_millis() as u64
+    }
+
+    /// A request's headers are late: awaited longer than `limit`, none being answered.
+    fn headers_overdue(&self, limit: Duration) -> bool {
+        let since = self.head_since.load(Relaxed);
+        since != 0
+            && self.busy.load(Relaxed) == 0
+            && self.now().saturating_sub(since - 1) > limit.as_millis() as u64
+    }
+
+    /// How long since a byte was last read or written.
+    fn silent_for(&self) -> Duration {
+        Duration::from_millis(self.now().saturating_sub(self.last.load(Relaxed)))
+    }
+}
+
+/// One request being answered: its headers have all come, so the header clock stops.
+struct Busy(Arc<Clock>);
+
+impl Busy {
+    fn begin(clock: &Arc<Clock>) -> Busy {
+        clock.busy.fetch_add(1, Relaxed);
+        clock.head_since.store(0, Relaxed);
+        Busy(Arc::clone(clock))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let clock = &self.0;
+        clock.busy.fetch_sub(1, Relaxed);
+        // Bytes read while answering (a body, a pipelined request) start the next request's
+        // clock from now, not from when they came.
+        if clock.head_since.load(Relaxed) != 0 {
+            clock.head_since.store(clock.now() + 1, Relaxed);
+        }
+    }
+}
+
+/// A TCP stream that records when it moves bytes.
+struct Activity {
+    stream: TcpStream,
+    clock: Arc<Clock>,
 }
 
 impl Activity {
     fn new(stream: TcpStream) -> Activity {
         Activity {
             stream,
-            born: Instant::now(),
-            last: Arc::new(AtomicU64::new(0)),
+            clock: Arc::new(Clock {
+                born: Instant::now(),
+                last: AtomicU64::new(0),
+                head_since: AtomicU64::new(1),
+                busy: AtomicU64::new(0),
+            }),
         }
     }
 
     fn touch(&self) {
-        self.last
-            .store(self.born.elapsed().as_millis() as u64, Relaxed);
+        self.clock.last.store(self.clock.now(), Relaxed);
+    }
+
+    fn touch_read(&self) {
+        let now = self.clock.now();
+        self.clock.last.store(now, Relaxed);
+        if self.clock.head_since.load(Relaxed) == 0 {
+            self.clock.head_since.store(now + 1, Relaxed);
+        }
     }
 }
 
@@ -193,7 +260,7 @@ impl AsyncRead for Activity {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.touch();
+            self.touch_read();
         }
         result
     }
