@@ -16,7 +16,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-cp data/*.geojson data/*.csv data/*.md data/layers.toml "$work/"
+cp data/*.geojson data/*.csv data/*.md data/*.mbtiles data/layers.toml "$work/"
 port=18090
 "$BIN" --config "$work/layers.toml" --listen "127.0.0.1:$port" --cache-mb ${CACHE_MB:-64} --watch-secs 0.5 > "$work/server.out" 2> "$work/server.err" &
 server=$!

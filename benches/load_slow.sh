@@ -24,7 +24,7 @@ work=$(mktemp -d)
 cleanup() { kill "$server" 2>/dev/null || true; kill "$slowpid" 2>/dev/null || true; rm -rf "$work"; }
 slowpid=""
 trap cleanup EXIT
-cp data/*.geojson data/*.csv data/*.md data/layers.toml "$work/"
+cp data/*.geojson data/*.csv data/*.md data/*.mbtiles data/layers.toml "$work/"
 python3 - "$work/sightings.geojson" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
